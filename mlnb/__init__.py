@@ -1,0 +1,89 @@
+"""mlnb — check an ML project for the ten things that most often go wrong.
+
+    >>> import mlnb
+    >>> result = mlnb.imbalance(df, label="is_fraud")      # doctest: +SKIP
+    >>> mlnb.thresholds(y_test, model.predict_proba(X_test)[:, 1])  # doctest: +SKIP
+
+In Jupyter: ``%load_ext mlnb`` then ``%mlcheck`` for the checklist.
+
+``import mlnb`` stays light: the checks (and scikit-learn, pandas, widgets) load on
+first use.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .checklist import STEP_IDS, STEPS, get_step
+from .errors import (
+    DataValidationError,
+    MissingDependencyError,
+    MlnbError,
+    MlnbValueError,
+)
+
+__version__ = "0.1.0"
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {
+    "imbalance": "mlnb.checks.imbalance",
+    "ImbalanceResult": "mlnb.checks.imbalance",
+    "thresholds": "mlnb.checks.thresholds",
+    "ThresholdsResult": "mlnb.checks.thresholds",
+    "OperatingPoint": "mlnb.checks.thresholds",
+    "CheckResult": "mlnb.result",
+    "ImbalanceExplorer": "mlnb.widgets.imbalance",
+}
+_SUBMODULES = {"checks", "core", "datasets", "render", "widgets", "session", "result"}
+
+__all__ = [
+    "STEPS",
+    "STEP_IDS",
+    "get_step",
+    "MlnbError",
+    "MlnbValueError",
+    "DataValidationError",
+    "MissingDependencyError",
+    "load_ipython_extension",
+    "unload_ipython_extension",
+    *_LAZY,
+]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .checks.imbalance import ImbalanceResult, imbalance
+    from .checks.thresholds import OperatingPoint, ThresholdsResult, thresholds
+    from .result import CheckResult
+    from .widgets.imbalance import ImbalanceExplorer
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return import_module(f"mlnb.{name}")
+    raise AttributeError(f"module 'mlnb' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY) | _SUBMODULES)
+
+
+def load_ipython_extension(ipython: Any) -> None:
+    """``%load_ext mlnb``: register the ``%mlcheck`` magics."""
+    from .magics import load_ipython_extension as _load
+
+    _load(ipython)
+
+
+def unload_ipython_extension(ipython: Any) -> None:
+    from .magics import unload_ipython_extension as _unload
+
+    _unload(ipython)
+
+
+def _jupyter_labextension_paths() -> list[dict[str, str]]:
+    """Where Jupyter finds the prebuilt JupyterLab extension (the checklist panel)."""
+    return [{"src": "labextension", "dest": "mlnb"}]

@@ -1,0 +1,1 @@
+"""One module per checklist step: pure computation returning result objects."""

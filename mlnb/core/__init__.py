@@ -1,0 +1,1 @@
+"""Shared computation for mlnb's checks: no UI, no optional dependencies."""

@@ -1,0 +1,1 @@
+"""Rendering helpers shared by results and widgets (HTML is always escaped)."""

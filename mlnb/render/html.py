@@ -1,0 +1,130 @@
+"""Small escaped-HTML builders for result cards and static fallbacks.
+
+Every string that may come from data goes through :func:`esc`. Colours use
+JupyterLab's CSS variables with fallbacks, so cards read well in light and dark
+themes and outside JupyterLab (nbconvert, GitHub).
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+__all__ = ["esc", "fmt", "badge", "table", "card", "STATUS_COLORS"]
+
+STATUS_COLORS = {
+    "pass": "#2e7d32",
+    "info": "#1565c0",
+    "warn": "#b26a00",
+    "fail": "#c62828",
+}
+
+_FG = "var(--jp-ui-font-color1, #1f1f1f)"
+_FG2 = "var(--jp-ui-font-color2, #555)"
+_BORDER = "var(--jp-border-color2, #ddd)"
+_FONT = "var(--jp-ui-font-family, system-ui, sans-serif)"
+
+
+def esc(value: Any) -> str:
+    """Escape any value for HTML text or attribute content."""
+    return html.escape(str(value), quote=True)
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """Format a number for people: ints with thousands separators, floats to
+    ``digits`` significant digits, NaN as an en dash. Returns plain text."""
+    if isinstance(value, bool) or value is None:
+        return "–" if value is None else str(value)
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        pass
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "–"
+        if math.isinf(value):
+            return "∞" if value > 0 else "-∞"
+        if value != 0 and (abs(value) >= 1e6 or abs(value) < 1e-3):
+            return f"{value:.{digits - 1}e}"
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def badge(status: str) -> str:
+    color = STATUS_COLORS.get(status, "#616161")
+    return (
+        f'<span class="mlnb-badge mlnb-{esc(status)}" style="display:inline-block;'
+        f"padding:1px 8px;border-radius:10px;background:{color};color:#fff;"
+        f'font-size:11px;font-weight:600;letter-spacing:.04em">'
+        f"{esc(status.upper())}</span>"
+    )
+
+
+def table(
+    rows: Iterable[Sequence[Any]],
+    header: Sequence[str] | None = None,
+    *,
+    align_right_from: int = 1,
+) -> str:
+    """An HTML table; cells are formatted with :func:`fmt` and escaped."""
+    cell = f"padding:2px 10px;border-bottom:1px solid {_BORDER};"
+    out = ['<table class="mlnb-table" style="border-collapse:collapse;margin:6px 0">']
+    if header:
+        out.append("<thead><tr>")
+        for i, h in enumerate(header):
+            align = "right" if i >= align_right_from else "left"
+            out.append(f'<th style="{cell}text-align:{align}">{esc(h)}</th>')
+        out.append("</tr></thead>")
+    out.append("<tbody>")
+    for row in rows:
+        out.append("<tr>")
+        for i, v in enumerate(row):
+            align = "right" if i >= align_right_from else "left"
+            out.append(f'<td style="{cell}text-align:{align}">{esc(fmt(v))}</td>')
+        out.append("</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def card(
+    *,
+    status: str,
+    title: str,
+    subtitle: str,
+    summary: str,
+    sections: Iterable[str] = (),
+) -> str:
+    """A result card. ``sections`` must already be safe HTML (built here)."""
+    color = STATUS_COLORS.get(status, "#616161")
+    body = "".join(f'<div style="margin-top:6px">{s}</div>' for s in sections)
+    return (
+        f'<div class="mlnb-card" style="font-family:{_FONT};color:{_FG};'
+        f"border:1px solid {_BORDER};border-left:4px solid {color};"
+        f'border-radius:4px;padding:8px 12px;margin:4px 0;max-width:860px">'
+        f'<div style="display:flex;gap:8px;align-items:center;flex-wrap:wrap">'
+        f"{badge(status)}<strong>{esc(title)}</strong>"
+        f'<span style="color:{_FG2}">{esc(subtitle)}</span></div>'
+        f'<div class="mlnb-summary" style="margin-top:6px">{esc(summary)}</div>'
+        f"{body}</div>"
+    )
+
+
+def bullet_list(items: Iterable[str], *, title: str | None = None) -> str:
+    """A list of escaped text items, optionally under a <details> title."""
+    lis = "".join(f"<li>{esc(item)}</li>" for item in items)
+    ul = f'<ul style="margin:4px 0 0 0;padding-left:20px">{lis}</ul>'
+    if title is None:
+        return ul
+    return f"<details open><summary>{esc(title)}</summary>{ul}</details>"
+
+
+def image_png(png_base64: str, *, alt: str, width: int | None = None) -> str:
+    w = f' width="{int(width)}"' if width else ""
+    return f'<img alt="{esc(alt)}"{w} src="data:image/png;base64,{png_base64}"/>'
