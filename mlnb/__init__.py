@@ -51,10 +51,14 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .checks.imbalance import ImbalanceResult, imbalance
-    from .checks.thresholds import OperatingPoint, ThresholdsResult, thresholds
-    from .result import CheckResult
-    from .widgets.imbalance import ImbalanceExplorer
+    from .checks.imbalance import ImbalanceResult, imbalance  # noqa: F401
+    from .checks.thresholds import (  # noqa: F401
+        OperatingPoint,
+        ThresholdsResult,
+        thresholds,
+    )
+    from .result import CheckResult  # noqa: F401
+    from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -128,8 +128,7 @@ STEPS: tuple[Step, ...] = (
             "(the accuracy trap)?",
             "How can you balance accuracy across each class: weights, "
             "over/undersampling, synthetic data?",
-            "Which optimisation objective fits your goal: AUC-PR, AUC-ROC or "
-            "log loss?",
+            "Which optimisation objective fits your goal: AUC-PR, AUC-ROC or log loss?",
             "At which threshold should the model operate: which precision and "
             "recall do you need?",
         ),
@@ -164,8 +163,7 @@ STEPS: tuple[Step, ...] = (
             "Would more, or more varied, training data help (learning curve)?",
             "Is the model overfitting (train/validation gap)?",
             "Which features help, which hurt (feature engineering, ablation)?",
-            "Have you tried other architectures, hyperparameter tuning and "
-            "ensembles?",
+            "Have you tried other architectures, hyperparameter tuning and ensembles?",
         ),
         (
             "Improve domain expertise; add more, varied data",

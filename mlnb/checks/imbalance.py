@@ -210,7 +210,7 @@ class ImbalanceResult(CheckResult):
             raise MlnbValueError(f"{method} resampling failed: {exc}") from exc
 
     def plot(self, ax: Any = None) -> Any:
-        """Bar chart of the class shares with the accuracy-trap line; returns the Axes."""
+        """Bar chart of class shares with the accuracy-trap line; returns the Axes."""
         from ..render.plots import class_distribution
 
         return class_distribution(self, ax=ax)
@@ -262,7 +262,9 @@ class ImbalanceResult(CheckResult):
             ("recommended objective", _OBJECTIVE_NAMES[self.recommended_objective]),
         ]
         if self.is_binary:
-            facts.append(("initial output bias log(pos/neg)", f"{self.initial_bias:.4f}"))
+            facts.append(
+                ("initial output bias log(pos/neg)", f"{self.initial_bias:.4f}")
+            )
         flex = '<div style="display:flex;gap:24px;flex-wrap:wrap">'
         return [
             f"{flex}{dist}{H.table(facts, header=('fact', 'value'))}</div>",
@@ -306,7 +308,8 @@ def _check_smote_input(X: Any, y: np.ndarray, k: int) -> None:
     if smallest <= k:
         raise DataValidationError(
             f"SMOTE needs more than k_neighbors={k} rows in each class to resample; "
-            f"the smallest class has {smallest}. Pass k_neighbors={max(smallest - 1, 1)} "
+            f"the smallest class has {smallest}. Pass "
+            f"k_neighbors={max(smallest - 1, 1)} "
             "or use method='over'."
         )
 

@@ -81,10 +81,21 @@ class OperatingPoint:
         return np.array([[self.tn, self.fp], [self.fn, self.tp]])
 
     def to_dict(self) -> dict[str, float]:
-        names = (
-            "threshold tp fp tn fn precision recall f1 fpr specificity accuracy "
-            "balanced_accuracy predicted_positive_rate"
-        ).split()
+        names = [
+            "threshold",
+            "tp",
+            "fp",
+            "tn",
+            "fn",
+            "precision",
+            "recall",
+            "f1",
+            "fpr",
+            "specificity",
+            "accuracy",
+            "balanced_accuracy",
+            "predicted_positive_rate",
+        ]
         out = {}
         for k in names:
             v = float(getattr(self, k))
@@ -130,7 +141,7 @@ class ThresholdsResult(CheckResult):
     scores_are_probabilities: bool
     _ranking: BinaryRanking = internal()
 
-    # -- metrics needing probabilities --------------------------------------------------
+    # -- metrics needing probabilities -------------------------------------------
     @property
     def log_loss(self) -> float:
         """Log loss; raises MlnbValueError unless the scores are probabilities."""
@@ -145,7 +156,7 @@ class ThresholdsResult(CheckResult):
         """(AUC-PR − prevalence) / (1 − prevalence): 0 for no skill, 1 for perfect."""
         return (self.average_precision - self.prevalence) / (1.0 - self.prevalence)
 
-    # -- queries (binary searches, no re-sorting) ------------------------------------------
+    # -- queries (binary searches, no re-sorting) --------------------------------
     def at(self, threshold: float | None = None) -> OperatingPoint:
         """The confusion matrix and rates at ``threshold`` (default: ``.threshold``)."""
         t = self.threshold if threshold is None else _as_threshold(threshold)
@@ -185,7 +196,8 @@ class ThresholdsResult(CheckResult):
         if math.isnan(t):
             raise MlnbValueError(
                 f"no threshold reaches precision {precision}; the best precision "
-                f"this model reaches is {float(self._ranking._vertex_precision.max()):.4g}"
+                "this model reaches is "
+                f"{float(self._ranking._vertex_precision.max()):.4g}"
             )
         return self.at(t)
 
@@ -209,11 +221,13 @@ class ThresholdsResult(CheckResult):
         t, _ = self._ranking.min_cost(float(cost_fn), float(cost_fp))
         return self.at(t)
 
-    def expected_cost(self, threshold: float, *, cost_fn: float, cost_fp: float) -> float:
+    def expected_cost(
+        self, threshold: float, *, cost_fn: float, cost_fp: float
+    ) -> float:
         p = self.at(threshold)
         return cost_fn * p.fn + cost_fp * p.fp
 
-    # -- curves -------------------------------------------------------------------------
+    # -- curves ------------------------------------------------------------------
     def roc_curve(self, *, drop_intermediate: bool = False):
         """``(fpr, tpr, thresholds)``, identical to scikit-learn's ``roc_curve``."""
         return self._ranking.roc_curve(drop_intermediate=drop_intermediate)
@@ -262,7 +276,11 @@ class ThresholdsResult(CheckResult):
         neg_w = None if r._neg_cw is None else np.diff(r._neg_cw)
         pos, _ = np.histogram(r.pos, bins=edges, weights=pos_w)
         neg, _ = np.histogram(r.neg, bins=edges, weights=neg_w)
-        return {"edges": edges.tolist(), "positive": pos.tolist(), "negative": neg.tolist()}
+        return {
+            "edges": edges.tolist(),
+            "positive": pos.tolist(),
+            "negative": neg.tolist(),
+        }
 
     def plot(self, axes: Any = None, *, threshold: float | None = None) -> Any:
         """ROC and precision-recall curves with the operating point; returns the
@@ -271,7 +289,7 @@ class ThresholdsResult(CheckResult):
 
         return threshold_curves(self, threshold=threshold, axes=axes)
 
-    # -- rendering ------------------------------------------------------------------------
+    # -- rendering ---------------------------------------------------------------
     def record_metrics(self) -> dict[str, Any]:
         p = self.at()
         return {
@@ -367,7 +385,10 @@ def _status(roc_auc: float, ap_gain: float) -> tuple[str, str]:
     if roc_auc < FAIL_BELOW_AUC:
         return "fail", f"poor discrimination (ROC AUC below {FAIL_BELOW_AUC})"
     if roc_auc < WARN_BELOW_AUC:
-        return "warn", f"only acceptable discrimination (ROC AUC below {WARN_BELOW_AUC})"
+        return (
+            "warn",
+            f"only acceptable discrimination (ROC AUC below {WARN_BELOW_AUC})",
+        )
     if ap_gain < WARN_BELOW_AP_GAIN:
         return "warn", (
             "the model finds the positive class only weakly (AUC-PR gain over no "

@@ -37,8 +37,7 @@ def column(data: Any, name: str, *, role: str = "label") -> Any:
         shown = ", ".join(repr(c) for c in names[:30])
         more = f" … and {len(names) - 30} more" if len(names) > 30 else ""
         raise MlnbValueError(
-            f"{role} column {name!r} is not in the data; the columns are: "
-            f"{shown}{more}"
+            f"{role} column {name!r} is not in the data; the columns are: {shown}{more}"
         )
     return data[name]
 
@@ -100,7 +99,9 @@ def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
     return arr
 
 
-def as_weights(values: Any, n: int, *, name: str = "sample_weight") -> np.ndarray | None:
+def as_weights(
+    values: Any, n: int, *, name: str = "sample_weight"
+) -> np.ndarray | None:
     if values is None:
         return None
     w = as_scores(values, name=name)
@@ -191,16 +192,15 @@ def class_counts(
             vals, cnts = np.unique(arr, return_counts=True)
             labels, counts = [int(v) for v in vals], cnts.astype(np.int64)
     else:
-        if arr.dtype.kind == "f":
-            if not np.all(np.isfinite(arr)) or not np.all(np.mod(arr, 1) == 0):
-                nonint = arr[np.mod(arr, 1) != 0][:3]
-                raise DataValidationError(
-                    f"{name} holds non-integer numbers (such as "
-                    f"{[float(v) for v in nonint]}); a classification label is "
-                    "needed. For a regression target this check does not apply; to "
-                    "treat high values as the positive class, pass a boolean label "
-                    "such as df['y'] > threshold."
-                )
+        if arr.dtype.kind == "f" and not np.all(np.mod(arr, 1) == 0):
+            nonint = arr[np.mod(arr, 1) != 0][:3]
+            raise DataValidationError(
+                f"{name} holds non-integer numbers (such as "
+                f"{[float(v) for v in nonint]}); a classification label is "
+                "needed. For a regression target this check does not apply; to "
+                "treat high values as the positive class, pass a boolean label "
+                "such as df['y'] > threshold."
+            )
         import pandas as pd
 
         vc = pd.Series(arr, copy=False).value_counts(sort=False, dropna=False)

@@ -89,7 +89,9 @@ def threshold_curves(result: Any, *, threshold: float | None = None, axes=None):
     pr_ax.axhline(result.prevalence, color="#999", lw=0.8, ls=":")
     pr_ax.plot([p.recall], [p.precision], "o", color=PALETTE["minority"])
     pr_ax.set(xlabel="recall", ylabel="precision", xlim=(0, 1), ylim=(0, 1.02))
-    pr_ax.set_title(f"Precision-recall, AUC-PR {result.average_precision:.3f}", fontsize=10)
+    pr_ax.set_title(
+        f"Precision-recall, AUC-PR {result.average_precision:.3f}", fontsize=10
+    )
     for a in axes:
         for side in ("top", "right"):
             a.spines[side].set_visible(False)
