@@ -43,9 +43,40 @@ def _parse_value(text: str | None) -> Any:
     return text
 
 
+def split_expression(text: str) -> tuple[str, str]:
+    """Split ``"df[df.x > 0] --label y"`` into the leading expression and the options.
+
+    The expression ends at the first `` -x``/`` --x`` outside brackets and quotes,
+    so expressions may contain spaces without quoting.
+    """
+    depth, quote, i = 0, "", 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif (
+            depth == 0
+            and ch.isspace()
+            and text[i + 1 : i + 2] == "-"
+            and (text[i + 2 : i + 3].isalpha() or text[i + 2 : i + 3] == "-")
+        ):
+            return text[:i].strip(), text[i:].strip()
+        i += 1
+    return text.strip(), ""
+
+
 # --- step handlers -------------------------------------------------------------------
 @magic_arguments()
-@argument("data", help="DataFrame (a name or expression in the notebook)")
+@argument("data", nargs="?", help="DataFrame: a name or an expression in the notebook")
 @argument("--label", required=True, help="label column")
 @argument("--score", help="column of model scores: adds ROC/PR metrics and thresholds")
 @argument("--positive-label", help="the positive class (needed for string labels)")
@@ -156,7 +187,14 @@ class MLCheckMagics(Magics):
             )
         if {"-h", "--help"} & set(rest.split()):
             return _Usage(handler.parser.format_help())
-        args = parse_argstring(handler, rest)
+        expr, options = split_expression(rest)
+        args = parse_argstring(handler, options)
+        args.data = expr or args.data
+        if not args.data:
+            raise UsageError(
+                f"name the data first: %mlcheck {step.id} DATA --label COL "
+                f"(see %mlcheck {step.id} --help)"
+            )
         try:
             return handler(self, args)
         except MlnbError as exc:

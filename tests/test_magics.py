@@ -1,0 +1,130 @@
+"""%load_ext mlnb and %mlcheck, in a real IPython InteractiveShell."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from sklearn.metrics import roc_auc_score
+
+import mlnb
+from mlnb import session
+from mlnb.checklist import STEP_IDS
+from mlnb.result import MIME_TYPE
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "mlnb")
+    return ip
+
+
+@pytest.fixture
+def fraud_df(shell):
+    rng = np.random.default_rng(3)
+    y = (rng.random(2000) < 0.05).astype(int)
+    p = np.clip(0.15 + 0.5 * y + rng.normal(0, 0.15, 2000), 0, 1)
+    df = pd.DataFrame({"is_fraud": y, "p": p, "w": rng.integers(1, 3, 2000)})
+    shell.user_ns["df"] = df
+    session.clear()
+    return df
+
+
+def run(shell, line):
+    return shell.run_line_magic("mlcheck", line)
+
+
+def test_no_argument_shows_the_ten_steps(shell, fraud_df):
+    table = run(shell, "")
+    text = repr(table)
+    for step in STEP_IDS:
+        assert step in text
+    assert "0 of 10 checked" in text
+    run(shell, "imbalance df --label is_fraud")
+    table = run(shell, "")
+    assert "1 of 10 checked" in table.progress
+    rows = {r["step"]: r for r in table.rows()}
+    assert rows["imbalance"]["status"] == "warn"
+    assert rows["drift"]["status"] == "not checked"
+    assert "<script" not in table._repr_html_()
+
+
+def test_imbalance_command_matches_the_function(shell, fraud_df):
+    res = run(shell, "imbalance df --label is_fraud")
+    assert isinstance(res, mlnb.ImbalanceResult)
+    n_pos = int(fraud_df.is_fraud.sum())
+    assert res.counts == {0: len(fraud_df) - n_pos, 1: n_pos}
+    bundle = res._repr_mimebundle_()
+    assert bundle[MIME_TYPE]["step"] == "imbalance"
+
+
+def test_imbalance_with_scores_returns_model_side(shell, fraud_df):
+    res = run(shell, "imbalance df --label is_fraud --score p --threshold 0.4")
+    assert isinstance(res, mlnb.ThresholdsResult)
+    assert res.roc_auc == pytest.approx(roc_auc_score(fraud_df.is_fraud, fraud_df.p))
+    assert res.threshold == 0.4
+    weighted = run(shell, "imbalance df --label is_fraud --score p --weight w")
+    assert weighted.roc_auc == pytest.approx(
+        roc_auc_score(fraud_df.is_fraud, fraud_df.p, sample_weight=fraud_df.w)
+    )
+    assert session.latest("imbalance")["check"] == "thresholds"
+
+
+def test_expression_is_evaluated_in_user_namespace(shell, fraud_df):
+    res = run(shell, "imbalance df[df.w == 1] --label is_fraud")
+    assert res.n_samples == int((fraud_df.w == 1).sum())
+
+
+def test_string_labels_with_positive_label(shell):
+    shell.user_ns["s"] = pd.DataFrame({"y": ["ok"] * 30 + ["fraud"] * 3})
+    res = run(shell, "imbalance s --label y --positive-label fraud")
+    assert res.positive_label == "fraud"
+    assert res.counts["fraud"] == 3
+
+
+def test_help(shell):
+    overview = repr(run(shell, "help"))
+    assert "%mlcheck STEP ARGS" in overview
+    step_help = repr(run(shell, "help imbalance"))
+    assert "accuracy trap" in step_help
+    assert "--label" in step_help  # the command's usage is included
+    assert "no check for this step yet" in repr(run(shell, "help drift"))
+    assert "Step 9" in repr(run(shell, "help 9"))
+    usage = repr(run(shell, "imbalance --help"))
+    assert "--score" in usage and "usage" not in usage.lower().split()[0:1]
+
+
+@pytest.mark.parametrize(
+    "line, words",
+    [
+        ("imbalanc df --label y", ["unknown step", "imbalance", "serving"]),
+        ("drift a b", ["no %mlcheck command", "help drift"]),
+        ("imbalance df --label nope", ["'nope'", "is_fraud"]),
+        ("imbalance missing_df --label y", ["not defined"]),
+        ("imbalance df", ["--label"]),
+        ("imbalance df[df.is_fraud == 1] --label is_fraud", ["single class"]),
+        ("imbalance df --label is_fraud --score nope", ["'nope'", "columns"]),
+        ("help nonsense", ["unknown step"]),
+    ],
+)
+def test_user_errors_are_usage_errors(shell, fraud_df, line, words):
+    with pytest.raises(UsageError) as info:
+        run(shell, line)
+    for w in words:
+        assert w in str(info.value)
+
+
+def test_usage_error_has_no_traceback_in_a_cell(shell, fraud_df, capsys):
+    result = shell.run_cell("%mlcheck imbalance df --label nope")
+    assert isinstance(result.error_in_exec, UsageError)
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    assert "is_fraud" in out.out + out.err
+
+
+def test_step_numbers_work(shell, fraud_df):
+    res = run(shell, "4 df --label is_fraud")
+    assert isinstance(res, mlnb.ImbalanceResult)
