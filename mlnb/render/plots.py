@@ -10,7 +10,13 @@ import base64
 import io
 from typing import Any
 
-__all__ = ["class_distribution", "threshold_curves", "figure_png_base64", "new_axes"]
+__all__ = [
+    "class_distribution",
+    "threshold_curves",
+    "figure_png_base64",
+    "new_axes",
+    "plain_text",
+]
 
 PALETTE = {
     "majority": "#8e9aaf",
@@ -18,6 +24,12 @@ PALETTE = {
     "line": "#00798c",
     "accent": "#edae49",
 }
+
+
+def plain_text(value: Any) -> str:
+    """``str(value)`` with ``$`` escaped, so matplotlib draws data text literally
+    instead of parsing it as mathtext (a label like ``"$x_$"`` would fail)."""
+    return str(value).replace("$", r"\$")
 
 
 def new_axes(ax: Any = None, *, figsize=(5.0, 3.0), ncols: int = 1):
@@ -33,7 +45,7 @@ def new_axes(ax: Any = None, *, figsize=(5.0, 3.0), ncols: int = 1):
 def class_distribution(result: Any, ax: Any = None):
     """Bars of class shares; the majority class's share is the accuracy trap."""
     fig, ax = new_axes(ax)
-    labels = [str(k) for k in result.counts]
+    labels = [plain_text(k) for k in result.counts]
     shares = [result.shares[k] for k in result.counts]
     colors = [
         PALETTE["minority"] if k == result.minority_label else PALETTE["majority"]
@@ -43,7 +55,7 @@ def class_distribution(result: Any, ax: Any = None):
     ax.set_xticks(range(len(labels)), labels, rotation=0 if len(labels) < 8 else 45)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("share of rows")
-    title = result.label_name or "label"
+    title = plain_text(result.label_name or "label")
     ax.set_title(f"Class distribution of {title}", fontsize=10)
     for bar, share, k in zip(bars, shares, result.counts):
         ax.annotate(

@@ -1,0 +1,33 @@
+"""Notebook widgets (anywidget / ipywidgets) over mlnb's checks.
+
+Widgets hold state in synced traits and only render it; observers call the same
+check functions as the Python API. Importing this package is cheap: each widget
+module (and anywidget, ipywidgets, matplotlib) loads on first use::
+
+    from mlnb.widgets import ImbalanceExplorer
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+__all__ = ["ImbalanceExplorer"]
+
+# public name -> module that defines it (imported on first access)
+_LAZY = {"ImbalanceExplorer": "mlnb.widgets.imbalance"}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .imbalance import ImbalanceExplorer
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'mlnb.widgets' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
