@@ -41,7 +41,8 @@ $(CORE_VENV)/.installed: setup.py
 # Built into mlnb/labextension (shipped by setup.py); linked into .venv for development.
 mlnb/labextension/package.json: $(LABEXT_SRC) | $(VENV)/.installed
 	@if [ -f labextension/package.json ]; then \
-		cd labextension && ../$(VENV)/bin/jlpm install && ../$(VENV)/bin/jlpm build; \
+		cd labextension && export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
+		jlpm install && jlpm build; \
 	else echo "labextension/ has no package.json yet: nothing to build"; fi
 
 labextension: mlnb/labextension/package.json
@@ -72,10 +73,11 @@ test-core: $(CORE_VENV)/.installed
 	$(CORE_VENV)/bin/python -m pytest tests --ignore=tests/ui -q
 
 test-js: labextension
-	@if [ -f labextension/package.json ]; then cd labextension && ../$(VENV)/bin/jlpm test; fi
+	@if [ -f labextension/package.json ]; then cd labextension && \
+		PATH="$(CURDIR)/$(VENV)/bin:$$PATH" jlpm test; fi
 
 test-ui: labextension chromium
-	@if [ -d tests/ui ]; then $(VENV)/bin/python -m pytest tests/ui -q; fi
+	MLNB_REQUIRE_UI=1 $(VENV)/bin/python -m pytest tests/ui -q
 
 test: lint test-full test-core test-js test-ui
 

@@ -336,7 +336,11 @@ export function withMark(
   const base = isPlainObject(mlnbMetadata) ? { ...mlnbMetadata } : {};
   const steps = isPlainObject(base.steps) ? { ...base.steps } : {};
   if (mark) {
-    steps[stepId] = { mark: mark.mark, reason: mark.reason, updated: mark.updated };
+    steps[stepId] = {
+      mark: mark.mark,
+      reason: mark.reason,
+      updated: mark.updated
+    };
   } else {
     delete steps[stepId];
   }
@@ -358,7 +362,8 @@ export function computeStates(
     const record = records.get(step.id) ?? null;
     const mark = marks.get(step.id) ?? null;
     const markActive =
-      mark !== null && (record === null || record.createdMs <= parseTime(mark.updated));
+      mark !== null &&
+      (record === null || record.createdMs <= parseTime(mark.updated));
     let status: DisplayStatus = 'unchecked';
     if (markActive && mark) {
       status = mark.mark;
@@ -447,7 +452,9 @@ function hasLoadExt(text: string): boolean {
 }
 
 /** True when a code cell of the notebook runs `%load_ext mlnb`. */
-export function notebookLoadsExtension(cells: ReadonlyArray<ICellLike>): boolean {
+export function notebookLoadsExtension(
+  cells: ReadonlyArray<ICellLike>
+): boolean {
   return cells.some(
     cell =>
       (cell.cell_type === undefined || cell.cell_type === 'code') &&
@@ -472,7 +479,10 @@ export function notebookUsesMlnb(cells: ReadonlyArray<ICellLike>): boolean {
  * `%load_ext mlnb` as first line only when no cell of the notebook has it yet.
  * Empty when the step has no starter.
  */
-export function starterSource(step: IStepInfo, cells: ReadonlyArray<ICellLike>): string {
+export function starterSource(
+  step: IStepInfo,
+  cells: ReadonlyArray<ICellLike>
+): string {
   if (!step.starter) {
     return '';
   }
