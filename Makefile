@@ -47,8 +47,9 @@ mlnb/labextension/package.json: $(LABEXT_SRC) | $(VENV)/.installed
 
 labextension: mlnb/labextension/package.json
 	@if [ -f mlnb/labextension/package.json ]; then \
-		$(VENV)/bin/jupyter labextension develop --overwrite . >/dev/null && \
-		$(VENV)/bin/jupyter labextension list 2>&1 | grep -E "mlnb|jupyterlab-manager|anywidget"; fi
+		export PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && \
+		jupyter labextension develop --overwrite . >/dev/null && \
+		jupyter labextension list 2>&1 | grep -E "mlnb|jupyterlab-manager|anywidget"; fi
 
 # Debian's Chromium for the real-browser tests (no browser download from test tools).
 chromium:

@@ -62,6 +62,8 @@ EXTRAS["test"] = [
     "ipykernel>=6.29",
     "ruff>=0.6",
     "playwright>=1.45",
+    "polars>=1.0",
+    "pyarrow>=15",
 ]
 # Peers the benchmarks compare against.
 EXTRAS["bench"] = ["fairlearn>=0.11", "evidently>=0.6,<0.8"]

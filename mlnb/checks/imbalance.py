@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.labels import DEFAULT_MAX_CLASSES, as_1d, class_counts, column
+from ..core.labels import DEFAULT_MAX_CLASSES, as_1d, class_counts, column, is_real
 from ..errors import DataValidationError, MissingDependencyError, MlnbValueError
 from ..render import html as H
 from ..result import CheckResult
@@ -284,24 +284,31 @@ _OBJECTIVE_NAMES = {
 
 def _check_smote_input(X: Any, y: np.ndarray, k: int) -> None:
     dtypes = getattr(X, "dtypes", None)
-    if dtypes is not None:
-        bad = [str(c) for c, d in dtypes.items() if d.kind not in "biuf"]
+    if dtypes is not None and hasattr(dtypes, "items"):  # a DataFrame
+        bad = [
+            str(c) for c, d in dtypes.items() if getattr(d, "kind", "O") not in "biuf"
+        ]
         if bad:
             raise DataValidationError(
                 f"SMOTE interpolates numeric features, but {bad[:5]!r} are not "
                 "numeric. One-hot encode them first, use imbalanced-learn's SMOTENC, "
                 "or use method='over'."
             )
-    arr = np.asarray(X)
-    if arr.dtype.kind not in "biuf":
+        n_nan = int(X.isna().to_numpy().sum())
+    else:
+        from scipy import sparse
+
+        values = X.data if sparse.issparse(X) else np.asarray(X)
+        if values.dtype.kind not in "biuf":
+            raise DataValidationError(
+                f"SMOTE needs numeric features; X has dtype {values.dtype}. Encode "
+                "the features first or use method='over'."
+            )
+        n_nan = int(np.isnan(values).sum()) if values.dtype.kind == "f" else 0
+    if n_nan:
         raise DataValidationError(
-            f"SMOTE needs numeric features; X has dtype {arr.dtype}. Encode the "
-            "features first or use method='over'."
-        )
-    if arr.dtype.kind == "f" and np.isnan(arr).any():
-        raise DataValidationError(
-            f"X has {int(np.isnan(arr).sum()):,} NaN values; SMOTE cannot use them. "
-            "Impute them first (e.g. sklearn.impute.SimpleImputer)."
+            f"X has {n_nan:,} NaN values; SMOTE cannot use them. Impute them first "
+            "(e.g. sklearn.impute.SimpleImputer)."
         )
     cc = class_counts(y, name="y")
     smallest = int(cc.counts.min())
@@ -397,7 +404,7 @@ def imbalance(
         label_name = getattr(y, "name", None)
         label_name = str(label_name) if label_name is not None else None
     for name, v in (("warn_ratio", warn_ratio), ("fail_ratio", fail_ratio)):
-        if not (isinstance(v, (int, float)) and v >= 1):
+        if not (is_real(v) and v >= 1):
             raise MlnbValueError(f"{name} must be a number >= 1; got {v!r}")
     what = f"label column {label_name!r}" if label_name else "y"
     cc = class_counts(y, name=what, max_classes=max_classes)

@@ -12,7 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core.labels import as_scores, as_weights, binary_mask, check_same_length, column
+from ..core.jsonsafe import jsonable
+from ..core.labels import (
+    as_scores,
+    as_weights,
+    binary_mask,
+    check_same_length,
+    column,
+    is_real,
+)
 from ..core.ranking import BinaryRanking
 from ..errors import MlnbValueError
 from ..render import html as H
@@ -214,7 +222,7 @@ class ThresholdsResult(CheckResult):
             needless review passes ``cost_fn=50, cost_fp=1``.
         """
         for name, v in (("cost_fn", cost_fn), ("cost_fp", cost_fp)):
-            if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            if not (is_real(v) and math.isfinite(v) and v >= 0):
                 raise MlnbValueError(f"{name} must be a finite number >= 0; got {v!r}")
         if cost_fn == 0 and cost_fp == 0:
             raise MlnbValueError("cost_fn and cost_fp cannot both be 0")
@@ -272,10 +280,8 @@ class ThresholdsResult(CheckResult):
         if hi <= lo:
             hi = lo + 1.0
         edges = np.linspace(lo, hi, int(bins) + 1)
-        pos_w = None if r._pos_cw is None else np.diff(r._pos_cw)
-        neg_w = None if r._neg_cw is None else np.diff(r._neg_cw)
-        pos, _ = np.histogram(r.pos, bins=edges, weights=pos_w)
-        neg, _ = np.histogram(r.neg, bins=edges, weights=neg_w)
+        pos, _ = np.histogram(r.pos, bins=edges, weights=r._pos_w)
+        neg, _ = np.histogram(r.neg, bins=edges, weights=r._neg_w)
         return {
             "edges": edges.tolist(),
             "positive": pos.tolist(),
@@ -304,7 +310,7 @@ class ThresholdsResult(CheckResult):
 
     def to_dict(self) -> dict[str, Any]:
         out = super().to_dict()
-        out["log_loss"] = self.record_metrics()["log_loss"]
+        out["log_loss"] = jsonable(self._log_loss_or_nan())
         out["at_threshold"] = self.at().to_dict()
         return out
 

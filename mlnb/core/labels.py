@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import numpy as np
 from ..errors import DataValidationError, MlnbValueError
 
 __all__ = [
+    "is_real",
     "as_1d",
     "as_scores",
     "as_weights",
@@ -49,7 +51,8 @@ def as_1d(values: Any, *, name: str) -> np.ndarray:
     if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
         try:
             values = values.to_numpy()
-        except TypeError:  # pyarrow ChunkedArray wants zero_copy_only=False
+        except (TypeError, ValueError):
+            # pyarrow arrays of bools/strings cannot be viewed without a copy
             values = values.to_numpy(zero_copy_only=False)
     arr = np.asarray(values)
     if arr.ndim == 2 and 1 in arr.shape:
@@ -126,6 +129,11 @@ def as_weights(
     return w
 
 
+def is_real(v: Any) -> bool:
+    """True for real numbers (Python or numpy), False for bools and anything else."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+
+
 def _is_number(v: Any) -> bool:
     try:
         float(v)
@@ -180,7 +188,9 @@ def class_counts(
     _raise_missing(arr, name)
     if arr.dtype.kind == "b":
         n_true = int(np.count_nonzero(arr))
-        labels, counts = [False, True], np.array([len(arr) - n_true, n_true])
+        pairs = [(False, len(arr) - n_true), (True, n_true)]
+        labels = [lab for lab, c in pairs if c]
+        counts = np.array([c for _, c in pairs if c], dtype=np.int64)
     elif arr.dtype.kind in "iu" and len(arr) > 0:
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo < 10_000:

@@ -36,11 +36,16 @@ class Counts:
     tn: np.ndarray
 
 
-def _cum0(weights_sorted: np.ndarray) -> np.ndarray:
-    """Cumulative weights with a leading 0: ``cw[i]`` = weight of the first i items."""
-    out = np.empty(len(weights_sorted) + 1, dtype=np.float64)
-    out[0] = 0.0
-    np.cumsum(weights_sorted, out=out[1:])
+def _tail_sums(weights_sorted: np.ndarray) -> np.ndarray:
+    """``out[i]`` = total weight of items ``i..end`` (``out[n] = 0``).
+
+    Summed from the highest score down, the order scikit-learn sums in, so weighted
+    counts at a threshold agree with its curves to the last bit.
+    """
+    n = len(weights_sorted)
+    out = np.empty(n + 1, dtype=np.float64)
+    out[n] = 0.0
+    np.cumsum(weights_sorted[::-1], out=out[n - 1 :: -1] if n else out[:0])
     return out
 
 
@@ -84,24 +89,24 @@ class BinaryRanking:
             w = sample_weight
             pos_s, pos_w = scores[positive], w[positive]
             order = np.argsort(pos_s, kind="stable")
-            self.pos = pos_s[order]
-            self._pos_cw = _cum0(pos_w[order])
+            self.pos, self._pos_w = pos_s[order], pos_w[order]
+            self._pos_ge = _tail_sums(self._pos_w)
             del pos_s, pos_w, order
             negative = ~positive
             neg_s, neg_w = scores[negative], w[negative]
             del negative
             order = np.argsort(neg_s, kind="stable")
-            self.neg = neg_s[order]
-            self._neg_cw = _cum0(neg_w[order])
+            self.neg, self._neg_w = neg_s[order], neg_w[order]
+            self._neg_ge = _tail_sums(self._neg_w)
             del neg_s, neg_w, order
-            self.w_pos = float(self._pos_cw[-1])
-            self.w_neg = float(self._neg_cw[-1])
+            self.w_pos = float(self._pos_ge[0])
+            self.w_neg = float(self._neg_ge[0])
         else:
             self.pos = scores[positive]
             self.pos.sort()
             self.neg = scores[~positive]
             self.neg.sort()
-            self._pos_cw = self._neg_cw = None
+            self._pos_w = self._neg_w = self._pos_ge = self._neg_ge = None
             self.w_pos = float(len(self.pos))
             self.w_neg = float(len(self.neg))
         self.n_pos = len(self.pos)
@@ -139,17 +144,19 @@ class BinaryRanking:
         return self.w_pos / (self.w_pos + self.w_neg)
 
     # -- counting ------------------------------------------------------------------
-    def _at_or_above(self, sorted_arr, cw, total, t):
+    @staticmethod
+    def _at_or_above(sorted_arr, ge, t):
+        """(Weighted) number of items with a score >= t."""
         idx = np.searchsorted(sorted_arr, t, side="left")
-        if cw is None:
+        if ge is None:
             return len(sorted_arr) - idx
-        return total - cw[idx]
+        return ge[idx]
 
     def counts(self, thresholds) -> Counts:
         """Confusion counts at each threshold (binary searches, no sorting)."""
         t = np.asarray(thresholds, dtype=np.float64)
-        tp = self._at_or_above(self.pos, self._pos_cw, self.w_pos, t)
-        fp = self._at_or_above(self.neg, self._neg_cw, self.w_neg, t)
+        tp = self._at_or_above(self.pos, self._pos_ge, t)
+        fp = self._at_or_above(self.neg, self._neg_ge, t)
         return Counts(t, tp, fp, self.w_pos - tp, self.w_neg - fp)
 
     # -- ranking metrics -------------------------------------------------------------
@@ -161,20 +168,20 @@ class BinaryRanking:
         if not self.weighted:
             total = int(left.sum(dtype=np.int64)) + int(right.sum(dtype=np.int64))
             return total / 2.0 / (self.n_pos * self.n_neg)
-        below = (self._neg_cw[left] + self._neg_cw[right]) / 2.0
-        pos_w = np.diff(self._pos_cw)
-        return float(np.dot(pos_w, below) / (self.w_pos * self.w_neg))
+        ge = self._neg_ge
+        below = self.w_neg - (ge[left] + ge[right]) / 2.0
+        return float(np.dot(self._pos_w, below) / (self.w_pos * self.w_neg))
 
     @cached_property
     def vertices(self) -> Counts:
         """Counts at each distinct positive score, highest threshold first."""
         starts = _distinct_starts(self.pos)[::-1]
         thr = self.pos[starts]
-        if self._pos_cw is None:
+        if self._pos_ge is None:
             tp = (self.n_pos - starts).astype(np.float64)
         else:
-            tp = self.w_pos - self._pos_cw[starts]
-        fp = self._at_or_above(self.neg, self._neg_cw, self.w_neg, thr)
+            tp = self._pos_ge[starts]
+        fp = self._at_or_above(self.neg, self._neg_ge, thr)
         fp = np.asarray(fp, dtype=np.float64)
         return Counts(thr, tp, fp, self.w_pos - tp, self.w_neg - fp)
 
@@ -205,11 +212,10 @@ class BinaryRanking:
         """
         eps = np.finfo(np.float64).eps
         total = 0.0
-        for arr, cw, positive in (
-            (self.pos, self._pos_cw, True),
-            (self.neg, self._neg_cw, False),
+        for arr, w_all, positive in (
+            (self.pos, self._pos_w, True),
+            (self.neg, self._neg_w, False),
         ):
-            w_all = None if cw is None else np.diff(cw)
             for start in range(0, len(arr), _CHUNK):
                 chunk = np.clip(arr[start : start + _CHUNK], eps, 1.0 - eps)
                 ll = np.log(chunk) if positive else np.log1p(-chunk)
