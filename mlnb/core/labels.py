@@ -78,7 +78,7 @@ def check_same_length(**arrays: Any) -> int:
 
 def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
     """Scores as a float64 array; non-numeric values and NaNs raise."""
-    if hasattr(values, "dtype") and str(getattr(values, "dtype", "")) in {
+    if type(values).__module__.startswith("pandas") and str(values.dtype) in {
         "Float64",
         "Float32",
         "Int64",
