@@ -67,7 +67,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check mlnb tests benchmarks setup.py
 	$(VENV)/bin/ruff format --check mlnb tests benchmarks setup.py
 
-test-full: $(VENV)/.installed
+test-full: $(VENV)/.installed labextension
 	MLNB_REQUIRE_EXTRAS=1 $(VENV)/bin/python -m pytest tests --ignore=tests/ui -q
 
 test-core: $(CORE_VENV)/.installed
@@ -80,7 +80,7 @@ test-js: labextension
 test-ui: labextension chromium
 	MLNB_REQUIRE_UI=1 $(VENV)/bin/python -m pytest tests/ui -q
 
-test: lint test-full test-core test-js test-ui
+test: lint labextension test-js test-full test-core test-ui
 
 bench: $(VENV)/.installed
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done
