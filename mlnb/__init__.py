@@ -32,6 +32,8 @@ _LAZY = {
     "thresholds": "mlnb.checks.thresholds",
     "ThresholdsResult": "mlnb.checks.thresholds",
     "OperatingPoint": "mlnb.checks.thresholds",
+    "sliced_metrics": "mlnb.checks.fairness",
+    "SlicedMetrics": "mlnb.checks.fairness",
     "CheckResult": "mlnb.result",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
 }
@@ -51,6 +53,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .checks.fairness import SlicedMetrics, sliced_metrics  # noqa: F401
     from .checks.imbalance import ImbalanceResult, imbalance  # noqa: F401
     from .checks.thresholds import (  # noqa: F401
         OperatingPoint,

@@ -76,8 +76,14 @@ class BinaryRanking:
         scores: np.ndarray,
         positive: np.ndarray,
         sample_weight: np.ndarray | None = None,
+        *,
+        drop_zero_weights: bool = True,
     ) -> None:
-        if sample_weight is not None and np.any(sample_weight == 0):
+        if (
+            drop_zero_weights
+            and sample_weight is not None
+            and np.any(sample_weight == 0)
+        ):
             keep = sample_weight != 0
             scores, positive, sample_weight = (
                 scores[keep],
@@ -113,6 +119,41 @@ class BinaryRanking:
         self.n_neg = len(self.neg)
         self._check_finite()
 
+    @classmethod
+    def from_sorted(
+        cls,
+        pos: np.ndarray,
+        neg: np.ndarray,
+        pos_w: np.ndarray | None = None,
+        neg_w: np.ndarray | None = None,
+        *,
+        allow_one_class: bool = False,
+    ) -> BinaryRanking:
+        """Build from scores already sorted ascending (one slice of a grouped sort).
+
+        ``pos_w``/``neg_w`` are the weights in the same order (both or neither).
+        With ``allow_one_class`` a class may be empty; metrics that need both
+        classes are then NaN.
+        """
+        self = cls.__new__(cls)
+        self.pos, self.neg = pos, neg
+        self.weighted = pos_w is not None
+        if self.weighted:
+            self._pos_w, self._neg_w = pos_w, neg_w
+            self._pos_ge, self._neg_ge = _tail_sums(pos_w), _tail_sums(neg_w)
+            self.w_pos, self.w_neg = float(self._pos_ge[0]), float(self._neg_ge[0])
+        else:
+            self._pos_w = self._neg_w = self._pos_ge = self._neg_ge = None
+            self.w_pos, self.w_neg = float(len(pos)), float(len(neg))
+        self.n_pos, self.n_neg = len(pos), len(neg)
+        if not allow_one_class:
+            self._check_finite()
+        return self
+
+    @property
+    def both_classes(self) -> bool:
+        return self.w_pos > 0 and self.w_neg > 0
+
     # -- validation ----------------------------------------------------------------
     def _check_finite(self) -> None:
         n_nan = 0
@@ -133,11 +174,11 @@ class BinaryRanking:
 
     @property
     def min_score(self) -> float:
-        return float(min(self.pos[0], self.neg[0]))
+        return float(min(a[0] for a in (self.pos, self.neg) if len(a)))
 
     @property
     def max_score(self) -> float:
-        return float(max(self.pos[-1], self.neg[-1]))
+        return float(max(a[-1] for a in (self.pos, self.neg) if len(a)))
 
     @property
     def prevalence(self) -> float:
@@ -163,6 +204,8 @@ class BinaryRanking:
     @cached_property
     def roc_auc(self) -> float:
         """Area under the ROC curve (ties count one half, as the trapezoid rule)."""
+        if not self.both_classes:
+            return float("nan")
         left = np.searchsorted(self.neg, self.pos, side="left")
         right = np.searchsorted(self.neg, self.pos, side="right")
         if not self.weighted:
@@ -198,6 +241,8 @@ class BinaryRanking:
     @cached_property
     def average_precision(self) -> float:
         """Average precision: sum over recall steps of (step size) x precision."""
+        if self.w_pos <= 0:
+            return float("nan")
         d_recall = np.diff(self._vertex_recall, prepend=0.0)
         return float(np.dot(d_recall, self._vertex_precision))
 

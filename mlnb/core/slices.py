@@ -1,0 +1,258 @@
+"""Turn slice specifications into integer group codes with readable labels.
+
+``slice_by`` accepts one column name, a list of names (each sliced on its own),
+tuples of names (crossed slices, e.g. ``("sex", "race")``), or a dict of
+``name -> array`` when the data is given as arrays. Numeric columns with many
+distinct values are cut into quantile bins with readable labels (``"[28, 37)"``);
+missing values form their own slice, labelled ``"missing"``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataValidationError, MlnbValueError
+
+__all__ = ["SliceColumn", "resolve_slices", "column_values", "DEFAULT_MAX_SLICES"]
+
+#: Most slices one slice column may have; more is almost always an id column.
+DEFAULT_MAX_SLICES = 1000
+#: A numeric column with more distinct values than this is bucketed into bins.
+NUMERIC_AS_CATEGORY_MAX = 20
+MISSING = "missing"
+
+
+@dataclass(frozen=True)
+class SliceColumn:
+    """One way of slicing the rows.
+
+    Attributes
+    ----------
+    name:
+        Display name: the column name, or ``"sex × race"`` for a cross.
+    columns:
+        The source columns.
+    codes:
+        int32 code per row, 0..len(values)-1.
+    values:
+        Display label per code.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    codes: np.ndarray
+    values: tuple[str, ...]
+
+    @property
+    def n_slices(self) -> int:
+        return len(self.values)
+
+
+def _names(data: Any) -> list[str]:
+    if isinstance(data, dict):
+        return [str(k) for k in data]
+    cols = getattr(data, "columns", None)
+    if cols is None:
+        cols = getattr(data, "column_names", None)  # pyarrow Table
+    return [str(c) for c in cols] if cols is not None else []
+
+
+def column_values(data: Any, name: str, *, role: str) -> np.ndarray | Any:
+    """Column ``name`` of a pandas/polars DataFrame, a pyarrow Table or a dict of
+    arrays; a clear error lists the real columns when it is missing."""
+    names = _names(data)
+    if name not in names:
+        shown = ", ".join(repr(c) for c in names[:30])
+        more = f" … and {len(names) - 30} more" if len(names) > 30 else ""
+        raise MlnbValueError(
+            f"{role} column {name!r} is not in the data; the columns are: {shown}{more}"
+        )
+    col = data[name]
+    if hasattr(col, "combine_chunks"):  # pyarrow ChunkedArray
+        col = col.combine_chunks()
+    return col
+
+
+def resolve_slices(
+    data: Any,
+    slice_by: Any,
+    n_rows: int,
+    *,
+    bins: Any = 4,
+    max_slices: int = DEFAULT_MAX_SLICES,
+) -> list[SliceColumn]:
+    """Encode every requested slicing as a :class:`SliceColumn`."""
+    if slice_by is None:
+        raise MlnbValueError(
+            "slice_by is required: a column name, a list of names, tuples of names "
+            "for crossed slices, or a dict of name -> array"
+        )
+    source = data
+    if isinstance(slice_by, dict):
+        source = {str(k): v for k, v in slice_by.items()}
+        specs: list[Any] = list(source)
+    elif isinstance(slice_by, (str, tuple)):
+        specs = [slice_by]
+    else:
+        specs = list(slice_by)
+    if not specs:
+        raise MlnbValueError("slice_by is empty; name at least one column to slice by")
+    if source is None:
+        raise MlnbValueError(
+            "slice_by names columns but no data was given; pass data=DataFrame or "
+            "slice_by={name: array}"
+        )
+    cache: dict[str, SliceColumn] = {}
+    out: list[SliceColumn] = []
+    for spec in specs:
+        cols = (spec,) if isinstance(spec, str) else tuple(str(c) for c in spec)
+        if not cols or not all(isinstance(c, str) for c in cols):
+            raise MlnbValueError(
+                f"cannot slice by {spec!r}: use a column name or a tuple of names"
+            )
+        parts = []
+        for c in cols:
+            if c not in cache:
+                values = column_values(source, c, role="slice")
+                bins_for = bins.get(c, 4) if isinstance(bins, dict) else bins
+                cache[c] = encode(
+                    values, c, n_rows, bins=bins_for, max_slices=max_slices
+                )
+            parts.append(cache[c])
+        out.append(parts[0] if len(parts) == 1 else cross(parts, max_slices=max_slices))
+    return out
+
+
+def _to_numpy(values: Any) -> np.ndarray:
+    if hasattr(values, "to_numpy") and not isinstance(values, np.ndarray):
+        try:
+            return values.to_numpy()
+        except (TypeError, ValueError):
+            return values.to_numpy(zero_copy_only=False)
+    return np.asarray(values)
+
+
+def encode(
+    values: Any, name: str, n_rows: int, *, bins: Any = 4, max_slices: int
+) -> SliceColumn:
+    """Codes and labels for one column (categories, or quantile bins if numeric)."""
+    import pandas as pd
+
+    if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
+        cat = values.cat
+        codes = cat.codes.to_numpy().astype(np.int32)
+        labels = [str(v) for v in cat.categories]
+        return _finish(name, codes, labels, n_rows, max_slices)
+    arr = _to_numpy(values)
+    if arr.ndim != 1 or len(arr) != n_rows:
+        raise MlnbValueError(
+            f"slice column {name!r} has {len(arr):,} values but the data has "
+            f"{n_rows:,} rows; pass one value per row"
+        )
+    if arr.dtype.kind in "iuf" and not (arr.dtype.kind == "f" and bins is None):
+        missing = np.isnan(arr) if arr.dtype.kind == "f" else None
+        present = arr[~missing] if missing is not None else arr
+        n_distinct = len(np.unique(present[: min(len(present), 1_000_000)]))
+        if isinstance(bins, (list, tuple, np.ndarray)) or (
+            n_distinct > NUMERIC_AS_CATEGORY_MAX and bins
+        ):
+            return _numeric_bins(name, arr, missing, bins, n_rows, max_slices)
+    if arr.dtype.kind in "iub" and len(arr):
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo <= 1_000_000:  # small range: count instead of hashing
+            shifted = arr.astype(np.int64, copy=False) - lo
+            present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
+            remap = np.full(hi - lo + 1, -1, dtype=np.int32)
+            remap[present] = np.arange(len(present), dtype=np.int32)
+            labels = [
+                str(int(v) + lo) if arr.dtype.kind != "b" else str(bool(v))
+                for v in present
+            ]
+            return _finish(name, remap[shifted], labels, n_rows, max_slices)
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True, sort=True)
+    labels = [str(v) for v in uniques]
+    return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
+
+
+def _finish(name, codes, labels, n_rows, max_slices) -> SliceColumn:
+    if (codes < 0).any():
+        codes = codes.copy()
+        codes[codes < 0] = len(labels)
+        labels = [*labels, MISSING]
+    if len(labels) > max_slices:
+        raise DataValidationError(
+            f"slice column {name!r} has {len(labels):,} distinct values; at most "
+            f"{max_slices:,} slices per column are allowed (an id column?). Bucket "
+            f"it first, or pass max_slices={len(labels)} if you need them all."
+        )
+    if n_rows == 0:
+        raise DataValidationError("the data is empty; need at least one row")
+    return SliceColumn(name, (name,), codes, tuple(labels))
+
+
+def _fmt_edge(x: float) -> str:
+    if float(x).is_integer():
+        return f"{int(x):,}" if abs(x) < 1e15 else f"{x:.3g}"
+    return f"{x:.4g}"
+
+
+def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
+    values = arr.astype(np.float64, copy=False)
+    present = values[~missing] if missing is not None else values
+    if len(present) == 0:
+        raise DataValidationError(
+            f"slice column {name!r} is entirely missing; nothing to slice by"
+        )
+    if isinstance(bins, (list, tuple, np.ndarray)):
+        edges = np.unique(np.asarray(bins, dtype=np.float64))
+        lo, hi = present.min(), present.max()
+        if lo < edges[0] or hi > edges[-1]:
+            raise MlnbValueError(
+                f"bins for {name!r} span [{edges[0]:g}, {edges[-1]:g}] but the "
+                f"values range over [{lo:g}, {hi:g}]; widen the first and last edge"
+            )
+    else:
+        k = int(bins)
+        if k < 2:
+            raise MlnbValueError(f"bins must be >= 2 or a list of edges; got {bins!r}")
+        edges = np.unique(np.quantile(present, np.linspace(0, 1, k + 1)))
+        if len(edges) < 2:
+            edges = np.array([present.min(), present.max()])
+    inner = edges[1:-1]
+    codes = np.searchsorted(inner, values, side="right").astype(np.int32)
+    labels = []
+    for i in range(len(edges) - 1):
+        closing = "]" if i == len(edges) - 2 else ")"
+        labels.append(f"[{_fmt_edge(edges[i])}, {_fmt_edge(edges[i + 1])}{closing}")
+    if len(edges) == 2 and edges[0] == edges[1]:
+        labels = [_fmt_edge(edges[0])]
+        codes[:] = 0
+    if missing is not None and missing.any():
+        codes[missing] = -1
+    return _finish(name, codes, labels, n_rows, max_slices)
+
+
+def cross(parts: list[SliceColumn], *, max_slices: int) -> SliceColumn:
+    """Every combination of the parts' slices that occurs in the data."""
+    codes = np.zeros(len(parts[0].codes), dtype=np.int64)
+    for p in parts:
+        codes = codes * p.n_slices + p.codes
+    present, compact = np.unique(codes, return_inverse=True)
+    labels = []
+    for c in present:
+        pieces = []
+        for p in reversed(parts):
+            pieces.append(p.values[int(c % p.n_slices)])
+            c //= p.n_slices
+        labels.append(" × ".join(reversed(pieces)))
+    name = " × ".join(p.name for p in parts)
+    if len(labels) > max_slices:
+        raise DataValidationError(
+            f"crossing {name} gives {len(labels):,} slices; at most {max_slices:,} "
+            f"are allowed. Cross fewer columns or pass max_slices={len(labels)}."
+        )
+    cols = tuple(c for p in parts for c in p.columns)
+    return SliceColumn(name, cols, compact.astype(np.int32), tuple(labels))
