@@ -187,6 +187,21 @@ STEPS: tuple[Step, ...] = (
             "Probe the model with what-if edits and counterfactuals",
             "Adjust thresholds per group or collect more data for weak slices",
         ),
+        entry_points=(
+            "mlnb.sliced_metrics()",
+            "mlnb.sliced_metrics(..., engine='tfma')",
+            "mlnb.widgets.SlicedMetricsView",
+        ),
+        commands=(
+            "%mlcheck slices DF --label COL --score COL --by COL[,COL...]",
+            "%mlcheck slices DF --label COL --prediction COL --by COL*COL",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "# df: one row per example with the label, the model's score and the "
+            "columns to slice by\n"
+            "%mlcheck slices df --label LABEL --score SCORE --by COLUMN,OTHER_COLUMN"
+        ),
     ),
     Step(
         7,

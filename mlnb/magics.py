@@ -120,10 +120,74 @@ def _imbalance(magics: MLCheckMagics, args: Any) -> Any:
     )
 
 
+@magic_arguments()
+@argument("data", nargs="?", help="DataFrame: a name or an expression in the notebook")
+@argument("--label", required=True, help="label column")
+@argument("--score", help="score column (binary) or comma-separated class scores")
+@argument("--prediction", help="column of predicted labels or values")
+@argument(
+    "--by",
+    required=True,
+    help="slice columns, comma-separated; cross columns with * (sex*race)",
+)
+@argument("--threshold", type=float, default=0.5, help="decision threshold (0.5)")
+@argument("--weight", help="column of sample weights")
+@argument("--positive-label", help="the positive class (needed for string labels)")
+@argument("--goal", help="metric the slices are judged on (default: roc_auc/accuracy)")
+@argument(
+    "--min-slice-size", type=int, default=30, help="smaller slices are not judged"
+)
+@argument("--engine", default="numpy", help="numpy (in memory) or tfma (Apache Beam)")
+@argument("--widget", action="store_true", help="show the SlicedMetricsView widget")
+@argument("-h", "--help", action="store_true", help="show this help")
+def _slices(magics: MLCheckMagics, args: Any) -> Any:
+    """%mlcheck slices DATA --label COL --score COL --by COL[,COL...] — step 6.
+
+    Metrics overall and per slice with confidence intervals; flags slices that are
+    significantly worse than the rest of the data.
+    """
+    from . import sliced_metrics
+
+    data = magics.lookup(args.data)
+    slice_by: list[Any] = []
+    for part in args.by.split(","):
+        part = part.strip()
+        if part:
+            cols = tuple(c.strip() for c in part.split("*"))
+            slice_by.append(cols if len(cols) > 1 else cols[0])
+    score: Any = args.score
+    if score and "," in score:
+        score = [c.strip() for c in score.split(",") if c.strip()]
+    result = sliced_metrics(
+        data,
+        label=args.label,
+        score=score,
+        prediction=args.prediction,
+        slice_by=slice_by,
+        threshold=args.threshold,
+        sample_weight=args.weight,
+        positive_label=_parse_value(args.positive_label),
+        goal_metric=args.goal,
+        min_slice_size=args.min_slice_size,
+        engine=args.engine,
+    )
+    if args.widget:
+        from .widgets.sliced import SlicedMetricsView
+
+        return SlicedMetricsView(result)
+    return result
+
+
 #: step id -> handler (a function decorated with magic_arguments)
-HANDLERS: dict[str, Callable[..., Any]] = {"imbalance": _imbalance}
+HANDLERS: dict[str, Callable[..., Any]] = {
+    "imbalance": _imbalance,
+    "fairness": _slices,
+}
+#: command names that are not step ids
+ALIASES = {"slices": "fairness"}
 for _step_id, _handler in HANDLERS.items():
-    _handler.parser.prog = f"mlcheck {_step_id}"
+    _names = [a for a, t in ALIASES.items() if t == _step_id] or [_step_id]
+    _handler.parser.prog = f"mlcheck {_names[0]}"
 
 
 @magics_class
@@ -172,21 +236,23 @@ class MLCheckMagics(Magics):
         if head in ("help", "-h", "--help", "?"):
             return self._help(rest.strip())
         try:
-            step = get_step(head)
+            step = get_step(ALIASES.get(head, head))
         except MlnbError:
             raise UsageError(
                 f"unknown step {head!r}; valid steps are: {', '.join(STEP_IDS)} "
-                "(or 1-10), or 'help'"
+                f"(or 1-10), the commands {', '.join(ALIASES)}, or 'help'"
             ) from None
         handler = HANDLERS.get(step.id)
         if handler is None:
             raise UsageError(
                 f"mlnb has no %mlcheck command for step {step.number} ({step.id}) "
                 f"yet; %mlcheck help {step.id} shows its guiding questions. Commands "
-                f"exist for: {', '.join(HANDLERS)}"
+                f"exist for: {', '.join(HANDLERS)} ({', '.join(ALIASES)})"
             )
         if {"-h", "--help"} & set(rest.split()):
             return _Usage(handler.parser.format_help())
+        if not rest.strip():
+            return StepHelp(step, handler.parser.format_help())
         expr, options = split_expression(rest)
         args = parse_argstring(handler, options)
         args.data = expr or args.data

@@ -128,3 +128,48 @@ def test_usage_error_has_no_traceback_in_a_cell(shell, fraud_df, capsys):
 def test_step_numbers_work(shell, fraud_df):
     res = run(shell, "4 df --label is_fraud")
     assert isinstance(res, mlnb.ImbalanceResult)
+
+
+@pytest.fixture
+def adult_like(shell):
+    rng = np.random.default_rng(5)
+    n = 3000
+    df = pd.DataFrame(
+        {
+            "sex": rng.choice(["Female", "Male"], n),
+            "race": rng.choice(["A", "B", "C"], n),
+            "age": rng.integers(18, 90, n),
+        }
+    )
+    df["y"] = (rng.random(n) < 0.25).astype(int)
+    df["s"] = np.clip(0.25 + 0.4 * df.y + rng.normal(0, 0.2, n), 0, 1)
+    shell.user_ns["people"] = df
+    return df
+
+
+def test_slices_command_matches_the_function(shell, adult_like):
+    from sklearn.metrics import roc_auc_score
+
+    res = run(shell, "slices people --label y --score s --by sex,race,sex*race,age")
+    assert isinstance(res, mlnb.SlicedMetrics)
+    assert res.slice_columns == ("sex", "race", "sex × race", "age")
+    f = res.to_frame()
+    women = adult_like[adult_like.sex == "Female"]
+    row = f[(f.slice == "sex") & (f.value == "Female")].iloc[0]
+    assert row.roc_auc == pytest.approx(roc_auc_score(women.y, women.s))
+    assert session.latest("fairness")["check"] == "sliced_metrics"
+    # the step id works as the command name too
+    again = run(shell, "fairness people --label y --score s --by sex --goal recall")
+    assert again.goal_metric == "recall"
+
+
+def test_slices_without_arguments_shows_help(shell):
+    text = repr(run(shell, "slices"))
+    assert "--by" in text and "Step 6" in text
+
+
+def test_slices_user_errors(shell, adult_like):
+    with pytest.raises(UsageError, match="'nope'"):
+        run(shell, "slices people --label y --score s --by nope")
+    with pytest.raises(UsageError, match="--by"):
+        run(shell, "slices people --label y --score s")

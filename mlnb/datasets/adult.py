@@ -15,8 +15,7 @@ __all__ = ["load_adult", "ADULT_CITATION"]
 
 _DATA = Path(__file__).parent / "data"
 ADULT_CITATION = (
-    "Becker, B. & Kohavi, R. (1996). Adult. UCI Machine Learning Repository. "
-    "CC BY 4.0."
+    "Becker, B. & Kohavi, R. (1996). Adult. UCI Machine Learning Repository. CC BY 4.0."
 )
 
 
