@@ -2,8 +2,7 @@
 check the derived traits against scikit-learn; check the display bundle, the size of
 what goes to the browser, and bad inputs.
 
-The real rendering is checked in Chromium by tests/ui_manual/
-imbalance_widget_screenshot.py.
+The real rendering is checked in Chromium by tests/ui/test_imbalance_widget.py.
 """
 
 from __future__ import annotations

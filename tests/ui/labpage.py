@@ -130,7 +130,9 @@ class LabPage:
             timeout=TIMEOUT_MS,
         )
 
-    def run_all(self) -> None:
+    def run_all(self, timeout_ms: int = TIMEOUT_MS) -> None:
+        """Run all cells and wait until every code cell has run and the kernel is
+        idle (``timeout_ms`` for all of it)."""
         self.command("notebook:run-all-cells")
         self.page.wait_for_function(
             """() => {
@@ -142,13 +144,35 @@ class LabPage:
                     (c.model.executionCount !== null && !c.node.classList.contains(
                         'jp-mod-pending')));
             }""",
-            timeout=TIMEOUT_MS,
+            timeout=timeout_ms,
         )
 
     def save(self) -> None:
         self.command("docmanager:save")
         self.page.wait_for_function(
             "() => !window.jupyterapp.shell.currentWidget.context.model.dirty",
+            timeout=TIMEOUT_MS,
+        )
+
+    def set_theme(self, dark: bool) -> None:
+        """Switch JupyterLab's theme (saved in the server's user settings: tests
+        that change it put the light theme back)."""
+        theme = "JupyterLab Dark" if dark else "JupyterLab Light"
+        self.command("apputils:change-theme", {"theme": theme})
+        self.page.wait_for_function(
+            "(dark) => document.body.dataset.jpThemeLight === String(!dark)",
+            arg=dark,
+            timeout=TIMEOUT_MS,
+        )
+        # The theme's stylesheet is in place once a themed colour is computed.
+        self.page.wait_for_function(
+            """(dark) => {
+                const bg = getComputedStyle(document.body)
+                    .getPropertyValue('--jp-layout-color0').trim().toLowerCase();
+                return bg !== '' && (bg === 'white' || bg === '#fff' ||
+                    bg === '#ffffff') === !dark;
+            }""",
+            arg=dark,
             timeout=TIMEOUT_MS,
         )
 
@@ -174,6 +198,27 @@ class LabPage:
                 f'.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="{PANEL_ID}"]'
             ).click()
         self.panel.wait_for(state="visible", timeout=TIMEOUT_MS)
+
+    def widen_sidebar(self, dx: float) -> None:
+        """Drag the handle between the left side bar and the main area by ``dx``
+        pixels, as a user would."""
+        handle = self.page.locator("#jp-main-split-panel > .lm-SplitPanel-handle")
+        box = handle.first.bounding_box()
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        self.page.mouse.move(x, y)
+        self.page.mouse.down()
+        self.page.mouse.move(x + dx, y, steps=5)
+        self.page.mouse.up()
+        self.page.wait_for_function(
+            """(x) => {
+                const h = document.querySelector(
+                    '#jp-main-split-panel > .lm-SplitPanel-handle');
+                const r = h.getBoundingClientRect();
+                return Math.abs(r.x + r.width / 2 - x) < 2;
+            }""",
+            arg=x + dx,
+            timeout=TIMEOUT_MS,
+        )
 
     def step(self, step_id: str) -> Any:
         return self.panel.locator(f'.mlnb-Step[data-step="{step_id}"]')
