@@ -85,6 +85,10 @@ WARN_MARGIN = 0.05
 FAIL_MARGIN = 0.10
 #: Slices with fewer rows are shown as "too small" and never judged.
 MIN_SLICE_SIZE = 30
+#: Nor is a slice judged on a metric that rests on fewer examples than this (e.g.
+#: recall of a slice with 3 positives): the normal approximation behind the test
+#: needs about ten events.
+MIN_SUPPORT = 10
 
 
 @dataclass
@@ -100,6 +104,8 @@ class _Table:
     # complement of each slice), where it can be computed exactly
     rest: dict[str, np.ndarray] = field(default_factory=dict)
     rest_se: dict[str, np.ndarray] = field(default_factory=dict)
+    # (effective) number of examples each metric rests on, e.g. positives for recall
+    support: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _div(a, b):
@@ -275,7 +281,7 @@ def _binary_table(
         v[name] = _div(num, den)
         n_eff = den * kish
         lo[name], hi[name] = ci.wilson(v[name], n_eff, z)
-        se[name] = ci.wilson_se(v[name], n_eff)
+        se[name] = ci.proportion_se(v[name], n_eff)
     v["f1"] = _div(2 * tp, 2 * tp + fp + fn)
     f1_counts = [np.round(x * kish).astype(np.int64) for x in (tp, fp, fn, tn)]
     lo["f1"], hi["f1"] = ci.dirichlet_f1(*f1_counts, confidence)
@@ -319,6 +325,12 @@ def _binary_table(
     )
     notes = _binary_notes(w_pos, w_neg, tp + fp, st)
     table = _Table(v, lo, hi, se, notes)
+    support = {name: den * kish for name, (_num, den) in denominators.items()}
+    support["f1"] = (tp + fp + fn) * kish
+    support["roc_auc"] = np.minimum(w_pos, w_neg) * kish
+    support["average_precision"] = w_pos * kish
+    support["log_loss"] = n_eff
+    table.support = support
     if total is not None:
         _binary_rest(table, st, tp, fp, total, kish)
     return table
@@ -346,7 +358,7 @@ def _binary_rest(table: _Table, st: _BinaryState, tp, fp, total: _BinaryState, k
     }
     for name, (num, den) in dens.items():
         table.rest[name] = _div(num, den)
-        table.rest_se[name] = ci.wilson_se(table.rest[name], den * r_kish)
+        table.rest_se[name] = ci.proportion_se(table.rest[name], den * r_kish)
     f1 = _div(2 * r_tp, 2 * r_tp + r_fp + r_fn)
     table.rest["f1"] = f1
     # F1 of the rest: delta-method standard error from its counts
@@ -405,7 +417,7 @@ def _multiclass_table(y, pred, scores, codes, k_slices, n_classes, w, z, confide
     v, lo, hi, se = {}, {}, {}, {}
     v["accuracy"] = _div(correct, weight)
     lo["accuracy"], hi["accuracy"] = ci.wilson(v["accuracy"], weight * kish, z)
-    se["accuracy"] = ci.wilson_se(v["accuracy"], weight * kish)
+    se["accuracy"] = ci.proportion_se(v["accuracy"], weight * kish)
     v["micro_f1"], lo["micro_f1"], hi["micro_f1"], se["micro_f1"] = (
         v["accuracy"],
         lo["accuracy"],
@@ -451,7 +463,9 @@ def _multiclass_table(y, pred, scores, codes, k_slices, n_classes, w, z, confide
             nan
         )
         notes = ["predictions only: roc_auc_ovr needs class scores"] * k_slices
-    return _Table(v, lo, hi, se, notes), n, weight
+    table = _Table(v, lo, hi, se, notes)
+    table.support = dict.fromkeys(v, weight * kish)
+    return table, n, weight
 
 
 def _macro_f1(cm: np.ndarray) -> np.ndarray:
@@ -527,6 +541,7 @@ def _regression_table(sums, z, total=None) -> _Table:
     for name in v:
         lo[name], hi[name] = ci.normal(v[name], se[name], z)
     table = _Table(v, lo, hi, se, [""] * len(w))
+    table.support = dict.fromkeys(v, n_eff)
     if total is not None:
         rest = {k: total[k][0] - sums[k] for k in sums}
         rt = _regression_table(rest, z)
@@ -816,6 +831,7 @@ def _rows_for(name: str, values, counts, weights, table: _Table, metrics) -> lis
         row["_rest"] = {m: float(table.rest[m][i]) for m in table.rest}
         row["_rest_se"] = {m: float(table.rest_se[m][i]) for m in table.rest_se}
         row["_se"] = {m: float(table.se[m][i]) for m in table.se}
+        row["_support"] = {m: float(table.support[m][i]) for m in table.support}
         row["notes"] = table.notes[i]
         rows.append(row)
     return rows
@@ -848,6 +864,14 @@ def _judge(rows: list[dict], overall: dict, state: dict) -> tuple[Any, str, str]
                 zs = (value - rest) / denom
                 p = 2.0 * (1.0 - NormalDist().cdf(abs(zs)))
                 worse = (zs < -z_crit) if higher else (zs > z_crit)
+        support = row.get("_support", {}).get(goal, math.inf)
+        if row is not overall and support < MIN_SUPPORT and not row["too_small"]:
+            worse = False
+            note = (
+                f"{goal} rests on {support:.0f} examples (fewer than {MIN_SUPPORT}): "
+                "not judged"
+            )
+            row["notes"] = f"{row['notes']}; {note}" if row["notes"] else note
         row[f"{goal}_p_value"] = p
         row["significantly_worse"] = bool(worse and not row["too_small"])
     frame = pd.DataFrame(

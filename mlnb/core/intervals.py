@@ -4,7 +4,8 @@ Which interval each metric gets, and why:
 
 - proportions (accuracy, precision, recall, FPR, FNR, label and prediction rate):
   Wilson score interval (Wilson 1927) — well behaved near 0 and 1 and for small n;
-  with sample weights the effective sample size (Kish) replaces n;
+  with sample weights the effective sample size (Kish) replaces n; comparing two
+  groups uses Agresti & Caffo's adjusted standard error;
 - ROC AUC: Hanley & McNeil (1982) standard error, normal interval clipped to [0, 1];
 - average precision (AUC-PR): logit interval of Boyd, Eng & Page (2013),
   ``logit(AP) ± z / sqrt(n_pos · AP · (1 − AP))``;
@@ -60,10 +61,15 @@ def wilson(p: np.ndarray, n: np.ndarray, z: float) -> tuple[np.ndarray, np.ndarr
     return lo, hi
 
 
-def wilson_se(p: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Normal-approximation standard error of a proportion (for z-tests)."""
+def proportion_se(p: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Standard error of a proportion for comparing two groups: Agresti & Caffo's
+    (2000) adjusted Wald, one success and one failure added, so that 0/n and n/n
+    do not claim zero uncertainty."""
+    p = np.asarray(p, dtype=np.float64)
+    n = np.asarray(n, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.sqrt(np.asarray(p) * (1.0 - np.asarray(p)) / np.asarray(n))
+        pt = (p * n + 1.0) / (n + 2.0)
+        return np.sqrt(pt * (1.0 - pt) / (n + 2.0))
 
 
 def hanley_mcneil_se(auc: np.ndarray, n_pos: np.ndarray, n_neg: np.ndarray):
