@@ -593,6 +593,7 @@ class SlicedMetrics(CheckResult):
     warn_margin: float
     fail_margin: float
     _frame: Any = internal()
+    _support: Any = internal(default=None)
     _state: Any = internal(default=None)
 
     # -- tables ------------------------------------------------------------------
@@ -646,16 +647,46 @@ class SlicedMetrics(CheckResult):
             )
         return metric
 
-    def difference(self, metric: str | None = None, method: str = "to_overall"):
-        """fairlearn's ``difference``: ``"between_groups"`` → max − min over slices
-        (float); ``"to_overall"`` → each slice minus overall (a Series)."""
+    def support(self, metric: str | None = None):
+        """How many (effective) examples each row's ``metric`` rests on: rows for
+        accuracy, positives for recall, predicted positives for precision, the
+        smaller class for ROC AUC. A Series aligned with :meth:`to_frame`."""
+        metric = self._metric(metric)
+        if self._support is None:
+            raise MlnbValueError(
+                "this result was built from numbers computed elsewhere"
+            )
+        return self._support[metric].copy()
+
+    def _comparable(self, metric: str, slice_column: str | None, min_support: float):
+        f = self.slices(slice_column)
+        if self._support is None:  # built from numbers computed elsewhere
+            enough = np.ones(len(f), dtype=bool)
+        else:
+            enough = self._support[metric].loc[f.index].fillna(np.inf) >= min_support
+        return f[~f["too_small"] & enough & f[metric].notna()]
+
+    def difference(
+        self,
+        metric: str | None = None,
+        method: str = "to_overall",
+        *,
+        slice_column: str | None = None,
+        min_support: float = 0,
+    ):
+        """fairlearn's ``difference``: ``"between_groups"`` → max − min over the
+        slices (a float); ``"to_overall"`` → each slice minus overall (a Series).
+
+        Slices too small to judge are left out, and so are values resting on fewer
+        than ``min_support`` examples (see :meth:`support`); restrict to one slicing
+        with ``slice_column``.
+        """
         import pandas as pd
 
         metric = self._metric(metric)
-        f = self.slices()
-        f = f[~f["too_small"]]
+        f = self._comparable(metric, slice_column, min_support)
         if method == "between_groups":
-            vals = f[metric].dropna()
+            vals = f[metric]
             return float(vals.max() - vals.min()) if len(vals) else math.nan
         if method != "to_overall":
             raise MlnbValueError("method must be 'between_groups' or 'to_overall'")
@@ -664,16 +695,23 @@ class SlicedMetrics(CheckResult):
             (f[metric] - self.overall[metric]).to_numpy(), index=idx, name=metric
         )
 
-    def ratio(self, metric: str | None = None, method: str = "to_overall"):
-        """fairlearn's ``ratio``: ``"between_groups"`` → min / max over slices
-        (float); ``"to_overall"`` → each slice divided by overall (a Series)."""
+    def ratio(
+        self,
+        metric: str | None = None,
+        method: str = "to_overall",
+        *,
+        slice_column: str | None = None,
+        min_support: float = 0,
+    ):
+        """fairlearn's ``ratio``: ``"between_groups"`` → min / max over the slices
+        (a float); ``"to_overall"`` → each slice divided by overall (a Series).
+        Same filters as :meth:`difference`."""
         import pandas as pd
 
         metric = self._metric(metric)
-        f = self.slices()
-        f = f[~f["too_small"]]
+        f = self._comparable(metric, slice_column, min_support)
         if method == "between_groups":
-            vals = f[metric].dropna()
+            vals = f[metric]
             return (
                 float(vals.min() / vals.max()) if len(vals) and vals.max() else math.nan
             )
@@ -894,6 +932,14 @@ def _judge(rows: list[dict], overall: dict, state: dict) -> tuple[Any, str, str]
     ]
     frame = frame[front + metric_cols + goal_cols]
     status, summary = _verdict(frame, state)
+    support = pd.DataFrame(
+        [
+            {m: r.get("_support", {}).get(m, math.nan) for m in state["metrics"]}
+            for r in [overall, *rows]
+        ],
+        index=frame.index,
+    )
+    state["_support_frame"] = support
     return frame, status, summary
 
 
@@ -975,6 +1021,7 @@ def _result(state, frame, status, summary, *, threshold, publish) -> SlicedMetri
         warn_margin=state["warn_margin"],
         fail_margin=state["fail_margin"],
         _frame=frame,
+        _support=state.get("_support_frame"),
         _state=state,
     )
     return result.publish() if publish else result

@@ -12,13 +12,17 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["ImbalanceExplorer"]
+__all__ = ["ImbalanceExplorer", "SlicedMetricsView"]
 
 # public name -> module that defines it (imported on first access)
-_LAZY = {"ImbalanceExplorer": "mlnb.widgets.imbalance"}
+_LAZY = {
+    "ImbalanceExplorer": "mlnb.widgets.imbalance",
+    "SlicedMetricsView": "mlnb.widgets.sliced",
+}
 
 if TYPE_CHECKING:  # pragma: no cover
     from .imbalance import ImbalanceExplorer
+    from .sliced import SlicedMetricsView
 
 
 def __getattr__(name: str) -> Any:
