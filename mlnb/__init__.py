@@ -36,6 +36,7 @@ _LAZY = {
     "SlicedMetrics": "mlnb.checks.fairness",
     "CheckResult": "mlnb.result",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
+    "SlicedMetricsView": "mlnb.widgets.sliced",
 }
 _SUBMODULES = {"checks", "core", "datasets", "render", "widgets", "session", "result"}
 
@@ -62,6 +63,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
     from .result import CheckResult  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
+    from .widgets.sliced import SlicedMetricsView  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -723,6 +723,20 @@ class SlicedMetrics(CheckResult):
                 (f[metric] / self.overall[metric]).to_numpy(), index=idx, name=metric
             )
 
+    @property
+    def threshold_range(self) -> tuple[float, float] | None:
+        """``(low, high)`` the threshold can move over with :meth:`at_threshold` —
+        (0, 1) for probabilities, the score range otherwise — or None when this
+        result cannot be re-thresholded (predictions only, multi-class,
+        regression, numbers computed elsewhere)."""
+        if self._state is None or self._state.get("kind") != "binary_scores":
+            return None
+        total = self._state["total"]
+        if total.probabilities:
+            return (0.0, 1.0)
+        r = total.rankings[0]
+        return (r.min_score, r.max_score)
+
     def at_threshold(self, threshold: float) -> SlicedMetrics:
         """The same analysis at another decision threshold, from the sorted state
         (binary search per slice; nothing is re-sorted). Not published."""
@@ -875,7 +889,7 @@ def _rows_for(name: str, values, counts, weights, table: _Table, metrics) -> lis
     return rows
 
 
-def _judge(rows: list[dict], overall: dict, state: dict) -> tuple[Any, str, str]:
+def _judge(rows: list[dict], overall: dict, state: dict) -> tuple[Any, str, str, Any]:
     import pandas as pd
 
     goal = state["goal_metric"]
@@ -939,8 +953,7 @@ def _judge(rows: list[dict], overall: dict, state: dict) -> tuple[Any, str, str]
         ],
         index=frame.index,
     )
-    state["_support_frame"] = support
-    return frame, status, summary
+    return frame, status, summary, support
 
 
 def _gap(row, goal, overall_value) -> float:
@@ -995,13 +1008,21 @@ def _verdict(frame, state) -> tuple[str, str]:
 
 
 def _assemble(state: dict, *, publish: bool) -> SlicedMetrics:
-    frame, status, summary = _judge(state["rows"], state["overall_row"], state)
+    frame, status, summary, support = _judge(state["rows"], state["overall_row"], state)
     return _result(
-        state, frame, status, summary, threshold=state.get("threshold"), publish=publish
+        state,
+        frame,
+        status,
+        summary,
+        support,
+        threshold=state.get("threshold"),
+        publish=publish,
     )
 
 
-def _result(state, frame, status, summary, *, threshold, publish) -> SlicedMetrics:
+def _result(
+    state, frame, status, summary, support, *, threshold, publish
+) -> SlicedMetrics:
     result = SlicedMetrics(
         step="fairness",
         status=status,
@@ -1021,7 +1042,7 @@ def _result(state, frame, status, summary, *, threshold, publish) -> SlicedMetri
         warn_margin=state["warn_margin"],
         fail_margin=state["fail_margin"],
         _frame=frame,
-        _support=state.get("_support_frame"),
+        _support=support,
         _state=state,
     )
     return result.publish() if publish else result
@@ -1043,8 +1064,10 @@ def _assemble_binary(state: dict, threshold: float, *, publish: bool) -> SlicedM
         tp, fp = st.confusion(threshold)
         table = _binary_table(st, tp, fp, z, state["confidence"], total)
         rows += _rows_for(sc.name, sc.values, st.n, st.weight, table, metrics)
-    frame, status, summary = _judge(rows, overall_row, state)
-    return _result(state, frame, status, summary, threshold=threshold, publish=publish)
+    frame, status, summary, support = _judge(rows, overall_row, state)
+    return _result(
+        state, frame, status, summary, support, threshold=threshold, publish=publish
+    )
 
 
 # ---------------------------------------------------------------------------------

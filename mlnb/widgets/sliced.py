@@ -56,19 +56,12 @@ def _direction(metric: str) -> bool | None:
 
 
 def _threshold_range(result: SlicedMetrics) -> tuple[float, float] | None:
-    """The slider's range when the result can be re-thresholded: 0..1 for
-    probabilities, else the range of the scores; None otherwise."""
-    state = getattr(result, "_state", None)
-    if result.threshold is None or not state or state.get("kind") != "binary_scores":
+    """The slider's range (see ``SlicedMetrics.threshold_range``), widened to a
+    usable interval when all scores are equal."""
+    span = result.threshold_range
+    if span is None:
         return None
-    total = state.get("total")
-    if getattr(total, "probabilities", False):
-        return 0.0, 1.0
-    try:
-        ranking = total.rankings[0]
-        lo, hi = float(ranking.min_score), float(ranking.max_score)
-    except (AttributeError, IndexError, TypeError, ValueError):
-        return 0.0, 1.0
+    lo, hi = span
     if not (math.isfinite(lo) and math.isfinite(hi)) or hi <= lo:
         return 0.0, 1.0
     return lo, hi
@@ -321,7 +314,7 @@ class SlicedMetricsView(anywidget.AnyWidget):
             only_significant=only_significant,
         )
 
-    # -- the result behind the widget ----------------------------------------------------
+    # -- the result behind the widget ------------------------------------------------
     @property
     def result(self) -> SlicedMetrics:
         """The result shown: at the current threshold, judged on the current goal
@@ -652,7 +645,9 @@ class SlicedMetricsView(anywidget.AnyWidget):
         r = getattr(self, "_result", None)
         if r is None:
             return "<SlicedMetricsView (not set up)>"
-        return f"<SlicedMetricsView step 6 (fairness): {r.status.upper()} — {r.summary}>"
+        return (
+            f"<SlicedMetricsView step 6 (fairness): {r.status.upper()} — {r.summary}>"
+        )
 
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
         """The widget view plus a static fallback (HTML, PNG) and the status

@@ -142,7 +142,7 @@ function barChart(chart, opts) {
   const top = 30;
   const bottom = 34;
   const height = top + Math.max(bars.length, 1) * rowH + bottom;
-  const labelW = Math.round(Math.min(250, Math.max(90, width * 0.32)));
+  const labelW = Math.round(Math.min(250, Math.max(90, width * (width < 480 ? 0.42 : 0.32))));
   const valueW = 44;
   const x0 = labelW + 10;
   const x1 = width - valueW - 10;
