@@ -87,11 +87,6 @@ def test_bool_columns(values, expected):
     assert labels_per_row(enc(np.array(values))) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an all-True bool slice column is labelled 'False' (slices.py "
-    "encode: str(bool(v)) uses the shifted code v, not v + lo)",
-)
 def test_all_true_bool_column_is_labelled_true():
     assert labels_per_row(enc(np.array([True, True, True]))) == ["True"] * 3
 
@@ -112,12 +107,6 @@ def test_pandas_nullable_and_string_dtypes():
     assert labels_per_row(enc(objects)) == ["b", MISSING, "a", MISSING]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: an integer column with missing values (pandas Int64 or polars "
-    "Int64 with nulls) is labelled as floats ('1.0', '2.0'): to_numpy() gives "
-    "float64 with NaN, so the labels of one column change with its missingness",
-)
 def test_nullable_integer_labels_stay_integers():
     sc = enc(pd.Series([1, 2, None, 2], dtype="Int64"))
     assert labels_per_row(sc) == ["1", "2", MISSING, "2"]
@@ -233,12 +222,6 @@ def test_all_missing_numeric_with_edges_raises():
         enc(np.full(5, np.nan), bins=[0, 1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: bins whose edges agree to 4 significant digits get the same "
-    "label ('[1000, 1000)' four times; slices.py _fmt_edge formats with .4g), so "
-    "slices cannot be told apart",
-)
 def test_bin_labels_are_distinct_for_close_edges():
     values = 1000 + np.linspace(0.01, 0.09, 50)
     sc = enc(values, bins=4)
@@ -395,12 +378,6 @@ def test_polars_enum_and_nulls(rng):
     assert out == {"e": ["x", "y", "x", MISSING], "s": ["a", MISSING, "b", "a"]}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=MlnbValueError,
-    reason="bug: slices.py _names() reads pyarrow Table.columns (ChunkedArrays) "
-    "before Table.column_names, so no column of a pyarrow Table is found",
-)
 def test_pyarrow_table_columns_give_the_same_slices(rng):
     pa = pytest.importorskip("pyarrow")
     df = make_frame(rng)

@@ -265,7 +265,8 @@ def _binary_table(
     w_pos, w_neg, weight = st.w_pos, st.w_neg, st.weight
     fn, tn = w_pos - tp, w_neg - fp
     # Kish effective sample size per unit weight (1 when unweighted)
-    kish = _div(ci.effective_n(weight, st.w2), weight)
+    # (0 for a slice without weight: nothing to count)
+    kish = np.nan_to_num(_div(ci.effective_n(weight, st.w2), weight))
     v: dict[str, np.ndarray] = {}
     denominators = {
         "label_rate": (w_pos, weight),
@@ -285,8 +286,9 @@ def _binary_table(
     v["f1"] = _div(2 * tp, 2 * tp + fp + fn)
     f1_counts = [np.round(x * kish).astype(np.int64) for x in (tp, fp, fn, tn)]
     lo["f1"], hi["f1"] = ci.dirichlet_f1(*f1_counts, confidence)
-    lo["f1"] = np.where(np.isnan(v["f1"]), np.nan, lo["f1"])
-    hi["f1"] = np.where(np.isnan(v["f1"]), np.nan, hi["f1"])
+    # the interval always contains the observed value (F1 of exactly 0 or 1)
+    lo["f1"] = np.where(np.isnan(v["f1"]), np.nan, np.minimum(lo["f1"], v["f1"]))
+    hi["f1"] = np.where(np.isnan(v["f1"]), np.nan, np.maximum(hi["f1"], v["f1"]))
     se["f1"] = _se_from_interval(lo["f1"], hi["f1"], z)
     # ranking metrics
     v["roc_auc"] = st.auc
@@ -323,7 +325,7 @@ def _binary_table(
     lo["calibration"], hi["calibration"] = ci.normal(
         v["calibration"], se["calibration"], z
     )
-    notes = _binary_notes(w_pos, w_neg, tp + fp, st)
+    notes = _binary_notes(w_pos, w_neg, tp + fp, tp + fp + fn, st)
     table = _Table(v, lo, hi, se, notes)
     support = {name: den * kish for name, (_num, den) in denominators.items()}
     support["f1"] = (tp + fp + fn) * kish
@@ -380,10 +382,13 @@ def _binary_rest(table: _Table, st: _BinaryState, tp, fp, total: _BinaryState, k
     table.rest_se["log_loss"] = np.sqrt(_div(var, r_w * r_kish))
 
 
-def _binary_notes(w_pos, w_neg, predicted, st: _BinaryState) -> list[str]:
+def _binary_notes(w_pos, w_neg, predicted, f1_base, st: _BinaryState) -> list[str]:
     notes = []
     for i in range(len(w_pos)):
         parts = []
+        if w_pos[i] + w_neg[i] <= 0:
+            notes.append("no rows (or only rows of weight 0): every metric undefined")
+            continue
         if w_pos[i] <= 0:
             parts.append(
                 "no positives: recall, fnr, roc_auc, average_precision and "
@@ -393,6 +398,8 @@ def _binary_notes(w_pos, w_neg, predicted, st: _BinaryState) -> list[str]:
             parts.append("no negatives: fpr and roc_auc are undefined")
         if predicted[i] <= 0:
             parts.append("nothing predicted positive: precision is undefined")
+        if f1_base[i] <= 0:
+            parts.append("no positives, none predicted: f1 is undefined")
         if st.rankings is None:
             parts.append("predictions only: ranking metrics need scores")
         elif not st.probabilities:
@@ -412,7 +419,7 @@ def _multiclass_table(y, pred, scores, codes, k_slices, n_classes, w, z, confide
     n = np.bincount(codes, minlength=k_slices).astype(np.float64)
     weight = cm.sum(axis=(1, 2))
     w2 = np.bincount(codes, weights=wt * wt, minlength=k_slices)
-    kish = _div(ci.effective_n(weight, w2), weight)
+    kish = np.nan_to_num(_div(ci.effective_n(weight, w2), weight))
     correct = np.trace(cm, axis1=1, axis2=2)
     v, lo, hi, se = {}, {}, {}, {}
     v["accuracy"] = _div(correct, weight)
@@ -439,14 +446,9 @@ def _multiclass_table(y, pred, scores, codes, k_slices, n_classes, w, z, confide
                     ses[i, c] = ci.hanley_mcneil_se(
                         r.roc_auc, r.w_pos * kish[i], r.w_neg * kish[i]
                     )
-        with np.errstate(invalid="ignore"):
-            v["roc_auc_ovr"] = (
-                np.nanmean(np.where(np.isnan(aucs), np.nan, aucs), axis=1)
-                if n_classes
-                else np.nan
-            )
-            k_used = np.sum(~np.isnan(aucs), axis=1)
-            se["roc_auc_ovr"] = _div(np.sqrt(np.nansum(ses**2, axis=1)), k_used)
+        k_used = np.sum(~np.isnan(aucs), axis=1)
+        v["roc_auc_ovr"] = _div(np.nansum(aucs, axis=1), k_used)
+        se["roc_auc_ovr"] = _div(np.sqrt(np.nansum(ses**2, axis=1)), k_used)
         lo["roc_auc_ovr"], hi["roc_auc_ovr"] = ci.normal(
             v["roc_auc_ovr"], se["roc_auc_ovr"], z, lo_clip=0, hi_clip=1
         )
@@ -463,6 +465,10 @@ def _multiclass_table(y, pred, scores, codes, k_slices, n_classes, w, z, confide
             nan
         )
         notes = ["predictions only: roc_auc_ovr needs class scores"] * k_slices
+    notes = [
+        "no rows (or only rows of weight 0): every metric undefined" if w <= 0 else t
+        for w, t in zip(weight, notes)
+    ]
     table = _Table(v, lo, hi, se, notes)
     table.support = dict.fromkeys(v, weight * kish)
     return table, n, weight
@@ -534,13 +540,15 @@ def _regression_table(sums, z, total=None) -> _Table:
     se["mean_error"] = np.sqrt(_div(np.clip(mse - mean_e**2, 0, None), n_eff))
     v["rmse"] = np.sqrt(mse)
     se_mse = np.sqrt(_div(np.clip(_div(sums["e4"], w) - mse**2, 0, None), n_eff))
-    se["rmse"] = _div(se_mse, 2 * v["rmse"])
+    # RMSE = 0 (perfect predictions): no spread, a zero-width interval
+    se["rmse"] = np.where(v["rmse"] > 0, _div(se_mse, 2 * v["rmse"]), 0.0)
     v["label_mean"] = _div(sums["y"], w)
     v["prediction_mean"] = _div(sums["p"], w)
     se["label_mean"] = se["prediction_mean"] = np.full(len(w), np.nan)
     for name in v:
         lo[name], hi[name] = ci.normal(v[name], se[name], z)
-    table = _Table(v, lo, hi, se, [""] * len(w))
+    empty = "no rows (or only rows of weight 0): every metric undefined"
+    table = _Table(v, lo, hi, se, [empty if x <= 0 else "" for x in w])
     table.support = dict.fromkeys(v, n_eff)
     if total is not None:
         rest = {k: total[k][0] - sums[k] for k in sums}
@@ -1293,7 +1301,7 @@ def sliced_metrics(
         if len(y_raw) == 0:
             raise DataValidationError("every row has a missing value; nothing left")
     weights = _weights(w_raw, len(y_raw))
-    task = task or _infer_task(y_raw, score_raw, pred_arr)
+    task = task or _infer_task(y_raw, score_raw, pred_arr, positive_label)
     if task not in METRICS:
         raise MlnbValueError(f"task must be one of {list(METRICS)}; got {task!r}")
     if goal_metric is None:
@@ -1361,9 +1369,11 @@ def _weights(w_raw, n):
     return as_weights(w_raw, n)
 
 
-def _infer_task(y, score, pred) -> str:
+def _infer_task(y, score, pred, positive_label=None) -> str:
     if score is not None and score.ndim == 2:
         return "multiclass"
+    if positive_label is not None:  # "this class against the rest"
+        return "binary"
     if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
         return "regression"
     if (

@@ -98,7 +98,7 @@ def logit_ap(ap: np.ndarray, n_pos: np.ndarray, z: float):
     """Logit interval for average precision (Boyd, Eng & Page 2013)."""
     ap = np.asarray(ap, dtype=np.float64)
     n = np.asarray(n_pos, dtype=np.float64)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         eta = np.log(ap / (1.0 - ap))
         tau = 1.0 / np.sqrt(n * ap * (1.0 - ap))
         lo = 1.0 / (1.0 + np.exp(-(eta - z * tau)))

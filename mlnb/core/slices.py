@@ -51,16 +51,17 @@ class SliceColumn:
         return len(self.values)
 
 
-def _names(data: Any) -> list[str]:
+def _names(data: Any) -> list[Any]:
+    """Column names as the container holds them (any hashable, not only str)."""
     if isinstance(data, dict):
-        return [str(k) for k in data]
-    cols = getattr(data, "columns", None)
+        return list(data)
+    cols = getattr(data, "column_names", None)  # pyarrow Table
     if cols is None:
-        cols = getattr(data, "column_names", None)  # pyarrow Table
-    return [str(c) for c in cols] if cols is not None else []
+        cols = getattr(data, "columns", None)
+    return list(cols) if cols is not None else []
 
 
-def column_values(data: Any, name: str, *, role: str) -> np.ndarray | Any:
+def column_values(data: Any, name: Any, *, role: str) -> np.ndarray | Any:
     """Column ``name`` of a pandas/polars DataFrame, a pyarrow Table or a dict of
     arrays; a clear error lists the real columns when it is missing."""
     names = _names(data)
@@ -92,12 +93,14 @@ def resolve_slices(
         )
     source = data
     if isinstance(slice_by, dict):
-        source = {str(k): v for k, v in slice_by.items()}
+        source = dict(slice_by)
         specs: list[Any] = list(source)
-    elif isinstance(slice_by, (str, tuple)):
-        specs = [slice_by]
-    else:
+    elif isinstance(slice_by, (list, set)) or (
+        hasattr(slice_by, "__iter__") and not isinstance(slice_by, (str, tuple))
+    ):
         specs = list(slice_by)
+    else:  # one column name (any hashable) or one tuple of names
+        specs = [slice_by]
     if not specs:
         raise MlnbValueError("slice_by is empty; name at least one column to slice by")
     if source is None:
@@ -105,11 +108,15 @@ def resolve_slices(
             "slice_by names columns but no data was given; pass data=DataFrame or "
             "slice_by={name: array}"
         )
-    cache: dict[str, SliceColumn] = {}
+    cache: dict[Any, SliceColumn] = {}
     out: list[SliceColumn] = []
     for spec in specs:
-        cols = (spec,) if isinstance(spec, str) else tuple(str(c) for c in spec)
-        if not cols or not all(isinstance(c, str) for c in cols):
+        cols = spec if isinstance(spec, tuple) else (spec,)
+        try:
+            bad = not cols or not all(isinstance(hash(c), int) for c in cols)
+        except TypeError:  # lists, dicts, sets: not column names
+            bad = True
+        if bad:
             raise MlnbValueError(
                 f"cannot slice by {spec!r}: use a column name or a tuple of names"
             )
@@ -119,7 +126,7 @@ def resolve_slices(
                 values = column_values(source, c, role="slice")
                 bins_for = bins.get(c, 4) if isinstance(bins, dict) else bins
                 cache[c] = encode(
-                    values, c, n_rows, bins=bins_for, max_slices=max_slices
+                    values, str(c), n_rows, bins=bins_for, max_slices=max_slices
                 )
             parts.append(cache[c])
         out.append(parts[0] if len(parts) == 1 else cross(parts, max_slices=max_slices))
@@ -168,12 +175,18 @@ def encode(
             remap = np.full(hi - lo + 1, -1, dtype=np.int32)
             remap[present] = np.arange(len(present), dtype=np.int32)
             labels = [
-                str(int(v) + lo) if arr.dtype.kind != "b" else str(bool(v))
+                str(int(v) + lo) if arr.dtype.kind != "b" else str(bool(v + lo))
                 for v in present
             ]
             return _finish(name, remap[shifted], labels, n_rows, max_slices)
     codes, uniques = pd.factorize(arr, use_na_sentinel=True, sort=True)
-    labels = [str(v) for v in uniques]
+    uniques = np.asarray(uniques)
+    if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
+        # whole numbers stored as floats (e.g. integers with missing values):
+        # label them as integers, whatever the missingness
+        labels = [str(int(v)) for v in uniques]
+    else:
+        labels = [str(v) for v in uniques]
     return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
 
 
@@ -193,10 +206,20 @@ def _finish(name, codes, labels, n_rows, max_slices) -> SliceColumn:
     return SliceColumn(name, (name,), codes, tuple(labels))
 
 
-def _fmt_edge(x: float) -> str:
-    if float(x).is_integer():
-        return f"{int(x):,}" if abs(x) < 1e15 else f"{x:.3g}"
-    return f"{x:.4g}"
+def _fmt_edge(x: float, digits: int = 4) -> str:
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:.{digits}g}"
+
+
+def _edge_labels(edges: np.ndarray) -> list[str]:
+    """The shortest formatting (4 to 17 significant digits) that keeps every edge
+    distinct, so neighbouring bins never share a label."""
+    for digits in range(4, 18):
+        texts = [_fmt_edge(e, digits) for e in edges]
+        if len(set(texts)) == len(texts):
+            return texts
+    return [repr(float(e)) for e in edges]
 
 
 def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
@@ -224,9 +247,10 @@ def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
     inner = edges[1:-1]
     codes = np.searchsorted(inner, values, side="right").astype(np.int32)
     labels = []
+    texts = _edge_labels(edges)
     for i in range(len(edges) - 1):
         closing = "]" if i == len(edges) - 2 else ")"
-        labels.append(f"[{_fmt_edge(edges[i])}, {_fmt_edge(edges[i + 1])}{closing}")
+        labels.append(f"[{texts[i]}, {texts[i + 1]}{closing}")
     if len(edges) == 2 and edges[0] == edges[1]:
         labels = [_fmt_edge(edges[0])]
         codes[:] = 0

@@ -49,11 +49,14 @@ Agreement with the in-memory engine
   equal (float summation order aside). The threshold matches mlnb's meaning,
   ``score >= threshold`` is positive: TFMA counts ``score > t``, so mlnb asks for
   ``t`` = the largest float below ``threshold``.
-- roc_auc and average_precision: TFMA sorts scores into 10,000 buckets of width
-  1e-4 on [0, 1]; scores within one bucket count as tied. Scores that are
-  multiples of 1e-4 (or coarser) give the exact values; continuous scores differ
-  by at most half the share of positive–negative pairs that share a bucket —
-  in practice below 1e-4, and the tests allow 1e-3.
+- average_precision is exactly scikit-learn's average precision of the scores
+  floored to TFMA's buckets of width 1e-4 (a positive and a negative in one
+  bucket count as tied); against the raw scores that moves it by up to a few
+  thousandths in slices with few positives, less in larger ones.
+- roc_auc is TFMA's ``AUC``, which re-bins those buckets at steps of 1/9999: it
+  differs from the exact value by at most the share of positive–negative pairs
+  whose scores lie within 2e-4 of each other (below 1e-4 in practice). Scores on
+  a grid of 1e-3 give both metrics exactly.
 - the rest-of-data ROC AUC behind the significance test comes from the same
   bucketed curves (overall minus slice).
 
@@ -69,6 +72,10 @@ kept. As in ``analyze_raw_data``, the rows travel inside the pipeline
 (``beam.Create``): for data too large to ship that way, run TFMA over files and
 read the output with :func:`from_tfma`.
 
+TFMA needs about 1.5 ms per row on one local core for this metric set (most of it
+in the histogram behind its AUC); the in-memory engine is thousands of times
+faster on one machine (``benchmarks/bench_sliced_tfma.py``).
+
 Limitations
 -----------
 Binary classification with probability scores in [0, 1] (or predicted labels);
@@ -81,12 +88,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import re
 import shutil
 import sys
 import tempfile
 import time
 import uuid
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +142,7 @@ TFMA_NAMES = {
     "prevalence": "label_rate",
     "auc": "roc_auc",
     "auc_precision_recall": "average_precision",
+    "auc_precison_recall": "average_precision",  # spelt so in TFMA's default specs
     "binary_crossentropy": "log_loss",
     "mean_prediction": "mean_prediction",
     "calibration": "calibration",
@@ -470,7 +478,7 @@ def _pipeline_options(beam_options: Any):
     from apache_beam.options.pipeline_options import PipelineOptions
 
     if beam_options is None:
-        return PipelineOptions()
+        return PipelineOptions([])  # not sys.argv (a kernel's flags)
     if isinstance(beam_options, PipelineOptions):
         return beam_options
     if isinstance(beam_options, dict):
@@ -532,8 +540,8 @@ def _run(inputs: TfmaInputs, beam_options: Any):
     n_slices = 1 + sum(len(v) for _, v in inputs.slicings)
     print(
         f"mlnb: running TensorFlow Model Analysis on Apache Beam ({runner}): "
-        f"{len(frame):,} rows, {n_slices:,} slices (about 0.5 ms per row on one "
-        "local core) …",
+        f"{len(frame):,} rows, {n_slices:,} slices (TFMA needs about 1.5 ms per "
+        "row on one local core) …",
         file=sys.stderr,
         flush=True,
     )
@@ -550,7 +558,14 @@ def _run(inputs: TfmaInputs, beam_options: Any):
         writers = model_eval_lib.default_writers(
             output_path, eval_config=inputs.eval_config
         )
-        with beam.Pipeline(options=options) as pipeline:
+        with warnings.catch_warnings(), beam.Pipeline(options=options) as pipeline:
+            # TFMA's cross entropy takes log(0) where a score is exactly 0 or 1;
+            # mlnb replaces those values (see the module documentation)
+            warnings.filterwarnings(
+                "ignore",
+                category=RuntimeWarning,
+                module="tensorflow_model_analysis.metrics.cross_entropy_metrics",
+            )
             _ = (
                 pipeline
                 | "DataFrame" >> beam.Create(batches)
@@ -720,8 +735,21 @@ def _is_cross_slice(key: Any) -> bool:
     return bool(key) and isinstance(key[0], tuple) and isinstance(key[0][0], tuple)
 
 
-def _natural(s: str):
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
+def _part_key(s: str) -> tuple:
+    """Sort key of one slice value, in the order mlnb's slicing gives: numbers by
+    value, quantile bins ``"[28, 37)"`` by their lower edge, then strings,
+    ``"missing"`` last."""
+    if s == "missing":
+        return (3, 0.0, s)
+    text = s[1:-1].split(", ")[0] if s[:1] in "[(" and s[-1:] in ")]" else s
+    try:
+        return (0 if text is s else 1, float(text.replace(",", "")), s)
+    except ValueError:
+        return (2, 0.0, s)
+
+
+def _value_key(value: str) -> tuple:
+    return tuple(_part_key(part) for part in value.split(" × "))
 
 
 def _layout_from_result(keys, config) -> list[tuple[str, tuple[str, ...], dict]]:
@@ -757,7 +785,7 @@ def _layout_from_result(keys, config) -> list[tuple[str, tuple[str, ...], dict]]
                 for v in (d[c] for c in cols)
             )
             by_value[value] = key
-        values = tuple(sorted(by_value, key=_natural))
+        values = tuple(sorted(by_value, key=_value_key))
         name = " × ".join(order or tuple(str(c) for c, _ in next(iter(groups[g]))))
         out.append((name, values, by_value))
     return out
@@ -942,7 +970,7 @@ def _stats(raws: list[dict | None], weighted: bool, kind: str) -> tuple[_Stats, 
     # undefined where a class is absent (TFMA reports 0 there)
     a["auc"] = np.where((w_pos > 0) & (w_neg > 0), a["auc"], np.nan)
     a["ap"] = np.where(w_pos > 0, a["ap"], np.nan)
-    probabilities = kind == "scores" and bool(np.isfinite(a["ll_sum"]).any())
+    probabilities = kind == "scores"  # engine="tfma" refuses other scores
     st = _Stats(
         probabilities,
         kind == "predictions",
@@ -975,36 +1003,19 @@ def _stats(raws: list[dict | None], weighted: bool, kind: str) -> tuple[_Stats, 
     return st, info
 
 
-def _notes(st: _Stats, tp, fp, info: dict, kind: str) -> list[str]:
-    notes = []
-    for i in range(len(st.w_pos)):
-        parts = []
-        if info["empty"][i]:
-            notes.append("no rows in this slice")
-            continue
-        if not info["known_classes"][i]:
-            parts.append("TFMA reported no confusion matrix or mean label")
-        elif not info["known_cells"][i]:
-            parts.append(
-                "TFMA reported no confusion matrix at this threshold: threshold "
-                "metrics are TFMA's own values, without intervals"
-            )
-        if info["known_classes"][i]:
-            if st.w_pos[i] <= 0:
-                parts.append(
-                    "no positives: recall, fnr, roc_auc, average_precision and "
-                    "calibration are undefined"
-                )
-            if st.w_neg[i] <= 0:
-                parts.append("no negatives: fpr and roc_auc are undefined")
-        if info["known_cells"][i] and tp[i] + fp[i] <= 0:
-            parts.append("nothing predicted positive: precision is undefined")
-        if kind == "predictions":
-            parts.append("predictions only: ranking metrics need scores")
-        if not info["w2_known"][i]:
-            parts.append("weighted, Σw² unknown: intervals assume equal weights")
-        notes.append("; ".join(parts))
-    return notes
+def _extra_notes(info: dict, i: int) -> list[str]:
+    """What a slice's numbers lack, beyond the in-memory engine's notes."""
+    parts = []
+    if not info["known_classes"][i]:
+        parts.append("TFMA reported no confusion matrix or mean label")
+    elif not info["known_cells"][i]:
+        parts.append(
+            "TFMA reported no confusion matrix at this threshold: threshold "
+            "metrics are TFMA's own values, without intervals"
+        )
+    if not info["w2_known"][i]:
+        parts.append("weighted, Σw² unknown: intervals assume equal weights")
+    return parts
 
 
 def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confidence):
@@ -1021,14 +1032,20 @@ def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confiden
             st.subset(keep), tp[keep], fp[keep], z, confidence, total
         )
         table = F._Table({}, {}, {}, {}, [])
-        for name in ("values", "lo", "hi", "se", "rest", "rest_se"):
+        for name in ("values", "lo", "hi", "se", "rest", "rest_se", "support"):
             full = {}
             for m, arr in getattr(part, name).items():
                 x = np.full(k, np.nan)
                 x[keep] = arr
                 full[m] = x
             setattr(table, name, full)
-    table.notes = _notes(st, tp, fp, info, "predictions" if st.rankings is None else "")
+        kept = iter(part.notes)
+        table.notes = [
+            next(kept) if keep[i] else "no rows in this slice" for i in range(k)
+        ]
+    for i in range(k):
+        parts = [table.notes[i]] if table.notes[i] else []
+        table.notes[i] = "; ".join(parts + _extra_notes(info, i))
     # rest-of-data ROC AUC from the bucketed curves: overall minus slice
     if total is not None and "roc_auc" in table.rest:
         t_curve = total_info["curves"][0]
@@ -1066,6 +1083,8 @@ def _patch(table, raws: list[dict | None], info: dict, z: float) -> None:
             table.lo[m][i] = table.hi[m][i] = table.se[m][i] = math.nan
             if m in table.rest:
                 table.rest[m][i] = table.rest_se[m][i] = math.nan
+            if m in table.support:
+                table.support[m][i] = math.nan
         if not info["known_classes"][i]:
             for m in ("roc_auc", "average_precision"):
                 table.lo[m][i] = table.hi[m][i] = table.se[m][i] = math.nan
