@@ -332,6 +332,7 @@ def test_from_tfma_reads_an_output_folder(runs):
     assert back._repr_html_().count("<script") == 0
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # TFMA's own PR-AUC 0/0
 def test_from_tfma_on_tfma_default_binary_specs():
     """A result made by TFMA alone with its default binary-classification metrics:
     the threshold metrics come from the 0.5 entry of its ConfusionMatrixPlot and

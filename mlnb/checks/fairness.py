@@ -731,6 +731,16 @@ class SlicedMetrics(CheckResult):
                 (f[metric] / self.overall[metric]).to_numpy(), index=idx, name=metric
             )
 
+    @classmethod
+    def from_tfma(cls, eval_result: Any, **kwargs: Any) -> SlicedMetrics:
+        """The result of a TensorFlow Model Analysis run (a ``tfma.EvalResult`` or
+        its output folder) as a :class:`SlicedMetrics`, to read and judge it in
+        JupyterLab; keyword arguments as for
+        :func:`mlnb.integrations.tfma.from_tfma`."""
+        from ..integrations.tfma import from_tfma
+
+        return from_tfma(eval_result, **kwargs)
+
     @property
     def threshold_range(self) -> tuple[float, float] | None:
         """``(low, high)`` the threshold can move over with :meth:`at_threshold` —
@@ -1208,6 +1218,17 @@ def sliced_metrics(
     if engine == "tfma":
         from ..integrations.tfma import sliced_metrics_tfma
 
+        if task not in (None, "binary"):
+            raise MlnbValueError(
+                f"engine='tfma' computes binary metrics; task={task!r} needs "
+                "engine='numpy'"
+            )
+        if nan_policy != "raise":
+            raise MlnbValueError(
+                "engine='tfma' does not drop rows; drop missing values first, or "
+                "use engine='numpy' with nan_policy='drop'"
+            )
+
         return sliced_metrics_tfma(
             data,
             label=label,
@@ -1573,7 +1594,11 @@ def from_rows(
             hi = float(row.get(f"{m}_ci_high", math.nan))
             out[m], out[f"{m}_ci_low"], out[f"{m}_ci_high"] = v, lo, hi
             se[m] = (hi - lo) / (2 * z) if not math.isnan(lo + hi) else math.nan
-        out["_se"], out["_rest"], out["_rest_se"] = se, {}, {}
+        # exact standard errors, rest-of-data values and support, when given
+        se.update({m: float(x) for m, x in row.get("_se", {}).items()})
+        out["_se"] = se
+        for key in ("_rest", "_rest_se", "_support"):
+            out[key] = {m: float(x) for m, x in row.get(key, {}).items()}
         return out
 
     state = {

@@ -1161,7 +1161,7 @@ def _from_eval_result(
     overall_table = _table(total, total_info, None, None, z, confidence)
     _patch(overall_table, [total_raw], total_info, z)
     overall_row = F._rows_for(
-        "overall", ["all"], total.n, total.tfma_weight, overall_table, metrics
+        "overall", ["all"], np.round(total.n), total.tfma_weight, overall_table, metrics
     )[0]
     rows: list[dict] = []
     for name, values, keys in layout:
@@ -1169,11 +1169,11 @@ def _from_eval_result(
         st, info = _stats(raws, weighted, kind)
         table = _table(st, info, total, total_info, z, confidence)
         _patch(table, raws, info, z)
-        rows += F._rows_for(name, values, st.n, st.tfma_weight, table, metrics)
+        rows += F._rows_for(
+            name, values, np.round(st.n), st.tfma_weight, table, metrics
+        )
     if n_rows is None:
-        n_rows = int(round(overall_row["count"]))
-    for row in [overall_row, *rows]:
-        row["count"] = int(round(row["count"])) if math.isfinite(row["count"]) else 0
+        n_rows = overall_row["count"]
     if goal_metric is None:
         has_auc = not math.isnan(overall_row["roc_auc"])
         goal_metric = "roc_auc" if kind == "scores" and has_auc else "accuracy"
