@@ -34,6 +34,12 @@ _LAZY = {
     "OperatingPoint": "mlnb.checks.thresholds",
     "sliced_metrics": "mlnb.checks.fairness",
     "SlicedMetrics": "mlnb.checks.fairness",
+    "drift": "mlnb.checks.drift",
+    "skew": "mlnb.checks.drift",
+    "DriftReport": "mlnb.checks.drift",
+    "profile": "mlnb.core.profile",
+    "profile_parquet": "mlnb.core.profile",
+    "Profile": "mlnb.core.profile",
     "CheckResult": "mlnb.result",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
@@ -54,6 +60,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .checks.drift import DriftReport, drift, skew  # noqa: F401
     from .checks.fairness import SlicedMetrics, sliced_metrics  # noqa: F401
     from .checks.imbalance import ImbalanceResult, imbalance  # noqa: F401
     from .checks.thresholds import (  # noqa: F401
@@ -61,6 +68,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ThresholdsResult,
         thresholds,
     )
+    from .core.profile import Profile, profile, profile_parquet  # noqa: F401
     from .result import CheckResult  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401

@@ -1,0 +1,743 @@
+"""Reference profiles: the binned statistics drift checks compare against.
+
+A :class:`Profile` holds, per feature, what is needed to compare new data with the
+reference without the reference itself:
+
+- numeric features: bin edges from the reference's quantiles (``bins`` bins from
+  its minimum to its maximum; a feature with at most ``bins`` distinct values gets
+  one bin per value), the counts per bin plus an underflow bin (below the reference
+  minimum), an overflow bin (above its maximum) and a missing-value bin, and
+  summary statistics;
+- categorical features: counts per category (at most ``max_categories``; rarer
+  categories are pooled into one "other" count and the cap is reported), plus
+  missing values.
+
+Profiles are small JSON documents (:meth:`Profile.save`, :meth:`Profile.load`) and
+they merge (:meth:`Profile.merge`): profiling data in chunks with the same edges
+gives the same counts as profiling it whole. :func:`profile_parquet` streams a
+Parquet file larger than memory, chunk by chunk.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataValidationError, MlnbValueError
+
+__all__ = [
+    "FeatureProfile",
+    "Profile",
+    "profile",
+    "profile_parquet",
+    "PROFILE_FORMAT",
+    "DEFAULT_BINS",
+    "DEFAULT_MAX_CATEGORIES",
+]
+
+PROFILE_FORMAT = 1
+DEFAULT_BINS = 20
+DEFAULT_MAX_CATEGORIES = 1000
+#: Numeric columns are binned in blocks of this many values (sorted with numpy's
+#: vectorised sort, then the edges are located by binary search).
+_BLOCK = 1 << 18
+#: profile_parquet places numeric edges using a seeded sample of this many rows.
+_QUANTILE_SAMPLE = 2_000_000
+
+
+def parallel_map(fn, items: list, n_jobs: int | None = None) -> list:
+    """``[fn(x) for x in items]`` on a few threads: numpy's sorts and searches
+    release the GIL, so features are binned side by side."""
+    import os
+
+    workers = n_jobs or os.cpu_count() or 1
+    if workers <= 1 or len(items) < 2:
+        return [fn(x) for x in items]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(workers, len(items))) as ex:
+        return list(ex.map(fn, items))
+
+
+# ---------------------------------------------------------------------------------
+# counting
+# ---------------------------------------------------------------------------------
+def numeric_counts(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
+    """Counts ``[underflow, bin_1..bin_k, overflow]`` and the number of NaNs.
+
+    Bin i holds ``edges[i] <= x < edges[i+1]``; the last bin also holds
+    ``x == edges[-1]``.
+    """
+    k = len(edges) - 1
+    counts = np.zeros(k + 2, dtype=np.int64)
+    n_nan = 0
+    for start in range(0, len(values), _BLOCK):
+        block = np.sort(values[start : start + _BLOCK])
+        n_valid = int(np.searchsorted(block, np.nan, side="left"))  # NaNs sort last
+        n_nan += len(block) - n_valid
+        block = block[:n_valid]
+        pos = np.empty(k + 2, dtype=np.int64)
+        pos[0] = 0
+        pos[1:k] = np.searchsorted(block, edges[1:k], side="left")
+        pos[k] = np.searchsorted(block, edges[k], side="right")
+        pos[k + 1] = n_valid
+        under = int(np.searchsorted(block, edges[0], side="left"))
+        counts[0] += under
+        counts[1 : k + 1] += np.diff(np.concatenate(([under], pos[1 : k + 1])))
+        counts[k + 1] += n_valid - pos[k]
+    return counts, n_nan
+
+
+def _quantiles_sorted(s: np.ndarray, qs: np.ndarray) -> np.ndarray:
+    """Quantiles of an already sorted array (numpy's default "linear" method)."""
+    pos = qs * (len(s) - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, len(s) - 1)
+    frac = pos - lo
+    return s[lo] + frac * (s[hi] - s[lo])
+
+
+def _edges_sorted(present: np.ndarray, bins: int) -> np.ndarray:
+    """Bin edges from a sorted array: quantiles from min to max, or one bin per
+    value when there are at most ``bins`` distinct values."""
+    lo, hi = float(present[0]), float(present[-1])
+    n_distinct = int(np.count_nonzero(present[1:] != present[:-1])) + 1
+    if n_distinct == 1:
+        return np.array([lo, hi])
+    if n_distinct <= bins:
+        distinct = present[np.concatenate(([True], present[1:] != present[:-1]))]
+        mids = (distinct[:-1] + distinct[1:]) / 2.0
+        return np.concatenate(([lo], mids, [hi]))
+    edges = np.unique(_quantiles_sorted(present, np.linspace(0.0, 1.0, bins + 1)))
+    edges[0], edges[-1] = lo, hi
+    return np.unique(edges)
+
+
+def _counts_sorted(present: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """``[underflow, bins…, overflow]`` of a sorted array without NaNs."""
+    k = len(edges) - 1
+    pos = np.empty(k + 2, dtype=np.int64)
+    pos[0] = np.searchsorted(present, edges[0], side="left")
+    pos[1:k] = np.searchsorted(present, edges[1:k], side="left")
+    pos[k] = np.searchsorted(present, edges[k], side="right")
+    pos[k + 1] = len(present)
+    return np.diff(np.concatenate(([0], pos)))
+
+
+def _category_counts(values: Any) -> tuple[dict[str, int], int]:
+    """Counts per category (as str) and the number of missing values."""
+    import pandas as pd
+
+    s = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        codes = s.cat.codes.to_numpy()
+        n_missing = int(np.count_nonzero(codes < 0))
+        counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
+        return (
+            {str(c): int(n) for c, n in zip(s.cat.categories, counts) if n},
+            n_missing,
+        )
+    vc = s.value_counts(dropna=True, sort=False)
+    n_missing = int(len(s) - vc.sum())
+    out: dict[str, int] = {}
+    for k, v in zip(vc.index, vc.to_numpy()):
+        key = str(k)
+        out[key] = out.get(key, 0) + int(v)
+    return out, n_missing
+
+
+# ---------------------------------------------------------------------------------
+# profiles
+# ---------------------------------------------------------------------------------
+@dataclass
+class FeatureProfile:
+    """The reference distribution of one feature (see the module docstring)."""
+
+    name: str
+    kind: str  # "numeric" | "categorical" | "skipped"
+    dtype: str
+    n_rows: int
+    n_missing: int = 0
+    edges: np.ndarray | None = None
+    counts: np.ndarray | None = None  # numeric: [under, bins…, over]
+    categories: dict[str, int] = field(default_factory=dict)
+    other: int = 0  # categorical rows pooled beyond max_categories
+    n_distinct: int | None = None
+    capped: bool = False
+    stats: dict[str, float] = field(default_factory=dict)
+    skipped_reason: str = ""
+
+    # -- distributions aligned for comparison ---------------------------------------
+    def reference_vector(self) -> np.ndarray:
+        """Counts in comparison order: numeric ``[under, bins…, over, missing]``;
+        categorical ``[categories…, other, unseen, missing]`` (unseen is 0 here)."""
+        if self.kind == "numeric":
+            return np.concatenate([self.counts, [self.n_missing]]).astype(np.float64)
+        return np.array(
+            [*self.categories.values(), self.other, 0, self.n_missing],
+            dtype=np.float64,
+        )
+
+    def bin_labels(self) -> list[str]:
+        if self.kind == "numeric":
+            from .slices import _edge_labels
+
+            t = _edge_labels(self.edges)
+            k = len(self.edges) - 1
+            labels = [f"< {t[0]}"]
+            labels += [
+                f"[{t[i]}, {t[i + 1]}{']' if i == k - 1 else ')'}" for i in range(k)
+            ]
+            return [*labels, f"> {t[-1]}", "missing"]
+        return [*self.categories, "(other)", "(unseen)", "missing"]
+
+    def current_vector(self, values: Any) -> tuple[np.ndarray, dict[str, int]]:
+        """Counts of ``values`` in this profile's bins, and the categories of
+        ``values`` that the reference never had (for categorical features)."""
+        if self.kind == "numeric":
+            arr = _as_float(values, self.name)
+            counts, n_nan = numeric_counts(arr, self.edges)
+            return np.concatenate([counts, [n_nan]]).astype(np.float64), {}
+        counts, n_missing = _category_counts(values)
+        known = self.categories
+        vec = np.zeros(len(known) + 3, dtype=np.float64)
+        index = {c: i for i, c in enumerate(known)}
+        unseen: dict[str, int] = {}
+        for c, n in counts.items():
+            i = index.get(c)
+            if i is not None:
+                vec[i] += n
+            elif self.capped:  # may be one of the pooled rare categories
+                vec[len(known)] += n
+            else:
+                vec[len(known) + 1] += n
+                unseen[c] = n
+        vec[-1] = n_missing
+        return vec, unseen
+
+    # -- merging and serialisation -------------------------------------------------
+    def merge(self, other: FeatureProfile, max_categories: int) -> FeatureProfile:
+        if (self.name, self.kind) != (other.name, other.kind):
+            raise MlnbValueError(
+                f"cannot merge profiles of {self.name!r} ({self.kind}) and "
+                f"{other.name!r} ({other.kind})"
+            )
+        if self.kind == "skipped":
+            return self
+        merged = FeatureProfile(
+            self.name,
+            self.kind,
+            self.dtype,
+            self.n_rows + other.n_rows,
+            self.n_missing + other.n_missing,
+        )
+        if self.kind == "numeric":
+            if not np.array_equal(self.edges, other.edges):
+                raise MlnbValueError(
+                    f"feature {self.name!r} was binned with different edges in the "
+                    "two profiles; profile every chunk with the same edges (pass "
+                    "edges_from=the first profile)"
+                )
+            merged.edges = self.edges
+            merged.counts = self.counts + other.counts
+            a, b = self.stats, other.stats
+            merged.stats = {
+                "min": min(a["min"], b["min"]),
+                "max": max(a["max"], b["max"]),
+                "sum": a["sum"] + b["sum"],
+                "sumsq": a["sumsq"] + b["sumsq"],
+                "n": a["n"] + b["n"],
+            }
+            return merged
+        cats = dict(self.categories)
+        for c, n in other.categories.items():
+            cats[c] = cats.get(c, 0) + n
+        merged.categories, pooled, capped = _cap(cats, max_categories)
+        merged.other = self.other + other.other + pooled
+        merged.capped = self.capped or other.capped or capped
+        merged.n_distinct = None if merged.capped else len(merged.categories)
+        return merged
+
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "name": self.name,
+            "kind": self.kind,
+            "dtype": self.dtype,
+            "n_rows": self.n_rows,
+            "n_missing": self.n_missing,
+        }
+        if self.kind == "numeric":
+            d["edges"] = [float(e) for e in self.edges]
+            d["counts"] = [int(c) for c in self.counts]
+            d["stats"] = {
+                k: (float(v) if math.isfinite(v) else None)
+                for k, v in self.stats.items()
+            }
+        elif self.kind == "categorical":
+            d["categories"] = dict(self.categories)
+            d["other"] = self.other
+            d["n_distinct"] = self.n_distinct
+            d["capped"] = self.capped
+        else:
+            d["skipped_reason"] = self.skipped_reason
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FeatureProfile:
+        fp = cls(
+            d["name"], d["kind"], d["dtype"], int(d["n_rows"]), int(d["n_missing"])
+        )
+        if fp.kind == "numeric":
+            fp.edges = np.asarray(d["edges"], dtype=np.float64)
+            fp.counts = np.asarray(d["counts"], dtype=np.int64)
+            inf = {"min": math.inf, "max": -math.inf}
+            fp.stats = {
+                k: (float(v) if v is not None else inf.get(k, math.nan))
+                for k, v in d["stats"].items()
+            }
+        elif fp.kind == "categorical":
+            fp.categories = {str(k): int(v) for k, v in d["categories"].items()}
+            fp.other = int(d.get("other", 0))
+            fp.n_distinct = d.get("n_distinct")
+            fp.capped = bool(d.get("capped", False))
+        else:
+            fp.skipped_reason = d.get("skipped_reason", "")
+        return fp
+
+    @property
+    def mean(self) -> float:
+        n = self.stats.get("n", 0)
+        return self.stats["sum"] / n if n else math.nan
+
+    @property
+    def std(self) -> float:
+        n = self.stats.get("n", 0)
+        if not n:
+            return math.nan
+        var = self.stats["sumsq"] / n - (self.stats["sum"] / n) ** 2
+        return math.sqrt(max(var, 0.0))
+
+
+def _cap(cats: dict[str, int], max_categories: int) -> tuple[dict[str, int], int, bool]:
+    if len(cats) <= max_categories:
+        return dict(sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))), 0, False
+    ranked = sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
+    kept = dict(ranked[:max_categories])
+    pooled = sum(n for _, n in ranked[max_categories:])
+    return kept, pooled, True
+
+
+@dataclass
+class Profile:
+    """Binned reference statistics of a data set, feature by feature."""
+
+    features: dict[str, FeatureProfile]
+    n_rows: int
+    bins: int = DEFAULT_BINS
+    max_categories: int = DEFAULT_MAX_CATEGORIES
+    created: str = field(
+        default_factory=lambda: (
+            _dt.datetime.now(_dt.timezone.utc)
+            .replace(microsecond=0)
+            .isoformat()
+            .replace("+00:00", "Z")
+        )
+    )
+
+    def __getitem__(self, name: str) -> FeatureProfile:
+        return self.features[name]
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.features)
+
+    def merge(self, other: Profile) -> Profile:
+        """The profile of both data sets together (same features, same edges)."""
+        if set(self.features) != set(other.features):
+            raise MlnbValueError(
+                "profiles to merge must have the same features; only in the first: "
+                f"{sorted(set(self.features) - set(other.features))}, only in the "
+                f"second: {sorted(set(other.features) - set(self.features))}"
+            )
+        return Profile(
+            {
+                n: fp.merge(other.features[n], self.max_categories)
+                for n, fp in self.features.items()
+            },
+            self.n_rows + other.n_rows,
+            self.bins,
+            self.max_categories,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "mlnb-profile",
+            "version": PROFILE_FORMAT,
+            "created": self.created,
+            "n_rows": self.n_rows,
+            "bins": self.bins,
+            "max_categories": self.max_categories,
+            "features": [fp.to_dict() for fp in self.features.values()],
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Profile:
+        if d.get("format") != "mlnb-profile":
+            raise MlnbValueError("not an mlnb profile (missing format: mlnb-profile)")
+        if int(d.get("version", 0)) > PROFILE_FORMAT:
+            raise MlnbValueError(
+                f"profile format version {d.get('version')} is newer than this mlnb "
+                f"understands ({PROFILE_FORMAT}); upgrade mlnb"
+            )
+        feats = [FeatureProfile.from_dict(f) for f in d["features"]]
+        return cls(
+            {f.name: f for f in feats},
+            int(d["n_rows"]),
+            int(d.get("bins", DEFAULT_BINS)),
+            int(d.get("max_categories", DEFAULT_MAX_CATEGORIES)),
+            d.get("created", ""),
+        )
+
+    def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
+        """Write the profile as JSON. An existing file is only replaced with
+        ``overwrite=True``."""
+        path = Path(path)
+        if path.exists() and not overwrite:
+            raise MlnbValueError(
+                f"{path} exists; pass overwrite=True to replace it, or choose "
+                "another path"
+            )
+        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Profile:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise MlnbValueError(f"no profile at {path}") from None
+        except json.JSONDecodeError as exc:
+            raise MlnbValueError(f"{path} is not a JSON profile: {exc}") from None
+        return cls.from_dict(data)
+
+    def __repr__(self) -> str:
+        kinds = [f.kind for f in self.features.values()]
+        return (
+            f"<Profile of {self.n_rows:,} rows: {kinds.count('numeric')} numeric, "
+            f"{kinds.count('categorical')} categorical, {kinds.count('skipped')} "
+            "skipped features>"
+        )
+
+
+# ---------------------------------------------------------------------------------
+# building profiles
+# ---------------------------------------------------------------------------------
+def to_pandas(data: Any, role: str = "data"):
+    """pandas DataFrame from pandas, polars, pyarrow Table or a dict of arrays."""
+    import pandas as pd
+
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, dict):
+        return pd.DataFrame(data)
+    if hasattr(data, "to_pandas"):  # polars DataFrame, pyarrow Table
+        return data.to_pandas()
+    raise MlnbValueError(
+        f"{role} must be a pandas or polars DataFrame, a pyarrow Table or a dict of "
+        f"arrays; got {type(data).__name__}"
+    )
+
+
+def _as_float(values: Any, name: str) -> np.ndarray:
+    import pandas as pd
+
+    if isinstance(values, pd.Series):
+        if values.dtype.kind in "iufb" and not isinstance(
+            values.dtype, pd.CategoricalDtype
+        ):
+            return values.to_numpy(dtype=np.float64)
+        try:
+            return values.to_numpy(dtype=np.float64, na_value=np.nan)
+        except (TypeError, ValueError):
+            pass
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError):
+        sample = [v for v in list(values[:50]) if not _is_number(v)][:3]
+        raise DataValidationError(
+            f"feature {name!r} is numeric in the reference but holds non-numeric "
+            f"values now (such as {sample!r}); the dtype changed between reference "
+            "and current data. Fix the pipeline that produces it, or declare it "
+            "categorical on both sides."
+        ) from None
+
+
+def _is_number(v: Any) -> bool:
+    try:
+        float(v)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def feature_kind(series: Any, categorical: set[str]) -> tuple[str, str]:
+    """``(kind, reason)``: numeric, categorical, or skipped with the reason."""
+    import pandas as pd
+
+    name = str(series.name)
+    dtype = series.dtype
+    if name in categorical:
+        return "categorical", ""
+    if isinstance(dtype, pd.CategoricalDtype) or dtype.kind in "bOSU":
+        return "categorical", ""
+    if isinstance(dtype, pd.StringDtype) or str(dtype) in ("string", "str"):
+        return "categorical", ""
+    if dtype.kind in "iuf":
+        return "numeric", ""
+    if dtype.kind in "mM":
+        return "skipped", (
+            "date/time column: compare windows of time with drift_over_time("
+            "time_column=...) instead"
+        )
+    return "skipped", f"unsupported dtype {dtype}"
+
+
+def profile_feature(
+    series: Any,
+    kind: str,
+    *,
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    edges: np.ndarray | None = None,
+    skipped_reason: str = "",
+    from_reference: bool = False,
+) -> FeatureProfile:
+    name = str(series.name)
+    n = len(series)
+    dtype = str(series.dtype)
+    if kind == "skipped":
+        return FeatureProfile(name, "skipped", dtype, n, skipped_reason=skipped_reason)
+    if kind == "numeric":
+        arr = np.sort(_as_float(series, name))  # one sort: edges, counts, stats
+        n_valid = int(np.searchsorted(arr, np.nan, side="left"))  # NaNs sort last
+        present = arr[:n_valid]
+        if n_valid == 0 and edges is not None:  # a chunk with no values
+            return FeatureProfile(
+                name,
+                "numeric",
+                dtype,
+                n,
+                n_missing=n,
+                edges=np.asarray(edges, dtype=np.float64),
+                counts=np.zeros(len(edges) + 1, dtype=np.int64),
+                stats={
+                    "min": math.inf,
+                    "max": -math.inf,
+                    "sum": 0.0,
+                    "sumsq": 0.0,
+                    "n": 0.0,
+                },
+            )
+        if n_valid == 0:
+            return FeatureProfile(
+                name,
+                "skipped",
+                dtype,
+                n,
+                n_missing=n,
+                skipped_reason="every value is missing in the reference",
+            )
+        if edges is None:
+            edges = _edges_sorted(present, bins)
+        edges = np.asarray(edges, dtype=np.float64)
+        return FeatureProfile(
+            name,
+            "numeric",
+            dtype,
+            n,
+            n_missing=n - n_valid,
+            edges=edges,
+            counts=_counts_sorted(present, edges),
+            stats={
+                "min": float(present[0]),
+                "max": float(present[-1]),
+                "sum": float(present.sum()),
+                "sumsq": float(np.dot(present, present)),
+                "n": float(n_valid),
+            },
+        )
+    cats, n_missing = _category_counts(series)
+    if not cats and not from_reference:
+        return FeatureProfile(
+            name,
+            "skipped",
+            dtype,
+            n,
+            n_missing=n_missing,
+            skipped_reason="every value is missing in the reference",
+        )
+    kept, pooled, capped = _cap(cats, max_categories)
+    return FeatureProfile(
+        name,
+        "categorical",
+        dtype,
+        n,
+        n_missing=n_missing,
+        categories=kept,
+        other=pooled,
+        n_distinct=len(cats),
+        capped=capped,
+    )
+
+
+def profile(
+    data: Any,
+    *,
+    features: list[str] | None = None,
+    categorical: list[str] | None = None,
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    edges_from: Profile | None = None,
+    n_jobs: int | None = None,
+) -> Profile:
+    """Profile ``data`` (pandas/polars DataFrame or pyarrow Table) for drift checks.
+
+    Parameters
+    ----------
+    features:
+        Columns to profile (default: all).
+    categorical:
+        Columns to treat as categorical even if numeric (codes, ids of classes).
+    bins:
+        Quantile bins per numeric feature.
+    max_categories:
+        Categories kept per categorical feature; rarer ones are pooled and the
+        cap is reported.
+    edges_from:
+        Re-use the bin edges (and feature kinds) of another profile, so that the
+        two profiles can be merged — profile a large data set chunk by chunk.
+    n_jobs:
+        Threads binning features side by side (default: one per CPU).
+    """
+    frame = to_pandas(data, "reference")
+    if len(frame) == 0:
+        raise DataValidationError("the reference data is empty; nothing to profile")
+    if not (isinstance(bins, int) and bins >= 2):
+        raise MlnbValueError(f"bins must be an integer >= 2; got {bins!r}")
+    names = _select(frame, features, "reference")
+    cat = {str(c) for c in (categorical or [])}
+    unknown = cat - set(names)
+    if unknown:
+        raise MlnbValueError(
+            f"categorical names columns that are not profiled: {sorted(unknown)}"
+        )
+
+    def one(name: str) -> FeatureProfile:
+        series = frame[name]
+        if edges_from is not None and name in edges_from.features:
+            ref = edges_from.features[name]
+            kind, reason = ref.kind, ref.skipped_reason
+            fixed = ref.edges
+        else:
+            kind, reason = feature_kind(series, cat)
+            fixed = None
+        return profile_feature(
+            series,
+            kind,
+            bins=bins,
+            max_categories=max_categories,
+            edges=fixed,
+            skipped_reason=reason,
+            from_reference=edges_from is not None,
+        )
+
+    feats = parallel_map(one, names, n_jobs)
+    return Profile(
+        {str(n): f for n, f in zip(names, feats)}, len(frame), bins, max_categories
+    )
+
+
+def _select(frame, features, role) -> list[str]:
+    columns = [str(c) for c in frame.columns]
+    if features is None:
+        return columns
+    missing = [f for f in features if f not in columns]
+    if missing:
+        raise MlnbValueError(
+            f"features {missing} are not in the {role} data; its columns are "
+            f"{columns[:30]}"
+        )
+    return [str(f) for f in features]
+
+
+def profile_parquet(
+    path: str | Path,
+    *,
+    features: list[str] | None = None,
+    categorical: list[str] | None = None,
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    chunk_rows: int = 1_000_000,
+    sample_rows: int = _QUANTILE_SAMPLE,
+    seed: int = 0,
+    progress: bool = True,
+) -> Profile:
+    """Profile a Parquet file chunk by chunk, never holding it whole in memory.
+
+    Two passes: the first draws a seeded sample of up to ``sample_rows`` rows to
+    place the numeric bin edges, the second counts every row with those edges.
+    """
+    try:
+        import pyarrow.parquet as pq
+    except ImportError as exc:  # pragma: no cover - pyarrow ships with pandas extras
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError("pyarrow", "all", "reading Parquet") from exc
+    from tqdm.auto import tqdm
+
+    pf = pq.ParquetFile(path)
+    n_rows = pf.metadata.num_rows
+    if n_rows == 0:
+        raise DataValidationError(f"{path} has no rows; nothing to profile")
+    columns = features
+    rng = np.random.default_rng(seed)
+    keep = min(1.0, sample_rows / n_rows)
+    samples = []
+    bar = tqdm(total=2 * n_rows, desc="profiling", unit="row", disable=not progress)
+    try:
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
+            frame = batch.to_pandas()
+            if keep < 1.0:
+                frame = frame[rng.random(len(frame)) < keep]
+            samples.append(frame)
+            bar.update(batch.num_rows)
+        import pandas as pd
+
+        sample = pd.concat(samples, ignore_index=True)
+        edges = profile(
+            sample,
+            categorical=categorical,
+            bins=bins,
+            max_categories=max_categories,
+        )
+        total: Profile | None = None
+        for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
+            part = profile(
+                batch.to_pandas(),
+                categorical=categorical,
+                bins=bins,
+                max_categories=max_categories,
+                edges_from=edges,
+            )
+            total = part if total is None else total.merge(part)
+            bar.update(batch.num_rows)
+    finally:
+        bar.close()
+    return total
