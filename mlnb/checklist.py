@@ -252,6 +252,25 @@ STEPS: tuple[Step, ...] = (
             "Evaluate continuously against ground truth; alert on thresholds",
             "Retrain continuously from a pipeline",
         ),
+        entry_points=(
+            "mlnb.drift()",
+            "mlnb.skew()",
+            "mlnb.profile()",
+            "mlnb.drift_over_time()",
+            "mlnb.ContinuousEvaluator",
+            "mlnb.widgets.DriftChart",
+        ),
+        commands=(
+            "%mlcheck drift REFERENCE CURRENT",
+            "%mlcheck drift REFERENCE CURRENT --time COL --freq 7D",
+            "%mlcheck drift 'profile.json' CURRENT --method psi",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "# reference: the training data (or a saved profile); current: recent "
+            "serving data\n"
+            "%mlcheck drift reference current"
+        ),
     ),
     Step(
         10,

@@ -173,3 +173,36 @@ def test_slices_user_errors(shell, adult_like):
         run(shell, "slices people --label y --score s --by nope")
     with pytest.raises(UsageError, match="--by"):
         run(shell, "slices people --label y --score s")
+
+
+@pytest.fixture
+def drift_frames(shell):
+    rng = np.random.default_rng(11)
+    ref = pd.DataFrame({"a": rng.normal(size=4000), "b": rng.choice(list("xyz"), 4000)})
+    cur = pd.DataFrame(
+        {"a": rng.normal(3, 1, size=4000), "b": rng.choice(list("xyz"), 4000)}
+    )
+    shell.user_ns["ref"], shell.user_ns["cur"] = ref, cur
+    return ref, cur
+
+
+def test_drift_command_matches_the_function(shell, drift_frames, tmp_path):
+    ref, cur = drift_frames
+    res = run(shell, "drift ref cur")
+    direct = mlnb.drift(ref, cur, publish=False)
+    assert res.drifted_features == direct.drifted_features == ("a",)
+    pd.testing.assert_frame_equal(res.to_frame(), direct.to_frame())
+    psi = run(shell, "drift ref cur[cur.a > 0] --method psi --features a")
+    assert list(psi.to_frame().feature) == ["a"] and psi.method == "psi"
+    # a saved profile stands in for the reference data
+    path = mlnb.profile(ref).save(tmp_path / "ref.json")
+    from_file = run(shell, f"drift '{path}' cur")
+    pd.testing.assert_frame_equal(from_file.to_frame(), direct.to_frame())
+    assert session.latest("drift")["check"] == "drift"
+
+
+def test_drift_command_needs_two_inputs(shell, drift_frames):
+    with pytest.raises(UsageError, match="two inputs"):
+        run(shell, "drift ref")
+    with pytest.raises(UsageError, match="method must be one of"):
+        run(shell, "drift ref cur --method nope")
