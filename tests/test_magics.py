@@ -91,7 +91,7 @@ def test_help(shell):
     step_help = repr(run(shell, "help imbalance"))
     assert "accuracy trap" in step_help
     assert "--label" in step_help  # the command's usage is included
-    assert "no check for this step yet" in repr(run(shell, "help drift"))
+    assert "no check for this step yet" in repr(run(shell, "help serving"))
     assert "Step 9" in repr(run(shell, "help 9"))
     usage = repr(run(shell, "imbalance --help"))
     assert "--score" in usage and "usage" not in usage.lower().split()[0:1]
@@ -101,7 +101,7 @@ def test_help(shell):
     "line, words",
     [
         ("imbalanc df --label y", ["unknown step", "imbalance", "serving"]),
-        ("drift a b", ["no %mlcheck command", "help drift"]),
+        ("serving a b", ["no %mlcheck command", "help serving"]),
         ("imbalance df --label nope", ["'nope'", "is_fraud"]),
         ("imbalance missing_df --label y", ["not defined"]),
         ("imbalance df", ["--label"]),
