@@ -40,11 +40,23 @@ _LAZY = {
     "profile": "mlnb.core.profile",
     "profile_parquet": "mlnb.core.profile",
     "Profile": "mlnb.core.profile",
+    "ContinuousEvaluator": "mlnb.monitoring",
+    "ContinuousEvaluationResult": "mlnb.monitoring",
     "CheckResult": "mlnb.result",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
 }
-_SUBMODULES = {"checks", "core", "datasets", "render", "widgets", "session", "result"}
+_SUBMODULES = {
+    "checks",
+    "core",
+    "datasets",
+    "render",
+    "widgets",
+    "session",
+    "result",
+    "monitoring",
+    "integrations",
+}
 
 __all__ = [
     "STEPS",
@@ -69,6 +81,10 @@ if TYPE_CHECKING:  # pragma: no cover
         thresholds,
     )
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401
+    from .monitoring import (  # noqa: F401
+        ContinuousEvaluationResult,
+        ContinuousEvaluator,
+    )
     from .result import CheckResult  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401

@@ -155,7 +155,8 @@ class DriftReport(CheckResult):
 
     def to_vertex_monitoring_config(self, **kwargs: Any) -> Any:
         """The equivalent Vertex AI Model Monitoring objective (skew and drift
-        thresholds per feature), built with the Vertex AI SDK (``vertex`` extra)."""
+        thresholds per feature), built with the Vertex AI SDK (``vertex`` extra);
+        arguments as for :func:`mlnb.integrations.vertex.monitoring_objective`."""
         from ..integrations.vertex import monitoring_objective
 
         return monitoring_objective(self, **kwargs)
