@@ -37,6 +37,9 @@ _LAZY = {
     "drift": "mlnb.checks.drift",
     "skew": "mlnb.checks.drift",
     "DriftReport": "mlnb.checks.drift",
+    "drift_over_time": "mlnb.checks.drift_time",
+    "DriftOverTime": "mlnb.checks.drift_time",
+    "DriftChart": "mlnb.widgets.drift",
     "profile": "mlnb.core.profile",
     "profile_parquet": "mlnb.core.profile",
     "Profile": "mlnb.core.profile",
@@ -73,6 +76,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checks.drift import DriftReport, drift, skew  # noqa: F401
+    from .checks.drift_time import DriftOverTime, drift_over_time  # noqa: F401
     from .checks.fairness import SlicedMetrics, sliced_metrics  # noqa: F401
     from .checks.imbalance import ImbalanceResult, imbalance  # noqa: F401
     from .checks.thresholds import (  # noqa: F401
@@ -86,6 +90,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ContinuousEvaluator,
     )
     from .result import CheckResult  # noqa: F401
+    from .widgets.drift import DriftChart  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401
 

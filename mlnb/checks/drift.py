@@ -292,6 +292,7 @@ def drift(
     thresholds: Any = None,
     bins: int = DEFAULT_BINS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
+    n_jobs: int | None = None,
     publish: bool = True,
     _check: str = "drift",
 ) -> DriftReport:
@@ -317,7 +318,13 @@ def drift(
         method in :data:`DEFAULT_THRESHOLDS`.
     bins, max_categories:
         Binning of numeric features and cap on categories (see
-        :func:`mlnb.profile`).
+        :func:`mlnb.profile`). A categorical feature with more categories than
+        the cap compares its rarer categories as one pooled "(other)" share; the
+        reference's pooled share is biased low (its rarest categories), so raise
+        ``max_categories`` when that matters.
+    n_jobs:
+        Threads comparing features side by side (default: one per CPU; 1 for
+        many small comparisons, such as windows of :func:`drift_over_time`).
     publish:
         Record the result as this session's evidence for step 9.
 
@@ -360,6 +367,7 @@ def drift(
             categorical=categorical,
             bins=bins,
             max_categories=max_categories,
+            n_jobs=n_jobs,
         )
     names = list(features) if features is not None else ref_profile.names
     cur_columns = {str(c) for c in cur.columns}
@@ -388,7 +396,7 @@ def drift(
             skipped[name] = reason
             schema_problems.append(f"{name}: {reason}")
             continue
-        if int(cur[name].isna().sum()) == len(cur):
+        if _all_missing(cur[name]):
             skipped[name] = "every value is missing in the current data"
             schema_problems.append(f"{name} is entirely missing in the current data")
             continue
@@ -418,7 +426,7 @@ def drift(
             value, p_value = _distance(m, fp, ref_vec, cur_vec, raw_ref, cur, name)
         return name, fp, (ref_vec, cur_vec, unseen, m, value, p_value), ""
 
-    for name, fp, out, error in parallel_map(compare, list(comparable.items())):
+    for name, fp, out, error in parallel_map(compare, list(comparable.items()), n_jobs):
         if out is None:
             skipped[name] = error
             schema_problems.append(f"{name}: dtype changed")
@@ -516,6 +524,15 @@ def drift(
     if _check != "drift":  # skew(): the same report under Vertex's name
         object.__setattr__(result, "check", _check)
     return result.publish() if publish else result
+
+
+def _all_missing(series) -> bool:
+    values = series.to_numpy() if hasattr(series, "to_numpy") else np.asarray(series)
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).all())
+    if values.dtype.kind in "iub":
+        return False
+    return bool(series.isna().all())
 
 
 def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):

@@ -185,6 +185,14 @@ class FeatureProfile:
         )
 
     def bin_labels(self) -> list[str]:
+        """Readable labels of the comparison bins (computed once per profile)."""
+        cached = self.__dict__.get("_labels")
+        if cached is None:
+            cached = self._make_labels()
+            self.__dict__["_labels"] = cached
+        return list(cached)
+
+    def _make_labels(self) -> list[str]:
         if self.kind == "numeric":
             from .slices import _edge_labels
 

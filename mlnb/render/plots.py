@@ -190,11 +190,8 @@ def drift_distributions(report: Any, features: list[str]):
         )
         row = next(r for r in report._rows if r["feature"] == name)
         flag = " — drift" if row["drifted"] else ""
-        ax.set_title(
-            plain_text(f"{name}{flag}"),
-            fontsize=9,
-            color=PALETTE["minority"] if row["drifted"] else None,
-        )
+        style = {"color": PALETTE["minority"]} if row["drifted"] else {}
+        ax.set_title(plain_text(f"{name}{flag}"), fontsize=9, **style)
         for side in ("top", "right"):
             ax.spines[side].set_visible(False)
     for ax in axes[len(features) :]:

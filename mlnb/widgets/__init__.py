@@ -13,14 +13,17 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["ImbalanceExplorer", "SlicedMetricsView"]
+__all__ += ["DriftChart"]
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
+    "DriftChart": "mlnb.widgets.drift",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .drift import DriftChart
     from .imbalance import ImbalanceExplorer
     from .sliced import SlicedMetricsView
 
