@@ -268,6 +268,26 @@ def _feature_methods(method, kinds: dict[str, str]) -> tuple[str, dict[str, str]
     return method, {}  # evidently: chosen per feature from the data
 
 
+def _check_thresholds(thresholds: Any, names: list[str]) -> None:
+    if isinstance(thresholds, dict):
+        unknown = sorted(set(thresholds) - set(names))
+        if unknown:
+            raise MlnbValueError(
+                f"thresholds names features that are not compared: {unknown}; the "
+                f"features are {names[:30]}"
+            )
+    elif thresholds is not None:
+        try:
+            value = float(thresholds)
+        except (TypeError, ValueError):
+            raise MlnbValueError(
+                f"thresholds must be a number or a dict feature -> number; got "
+                f"{thresholds!r}"
+            ) from None
+        if not (value >= 0 and math.isfinite(value)):
+            raise MlnbValueError(f"thresholds must be >= 0; got {thresholds!r}")
+
+
 def _threshold_for(f: str, m: str, thresholds: Any) -> float:
     if thresholds is None:
         return DEFAULT_THRESHOLDS[m]
@@ -370,6 +390,7 @@ def drift(
             n_jobs=n_jobs,
         )
     names = list(features) if features is not None else ref_profile.names
+    _check_thresholds(thresholds, names)
     cur_columns = {str(c) for c in cur.columns}
     new_in_current = sorted(cur_columns - set(ref_profile.names))
 
@@ -548,13 +569,14 @@ def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):
         shown = "; ".join(f"{k}: {v}" for k, v in list(skipped.items())[:3])
         parts.append(f"{len(skipped)} not compared ({shown})")
     if new_cols:
-        parts.append(f"{len(new_cols)} new column(s) not in the reference")
+        shown = ", ".join(new_cols[:5]) + (" …" if len(new_cols) > 5 else "")
+        parts.append(f"{len(new_cols)} new column(s) not in the reference: {shown}")
     summary = "; ".join(parts) if parts else "nothing to compare"
     if not n:
         return ("fail" if schema else "info"), summary
     if schema or dataset_drift:
         return "fail", summary
-    if drifted or skipped:
+    if drifted or skipped or new_cols:
         return "warn", summary
     return "pass", summary
 
@@ -581,13 +603,23 @@ def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, raw_ref, cur, name):
             return D.ks_exact(r, c)
         norm = max(float(np.nanstd(r)), 0.001)
         return D.wasserstein_exact(r, c) / norm, None
-    # only a profile: binned approximations (bins without missing values)
+    if fp.atoms is not None:  # a discrete feature: its bins are its values
+        positions = np.concatenate(([fp.atoms[0]], fp.atoms, [fp.atoms[-1]]))
+        p, q = ref_vec[:-1], cur_vec[:-1]
+        if m == "ks":
+            return D.ks_binned(p, q), None
+        width = np.diff(positions)
+        return D.wasserstein_binned(p, q, width) / max(fp.std, 0.001), None
+    # only a profile: against its quantile sketch (linear between 201 quantiles)
+    c = np.asarray(cur[name], dtype=np.float64)
+    if fp.quantiles is None:
+        raise MlnbValueError(
+            f"{m} against a profile needs its quantile sketch; profile {name!r} again "
+            "with this version of mlnb"
+        )
     if m == "ks":
-        return D.ks_binned(ref_vec[:-1], cur_vec[:-1]), None
-    widths = np.diff(fp.edges)
-    inner_r, inner_c = ref_vec[1:-2], cur_vec[1:-2]
-    norm = max(fp.std, 0.001)
-    return D.wasserstein_binned(inner_r, inner_c, widths) / norm, None
+        return D.ks_sketch(fp, c), None
+    return D.wasserstein_sketch(fp, c) / max(fp.std, 0.001), None
 
 
 def _evidently(ref, cur, fp: FeatureProfile):

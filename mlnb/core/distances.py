@@ -31,6 +31,8 @@ __all__ = [
     "wasserstein_binned",
     "ks_exact",
     "wasserstein_exact",
+    "ks_sketch",
+    "wasserstein_sketch",
     "chi2_test",
     "z_test_proportions",
     "PSI_EPSILON",
@@ -122,6 +124,9 @@ def chi2_test(ref_counts: np.ndarray, cur_counts: np.ndarray) -> tuple[float, fl
     ref = np.asarray(ref_counts, dtype=np.float64)
     cur = np.asarray(cur_counts, dtype=np.float64)
     expected = ref / ref.sum() * cur.sum()
+    if np.any((expected == 0) & (cur > 0)):
+        # a value the reference never had: infinitely unlikely under it
+        return math.inf, 0.0
     keep = expected > 0
     stat, p = stats.chisquare(cur[keep], expected[keep])
     return float(stat), float(p)
@@ -146,3 +151,32 @@ def z_test_proportions(
         return 0.0, 1.0
     z = (p1 - p2) / se
     return float(z), float(2 * (1 - NormalDist().cdf(abs(z))))
+
+
+def _sketch_grid(fp, current: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    c = _sorted(current)
+    c = c[np.isfinite(c)]
+    grid = np.unique(np.concatenate([fp.quantiles, c]))
+    f_ref = fp.cdf(grid)
+    f_cur = np.searchsorted(c, grid, side="right") / max(len(c), 1)
+    return grid, f_ref, f_cur
+
+
+def ks_sketch(fp, current: np.ndarray) -> float:
+    """KS statistic of the current sample against a profile's quantile sketch."""
+    grid, f_ref, f_cur = _sketch_grid(fp, current)
+    # the empirical CDF jumps at each current value: compare both sides of it
+    before = np.concatenate(([0.0], f_cur[:-1]))
+    return float(max(np.max(np.abs(f_ref - f_cur)), np.max(np.abs(f_ref - before))))
+
+
+def wasserstein_sketch(fp, current: np.ndarray) -> float:
+    """First Wasserstein distance of the current sample to a profile's quantile
+    sketch: the integral of |F_ref − F_cur| (trapezoids between breakpoints)."""
+    grid, f_ref, f_cur = _sketch_grid(fp, current)
+    if len(grid) < 2:
+        return 0.0
+    width = np.diff(grid)
+    left = np.abs(f_ref[:-1] - f_cur[:-1])
+    right = np.abs(f_ref[1:] - f_cur[:-1])  # F_cur is constant until the next point
+    return float(np.sum(width * (left + right) / 2.0))

@@ -47,6 +47,9 @@ DEFAULT_MAX_CATEGORIES = 1000
 #: Numeric columns are binned in blocks of this many values (sorted with numpy's
 #: vectorised sort, then the edges are located by binary search).
 _BLOCK = 1 << 18
+#: Quantiles kept per numeric feature (a sketch of its distribution, for the KS
+#: statistic and the Wasserstein distance when only the profile is at hand).
+SKETCH_POINTS = 200
 #: profile_parquet places numeric edges using a seeded sample of this many rows.
 _QUANTILE_SAMPLE = 2_000_000
 
@@ -69,7 +72,8 @@ def parallel_map(fn, items: list, n_jobs: int | None = None) -> list:
 # counting
 # ---------------------------------------------------------------------------------
 def numeric_counts(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, int]:
-    """Counts ``[underflow, bin_1..bin_k, overflow]`` and the number of NaNs.
+    """Counts ``[underflow, bin_1..bin_k, overflow]`` and the number of missing
+    values (NaN, and ±inf, which are treated as missing as Evidently does).
 
     Bin i holds ``edges[i] <= x < edges[i+1]``; the last bin also holds
     ``x == edges[-1]``.
@@ -79,9 +83,9 @@ def numeric_counts(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, i
     n_nan = 0
     for start in range(0, len(values), _BLOCK):
         block = np.sort(values[start : start + _BLOCK])
-        n_valid = int(np.searchsorted(block, np.nan, side="left"))  # NaNs sort last
-        n_nan += len(block) - n_valid
-        block = block[:n_valid]
+        block = _finite_part(block)
+        n_nan += min(_BLOCK, len(values) - start) - len(block)
+        n_valid = len(block)
         pos = np.empty(k + 2, dtype=np.int64)
         pos[0] = 0
         pos[1:k] = np.searchsorted(block, edges[1:k], side="left")
@@ -94,6 +98,14 @@ def numeric_counts(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, i
     return counts, n_nan
 
 
+def _finite_part(sorted_values: np.ndarray) -> np.ndarray:
+    """The finite values of a sorted array (``-inf`` sort first, ``inf`` and NaN
+    last)."""
+    lo = int(np.searchsorted(sorted_values, -np.inf, side="right"))
+    hi = int(np.searchsorted(sorted_values, np.inf, side="left"))
+    return sorted_values[lo:hi]
+
+
 def _quantiles_sorted(s: np.ndarray, qs: np.ndarray) -> np.ndarray:
     """Quantiles of an already sorted array (numpy's default "linear" method)."""
     pos = qs * (len(s) - 1)
@@ -103,20 +115,24 @@ def _quantiles_sorted(s: np.ndarray, qs: np.ndarray) -> np.ndarray:
     return s[lo] + frac * (s[hi] - s[lo])
 
 
-def _edges_sorted(present: np.ndarray, bins: int) -> np.ndarray:
-    """Bin edges from a sorted array: quantiles from min to max, or one bin per
-    value when there are at most ``bins`` distinct values."""
+def _edges_sorted(
+    present: np.ndarray, bins: int
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Bin edges from a sorted array: quantiles from min to max — or, when there
+    are at most ``bins`` distinct values, one bin per value, and those values."""
     lo, hi = float(present[0]), float(present[-1])
     n_distinct = int(np.count_nonzero(present[1:] != present[:-1])) + 1
     if n_distinct == 1:
-        return np.array([lo, hi])
+        return np.array([lo, hi]), np.array([lo])
     if n_distinct <= bins:
         distinct = present[np.concatenate(([True], present[1:] != present[:-1]))]
         mids = (distinct[:-1] + distinct[1:]) / 2.0
-        return np.concatenate(([lo], mids, [hi]))
+        # neighbouring doubles: the midpoint rounds down onto the lower value
+        mids = np.where(mids > distinct[:-1], mids, distinct[1:])
+        return np.concatenate(([lo], mids, [hi])), distinct.astype(np.float64)
     edges = np.unique(_quantiles_sorted(present, np.linspace(0.0, 1.0, bins + 1)))
     edges[0], edges[-1] = lo, hi
-    return np.unique(edges)
+    return np.unique(edges), None
 
 
 def _counts_sorted(present: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -140,16 +156,26 @@ def _category_counts(values: Any) -> tuple[dict[str, int], int]:
         n_missing = int(np.count_nonzero(codes < 0))
         counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
         return (
-            {str(c): int(n) for c, n in zip(s.cat.categories, counts) if n},
+            {category_key(c): int(n) for c, n in zip(s.cat.categories, counts) if n},
             n_missing,
         )
     vc = s.value_counts(dropna=True, sort=False)
     n_missing = int(len(s) - vc.sum())
     out: dict[str, int] = {}
     for k, v in zip(vc.index, vc.to_numpy()):
-        key = str(k)
+        key = category_key(k)
         out[key] = out.get(key, 0) + int(v)
     return out, n_missing
+
+
+def category_key(value: Any) -> str:
+    """The text a category is compared by: whole numbers print without ".0", so
+    codes read the same whether or not a missing value made the column float."""
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
 
 
 # ---------------------------------------------------------------------------------
@@ -172,6 +198,17 @@ class FeatureProfile:
     capped: bool = False
     stats: dict[str, float] = field(default_factory=dict)
     skipped_reason: str = ""
+    quantiles: np.ndarray | None = None  # numeric: SKETCH_POINTS + 1 quantiles
+    atoms: np.ndarray | None = None  # numeric with one bin per value: the values
+
+    def cdf(self, x: np.ndarray) -> np.ndarray:
+        """The reference's distribution function at ``x``, interpolated linearly
+        between the stored quantiles (numeric features)."""
+        q = self.quantiles
+        probs = np.linspace(0.0, 1.0, len(q))
+        # equal quantiles (a mass point): take the last, so F jumps there
+        last = np.concatenate((q[1:] != q[:-1], [True]))
+        return np.interp(x, q[last], probs[last], left=0.0, right=1.0)
 
     # -- distributions aligned for comparison ---------------------------------------
     def reference_vector(self) -> np.ndarray:
@@ -237,7 +274,14 @@ class FeatureProfile:
                 f"{other.name!r} ({other.kind})"
             )
         if self.kind == "skipped":
-            return self
+            return FeatureProfile(
+                self.name,
+                "skipped",
+                self.dtype,
+                self.n_rows + other.n_rows,
+                self.n_missing + other.n_missing,
+                skipped_reason=self.skipped_reason,
+            )
         merged = FeatureProfile(
             self.name,
             self.kind,
@@ -254,6 +298,10 @@ class FeatureProfile:
                 )
             merged.edges = self.edges
             merged.counts = self.counts + other.counts
+            merged.atoms = self.atoms
+            merged.quantiles = (
+                None if self.atoms is not None else _merge_sketches(self, other)
+            )
             a, b = self.stats, other.stats
             merged.stats = {
                 "min": min(a["min"], b["min"]),
@@ -282,6 +330,10 @@ class FeatureProfile:
         }
         if self.kind == "numeric":
             d["edges"] = [float(e) for e in self.edges]
+            if self.quantiles is not None:
+                d["quantiles"] = [float(v) for v in self.quantiles]
+            if self.atoms is not None:
+                d["atoms"] = [float(v) for v in self.atoms]
             d["counts"] = [int(c) for c in self.counts]
             d["stats"] = {
                 k: (float(v) if math.isfinite(v) else None)
@@ -303,6 +355,10 @@ class FeatureProfile:
         )
         if fp.kind == "numeric":
             fp.edges = np.asarray(d["edges"], dtype=np.float64)
+            if d.get("quantiles") is not None:
+                fp.quantiles = np.asarray(d["quantiles"], dtype=np.float64)
+            if d.get("atoms") is not None:
+                fp.atoms = np.asarray(d["atoms"], dtype=np.float64)
             fp.counts = np.asarray(d["counts"], dtype=np.int64)
             inf = {"min": math.inf, "max": -math.inf}
             fp.stats = {
@@ -330,6 +386,20 @@ class FeatureProfile:
             return math.nan
         var = self.stats["sumsq"] / n - (self.stats["sum"] / n) ** 2
         return math.sqrt(max(var, 0.0))
+
+
+def _merge_sketches(a: FeatureProfile, b: FeatureProfile) -> np.ndarray | None:
+    """Quantiles of the mixture of two sketched distributions (an approximation:
+    each sketch is linear between its quantiles)."""
+    na, nb = a.stats.get("n", 0.0), b.stats.get("n", 0.0)
+    if a.quantiles is None or nb == 0:
+        return a.quantiles if nb == 0 or b.quantiles is None else b.quantiles
+    if b.quantiles is None or na == 0:
+        return b.quantiles
+    grid = np.unique(np.concatenate([a.quantiles, b.quantiles]))
+    mix = (na * a.cdf(grid) + nb * b.cdf(grid)) / (na + nb)
+    probs = np.linspace(0.0, 1.0, SKETCH_POINTS + 1)
+    return np.interp(probs, mix, grid)
 
 
 def _cap(cats: dict[str, int], max_categories: int) -> tuple[dict[str, int], int, bool]:
@@ -396,21 +466,27 @@ class Profile:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Profile:
-        if d.get("format") != "mlnb-profile":
+        if not isinstance(d, dict) or d.get("format") != "mlnb-profile":
             raise MlnbValueError("not an mlnb profile (missing format: mlnb-profile)")
         if int(d.get("version", 0)) > PROFILE_FORMAT:
             raise MlnbValueError(
                 f"profile format version {d.get('version')} is newer than this mlnb "
                 f"understands ({PROFILE_FORMAT}); upgrade mlnb"
             )
-        feats = [FeatureProfile.from_dict(f) for f in d["features"]]
-        return cls(
-            {f.name: f for f in feats},
-            int(d["n_rows"]),
-            int(d.get("bins", DEFAULT_BINS)),
-            int(d.get("max_categories", DEFAULT_MAX_CATEGORIES)),
-            d.get("created", ""),
-        )
+        try:
+            feats = [FeatureProfile.from_dict(f) for f in d["features"]]
+            return cls(
+                {f.name: f for f in feats},
+                int(d["n_rows"]),
+                int(d.get("bins", DEFAULT_BINS)),
+                int(d.get("max_categories", DEFAULT_MAX_CATEGORIES)),
+                d.get("created", ""),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise MlnbValueError(
+                f"the profile is incomplete or damaged ({type(exc).__name__}: "
+                f"{exc}); save it again with Profile.save"
+            ) from None
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the profile as JSON. An existing file is only replaced with
@@ -433,7 +509,10 @@ class Profile:
             raise MlnbValueError(f"no profile at {path}") from None
         except json.JSONDecodeError as exc:
             raise MlnbValueError(f"{path} is not a JSON profile: {exc}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except MlnbValueError as exc:
+            raise MlnbValueError(f"{path}: {exc}") from None
 
     def __repr__(self) -> str:
         kinds = [f.kind for f in self.features.values()]
@@ -526,6 +605,7 @@ def profile_feature(
     edges: np.ndarray | None = None,
     skipped_reason: str = "",
     from_reference: bool = False,
+    atoms_from: np.ndarray | None = None,
 ) -> FeatureProfile:
     name = str(series.name)
     n = len(series)
@@ -534,8 +614,8 @@ def profile_feature(
         return FeatureProfile(name, "skipped", dtype, n, skipped_reason=skipped_reason)
     if kind == "numeric":
         arr = np.sort(_as_float(series, name))  # one sort: edges, counts, stats
-        n_valid = int(np.searchsorted(arr, np.nan, side="left"))  # NaNs sort last
-        present = arr[:n_valid]
+        present = _finite_part(arr)  # NaN and ±inf count as missing
+        n_valid = len(present)
         if n_valid == 0 and edges is not None:  # a chunk with no values
             return FeatureProfile(
                 name,
@@ -562,8 +642,11 @@ def profile_feature(
                 n_missing=n,
                 skipped_reason="every value is missing in the reference",
             )
+        atoms = None
         if edges is None:
-            edges = _edges_sorted(present, bins)
+            edges, atoms = _edges_sorted(present, bins)
+        elif atoms_from is not None:
+            atoms = atoms_from
         edges = np.asarray(edges, dtype=np.float64)
         return FeatureProfile(
             name,
@@ -573,6 +656,10 @@ def profile_feature(
             n_missing=n - n_valid,
             edges=edges,
             counts=_counts_sorted(present, edges),
+            atoms=atoms,
+            quantiles=None
+            if atoms is not None
+            else _quantiles_sorted(present, np.linspace(0.0, 1.0, SKETCH_POINTS + 1)),
             stats={
                 "min": float(present[0]),
                 "max": float(present[-1]),
@@ -652,10 +739,10 @@ def profile(
         if edges_from is not None and name in edges_from.features:
             ref = edges_from.features[name]
             kind, reason = ref.kind, ref.skipped_reason
-            fixed = ref.edges
+            fixed, atoms = ref.edges, ref.atoms
         else:
             kind, reason = feature_kind(series, cat)
-            fixed = None
+            fixed, atoms = None, None
         return profile_feature(
             series,
             kind,
@@ -664,6 +751,7 @@ def profile(
             edges=fixed,
             skipped_reason=reason,
             from_reference=edges_from is not None,
+            atoms_from=atoms,
         )
 
     feats = parallel_map(one, names, n_jobs)
