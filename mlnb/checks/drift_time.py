@@ -600,7 +600,7 @@ def _parse_times(values: Any, name: str):
         s = s.dt.to_timestamp()
         dtype = s.dtype
     if dtype.kind == "M" or isinstance(dtype, pd.DatetimeTZDtype):
-        return s, int(s.isna().sum())
+        return s.dt.as_unit("ns"), int(s.isna().sum())
     if dtype.kind in "iufb":
         sample = s.dropna().head(3).tolist()
         raise MlnbValueError(
@@ -644,7 +644,9 @@ def _parse_times(values: Any, name: str):
             f"with pd.to_datetime(df[{name!r}], format='mixed') (or format='%d/%m/%Y' "
             "and so on) and pass the result"
         )
-    return parsed, int(missing.sum())
+    # one resolution whatever pandas parsed strings to (pandas 3 picks seconds
+    # or microseconds), so windows and their labels agree across inputs
+    return parsed.dt.as_unit("ns"), int(missing.sum())
 
 
 def _check_features(features, time_column, reference_names):
