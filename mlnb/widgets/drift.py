@@ -46,7 +46,7 @@ from ..checks.drift_time import (
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
-from ..result import MIME_TYPE
+from .fallback import StaticFallback
 
 __all__ = [
     "DriftChart",
@@ -180,7 +180,7 @@ class _Source:
         return max(set(names), key=names.count)
 
 
-class DriftChart(anywidget.AnyWidget):
+class DriftChart(StaticFallback, anywidget.AnyWidget):
     """Explore feature drift: a heatmap of features × windows, line charts of the
     selected features, and the two distributions behind any cell.
 
@@ -660,27 +660,6 @@ class DriftChart(anywidget.AnyWidget):
         if r is None:
             return "<DriftChart (not set up)>"
         return f"<DriftChart step 9 (drift): {r.status.upper()} — {r.summary}>"
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
-        """The widget view plus a static fallback (HTML, PNG) and the status
-        record."""
-        base = super()._repr_mimebundle_(**kwargs)
-        if isinstance(base, tuple):
-            data, metadata = dict(base[0]), dict(base[1])
-        else:
-            data, metadata = dict(base or {}), {}
-        data["text/plain"] = repr(self)
-        png = self._static_png()
-        data["text/html"] = self._static_html(png)
-        if png:
-            data["image/png"] = png
-        data[MIME_TYPE] = self.record()
-        include, exclude = kwargs.get("include"), kwargs.get("exclude")
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
 
     def _static_png(self) -> str | None:
         """The heatmap (or, for one report, the distributions) as a base64 PNG, or

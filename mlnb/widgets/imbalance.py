@@ -31,7 +31,7 @@ from ..core.jsonsafe import jsonable
 from ..core.labels import column
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
-from ..result import MIME_TYPE
+from .fallback import StaticFallback
 
 __all__ = ["ImbalanceExplorer", "OBJECTIVES"]
 
@@ -74,7 +74,7 @@ def _label_text(value: Any) -> str:
     return f"“{value}”" if isinstance(value, str) else str(value)
 
 
-class ImbalanceExplorer(anywidget.AnyWidget):
+class ImbalanceExplorer(StaticFallback, anywidget.AnyWidget):
     """Explore a class imbalance and a classifier's operating threshold.
 
     Without scores the widget shows the data side: the class distribution with the
@@ -423,27 +423,6 @@ class ImbalanceExplorer(anywidget.AnyWidget):
             f"<ImbalanceExplorer step 4 (imbalance): {main.status.upper()} — "
             f"{main.summary}>"
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
-        """The widget view plus a static fallback (HTML, PNG) and the status
-        record."""
-        base = super()._repr_mimebundle_(**kwargs)
-        if isinstance(base, tuple):
-            data, metadata = dict(base[0]), dict(base[1])
-        else:
-            data, metadata = dict(base or {}), {}
-        data["text/plain"] = repr(self)
-        png = self._static_png()
-        data["text/html"] = self._static_html(png)
-        if png:
-            data["image/png"] = png
-        data[MIME_TYPE] = self.record()
-        include, exclude = kwargs.get("include"), kwargs.get("exclude")
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
 
     def _static_png(self) -> str | None:
         """The charts as a base64 PNG (matplotlib without pyplot), or None when

@@ -31,7 +31,7 @@ from ..checks.fairness import HIGHER_IS_BETTER, SlicedMetrics, sliced_metrics
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
-from ..result import MIME_TYPE
+from .fallback import StaticFallback
 
 __all__ = ["SlicedMetricsView", "SORT_KEYS", "MAX_BARS", "ALL_SLICES"]
 
@@ -89,7 +89,7 @@ class _Settings:
             setattr(self, name, values[name])
 
 
-class SlicedMetricsView(anywidget.AnyWidget):
+class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
     """Explore a model's metrics per slice: a sortable table and a bar chart.
 
     One metric at a time is shown per slice with its confidence interval, its
@@ -648,27 +648,6 @@ class SlicedMetricsView(anywidget.AnyWidget):
         return (
             f"<SlicedMetricsView step 6 (fairness): {r.status.upper()} — {r.summary}>"
         )
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
-        """The widget view plus a static fallback (HTML, PNG) and the status
-        record."""
-        base = super()._repr_mimebundle_(**kwargs)
-        if isinstance(base, tuple):
-            data, metadata = dict(base[0]), dict(base[1])
-        else:
-            data, metadata = dict(base or {}), {}
-        data["text/plain"] = repr(self)
-        png = self._static_png()
-        data["text/html"] = self._static_html(png)
-        if png:
-            data["image/png"] = png
-        data[MIME_TYPE] = self.record()
-        include, exclude = kwargs.get("include"), kwargs.get("exclude")
-        if include:
-            data = {k: v for k, v in data.items() if k in include}
-        if exclude:
-            data = {k: v for k, v in data.items() if k not in exclude}
-        return data, metadata
 
     def _static_png(self) -> str | None:
         """The bars of the current metric as a base64 PNG, or None when drawing
