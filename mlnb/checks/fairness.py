@@ -30,7 +30,15 @@ from ..core.grouped import grouped_rankings
 from ..core.jsonsafe import jsonable
 from ..core.labels import as_1d, as_scores, binary_mask, class_counts, is_real
 from ..core.ranking import BinaryRanking
-from ..core.slices import DEFAULT_MAX_SLICES, SliceColumn, column_values, resolve_slices
+from ..core.slices import (
+    DEFAULT_MAX_SLICES,
+    SliceColumn,
+    column_or_values,
+    column_values,
+    missing_mask,
+    resolve_slices,
+    row_count,
+)
 from ..errors import DataValidationError, MlnbValueError
 from ..render import html as H
 from ..result import CheckResult, internal
@@ -1091,37 +1099,6 @@ def _assemble_binary(state: dict, threshold: float, *, publish: bool) -> SlicedM
 # ---------------------------------------------------------------------------------
 # input handling
 # ---------------------------------------------------------------------------------
-def _get(data, spec, role):
-    if spec is None:
-        return None
-    if isinstance(spec, str):
-        if data is None:
-            raise MlnbValueError(
-                f"{role}={spec!r} names a column, but no data was given; pass "
-                "data=DataFrame or the values themselves"
-            )
-        return column_values(data, spec, role=role)
-    return spec
-
-
-def _n_rows(data) -> int | None:
-    if data is None:
-        return None
-    if hasattr(data, "num_rows"):
-        return int(data.num_rows)
-    if hasattr(data, "shape"):
-        return int(data.shape[0])
-    return None
-
-
-def _missing(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype.kind == "f":
-        return np.isnan(arr) if arr.ndim == 1 else np.isnan(arr).any(axis=1)
-    if arr.dtype.kind in "iub":
-        return np.zeros(len(arr), dtype=bool)
-    import pandas as pd
-
-    return np.asarray(pd.isna(arr))
 
 
 def sliced_metrics(
@@ -1261,15 +1238,15 @@ def sliced_metrics(
     if not (is_real(threshold) and not math.isnan(threshold)):
         raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
 
-    y_raw = as_1d(_get(data, label, "label"), name="label")
+    y_raw = as_1d(column_or_values(data, label, "label"), name="label")
     n = len(y_raw)
     if n == 0:
         raise DataValidationError("the data is empty; need at least one row")
-    n_data = _n_rows(data)
+    n_data = row_count(data)
     score_raw = _score_input(data, score)
-    pred_raw = _get(data, prediction, "prediction")
+    pred_raw = column_or_values(data, prediction, "prediction")
     pred_arr = as_1d(pred_raw, name="prediction") if pred_raw is not None else None
-    w_raw = _get(data, sample_weight, "sample_weight")
+    w_raw = column_or_values(data, sample_weight, "sample_weight")
     for what, arr in (
         ("score", score_raw),
         ("prediction", pred_arr),
@@ -1289,14 +1266,14 @@ def sliced_metrics(
     slicings = resolve_slices(data, slice_by, n, bins=bins, max_slices=max_slices)
 
     # missing values: count them; raise (default) or drop and report
-    missing = _missing(y_raw)
+    missing = missing_mask(y_raw)
     parts = {"label": int(missing.sum())}
     if score_raw is not None:
-        m = _missing(score_raw)
+        m = missing_mask(score_raw)
         parts["score"] = int(m.sum())
         missing = missing | m
     if pred_arr is not None:
-        m = _missing(pred_arr)
+        m = missing_mask(pred_arr)
         parts["prediction"] = int(m.sum())
         missing = missing | m
     n_missing = int(missing.sum())
@@ -1375,7 +1352,7 @@ def _score_input(data, score):
     ):
         cols = [as_scores(column_values(data, s, role="score"), name=s) for s in score]
         return np.column_stack(cols)
-    raw = _get(data, score, "score")
+    raw = column_or_values(data, score, "score")
     if hasattr(raw, "ndim") and getattr(raw, "ndim", 1) == 2 and raw.shape[1] > 1:
         arr = np.asarray(raw, dtype=np.float64)
         return arr

@@ -16,7 +16,15 @@ import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
 
-__all__ = ["SliceColumn", "resolve_slices", "column_values", "DEFAULT_MAX_SLICES"]
+__all__ = [
+    "SliceColumn",
+    "resolve_slices",
+    "column_values",
+    "column_or_values",
+    "row_count",
+    "missing_mask",
+    "DEFAULT_MAX_SLICES",
+]
 
 #: Most slices one slice column may have; more is almost always an id column.
 DEFAULT_MAX_SLICES = 1000
@@ -75,6 +83,42 @@ def column_values(data: Any, name: Any, *, role: str) -> np.ndarray | Any:
     if hasattr(col, "combine_chunks"):  # pyarrow ChunkedArray
         col = col.combine_chunks()
     return col
+
+
+def column_or_values(data: Any, spec: Any, role: str) -> Any:
+    """``spec`` as given (values), or the column it names in ``data``."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        if data is None:
+            raise MlnbValueError(
+                f"{role}={spec!r} names a column, but no data was given; pass "
+                "data=DataFrame or the values themselves"
+            )
+        return column_values(data, spec, role=role)
+    return spec
+
+
+def row_count(data: Any) -> int | None:
+    """Rows of a DataFrame or pyarrow Table (None for no data)."""
+    if data is None:
+        return None
+    if hasattr(data, "num_rows"):
+        return int(data.num_rows)
+    if hasattr(data, "shape"):
+        return int(data.shape[0])
+    return None
+
+
+def missing_mask(arr: np.ndarray) -> np.ndarray:
+    """True where a value is missing (NaN/None/NaT); a 2-d array row by row."""
+    if arr.dtype.kind == "f":
+        return np.isnan(arr) if arr.ndim == 1 else np.isnan(arr).any(axis=1)
+    if arr.dtype.kind in "iub":
+        return np.zeros(len(arr), dtype=bool)
+    import pandas as pd
+
+    return np.asarray(pd.isna(arr))
 
 
 def resolve_slices(

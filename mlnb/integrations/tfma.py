@@ -102,7 +102,13 @@ import numpy as np
 from ..checks import fairness as F
 from ..core import intervals as ci
 from ..core.labels import as_1d, as_scores, as_weights, binary_mask, is_real
-from ..core.slices import DEFAULT_MAX_SLICES, column_values, resolve_slices
+from ..core.slices import (
+    DEFAULT_MAX_SLICES,
+    column_or_values,
+    missing_mask,
+    resolve_slices,
+    row_count,
+)
 from ..errors import DataValidationError, MissingDependencyError, MlnbValueError
 
 __all__ = ["sliced_metrics_tfma", "from_tfma", "tfma_inputs", "TfmaInputs"]
@@ -214,39 +220,6 @@ class TfmaInputs:
     kind: str  # "scores" or "predictions"
 
 
-def _get(data, spec, role):
-    if spec is None:
-        return None
-    if isinstance(spec, str):
-        if data is None:
-            raise MlnbValueError(
-                f"{role}={spec!r} names a column, but no data was given; pass "
-                "data=DataFrame or the values themselves"
-            )
-        return column_values(data, spec, role=role)
-    return spec
-
-
-def _n_rows(data) -> int | None:
-    if data is None:
-        return None
-    if hasattr(data, "num_rows"):
-        return int(data.num_rows)
-    if hasattr(data, "shape"):
-        return int(data.shape[0])
-    return None
-
-
-def _missing(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype.kind == "f":
-        return np.isnan(arr)
-    if arr.dtype.kind in "iub":
-        return np.zeros(len(arr), dtype=bool)
-    import pandas as pd
-
-    return np.asarray(pd.isna(arr), dtype=bool)
-
-
 def _tfma_thresholds(threshold: float) -> tuple[float, list[float]]:
     """TFMA counts ``score > t``; mlnb counts ``score >= threshold``."""
     if threshold > 0:
@@ -290,11 +263,11 @@ def tfma_inputs(
 
     if not (is_real(threshold) and not math.isnan(threshold)):
         raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
-    y_raw = as_1d(_get(data, label, "label"), name="label")
+    y_raw = as_1d(column_or_values(data, label, "label"), name="label")
     n = len(y_raw)
     if n == 0:
         raise DataValidationError("the data is empty; need at least one row")
-    n_data = _n_rows(data)
+    n_data = row_count(data)
     if n_data is not None and n_data != n:
         raise MlnbValueError(f"label has {n:,} values but the data has {n_data:,} rows")
     if score is None and prediction is None:
@@ -312,7 +285,9 @@ def tfma_inputs(
         and bool(score)
         and all(isinstance(s, str) for s in score)
     )
-    raw_score = None if score is None or multi else _get(data, score, "score")
+    raw_score = (
+        None if score is None or multi else column_or_values(data, score, "score")
+    )
     if multi or (getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] > 1):
         raise MlnbValueError(
             "engine='tfma' computes binary-classification metrics; for a "
@@ -321,16 +296,16 @@ def tfma_inputs(
     out = (
         as_scores(raw_score, name="score")
         if raw_score is not None
-        else as_1d(_get(data, prediction, "prediction"), name="prediction")
+        else as_1d(column_or_values(data, prediction, "prediction"), name="prediction")
     )
-    w_raw = _get(data, sample_weight, "sample_weight")
+    w_raw = column_or_values(data, sample_weight, "sample_weight")
     for what, arr in (("score" if score is not None else "prediction", out),):
         if len(arr) != n:
             raise MlnbValueError(
                 f"label has {n:,} values but {what} has {len(arr):,}; pass one per row"
             )
-    parts = {"label": int(_missing(y_raw).sum())}
-    parts["score" if score is not None else "prediction"] = int(_missing(out).sum())
+    parts = {"label": int(missing_mask(y_raw).sum())}
+    parts["score" if score is not None else "prediction"] = int(missing_mask(out).sum())
     if any(parts.values()):
         detail = ", ".join(f"{k}: {v:,}" for k, v in parts.items() if v)
         raise DataValidationError(
