@@ -59,22 +59,19 @@ def make_transactions(
     cat_idx = rng.choice(len(_CATEGORIES), size=n, p=_CATEGORY_P)
     card_present = rng.random(n) < np.where(cat_idx == 3, 0.02, 0.85)
     foreign = rng.random(n) < 0.06
-    distance = rng.gamma(shape=1.2, scale=12.0, size=n)
-    distance[foreign] += rng.gamma(2.0, 400.0, size=int(foreign.sum()))
-    distance = np.round(distance, 1)
+    distance = _distance(rng, n, foreign)
     tx_24h = rng.poisson(2.2, size=n)
     account_age = rng.integers(1, 3650, size=n)
 
-    night = (hour <= 5).astype(float)
-    risk = (
-        0.55 * (np.log(amount) - 3.6)
-        + 0.9 * night
-        + _CATEGORY_RISK[cat_idx]
-        - 0.9 * card_present
-        + 1.1 * foreign
-        + 0.35 * np.log1p(distance / 50.0)
-        + 0.28 * (tx_24h - 2.2)
-        - 0.6 * np.log1p(account_age / 365.0)
+    risk = _risk(
+        amount,
+        hour,
+        _CATEGORY_RISK[cat_idx],
+        card_present,
+        foreign,
+        distance,
+        tx_24h,
+        account_age,
     )
     # 2.5 x the feature risk, plus noise the features cannot explain
     logit = 2.5 * risk + rng.normal(0.0, 0.6, size=n)
@@ -94,6 +91,28 @@ def make_transactions(
             "account_age_days": account_age.astype(np.int64),
             "is_fraud": is_fraud,
         }
+    )
+
+
+def _distance(rng: np.random.Generator, n: int, foreign: np.ndarray) -> np.ndarray:
+    """Distance from home: near for most purchases, far for foreign ones."""
+    distance = rng.gamma(shape=1.2, scale=12.0, size=n)
+    distance[foreign] += rng.gamma(2.0, 400.0, size=int(foreign.sum()))
+    return np.round(distance, 1)
+
+
+def _risk(amount, hour, category_risk, card_present, foreign, distance, tx_24h, age):
+    """Log-odds of fraud from the features (before the noise and intercept)."""
+    night = (hour <= 5).astype(float)
+    return (
+        0.55 * (np.log(amount) - 3.6)
+        + 0.9 * night
+        + category_risk
+        - 0.9 * card_present
+        + 1.1 * foreign
+        + 0.35 * np.log1p(distance / 50.0)
+        + 0.28 * (tx_24h - 2.2)
+        - 0.6 * np.log1p(age / 365.0)
     )
 
 
@@ -198,23 +217,20 @@ def make_transaction_stream(
         online_like = (cat_idx == 3) | digital
         card_present = rng.random(n) < np.where(online_like, 0.02, 0.85)
         foreign = rng.random(n) < 0.06
-        distance = rng.gamma(shape=1.2, scale=12.0, size=n)
-        distance[foreign] += rng.gamma(2.0, 400.0, size=int(foreign.sum()))
-        distance = np.round(distance, 1)
+        distance = _distance(rng, n, foreign)
         tx_24h = rng.poisson(2.2, size=n)
         account_age = rng.integers(1, 3650, size=n)
         new = rng.random(n) < 0.45 * progress
         account_age[new] = rng.integers(1, 60, size=int(new.sum()))
-        night = (hour <= 5).astype(float)
-        risk = (
-            0.55 * (np.log(amount) - 3.6)
-            + 0.9 * night
-            + risk_by_cat[cat_idx]
-            - 0.9 * card_present
-            + 1.1 * foreign
-            + 0.35 * np.log1p(distance / 50.0)
-            + 0.28 * (tx_24h - 2.2)
-            - 0.6 * np.log1p(account_age / 365.0)
+        risk = _risk(
+            amount,
+            hour,
+            risk_by_cat[cat_idx],
+            card_present,
+            foreign,
+            distance,
+            tx_24h,
+            account_age,
         )
         logit = 2.5 * risk + rng.normal(0.0, 0.6, size=n)
         ring = online_like & (account_age < 60)
