@@ -28,7 +28,6 @@ import contextlib
 import math
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -46,6 +45,7 @@ from ..checks.drift_time import (
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
+from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
 
 __all__ = [
@@ -56,8 +56,6 @@ __all__ = [
     "MAX_SELECTED",
     "MAX_BINS",
 ]
-
-_STATIC = Path(__file__).parent / "static"
 
 #: Most features in the heatmap (the worst ones when there are more).
 MAX_FEATURES = 60
@@ -249,8 +247,8 @@ class DriftChart(StaticFallback, anywidget.AnyWidget):
     >>> chart.distribution["current"]  # doctest: +SKIP
     """
 
-    _esm = (_STATIC / "drift.js").read_text(encoding="utf-8")
-    _css = (_STATIC / "drift.css").read_text(encoding="utf-8")
+    _esm = widget_esm("drift")
+    _css = widget_css("drift", prefix="mlnb-dc")
 
     # -- set by the view (or by Python) ---------------------------------------------
     selected_features = t.List().tag(sync=True)

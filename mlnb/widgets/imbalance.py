@@ -19,7 +19,6 @@ import contextlib
 import math
 import warnings
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -31,11 +30,10 @@ from ..core.jsonsafe import jsonable
 from ..core.labels import column
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
+from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
 
 __all__ = ["ImbalanceExplorer", "OBJECTIVES"]
-
-_STATIC = Path(__file__).parent / "static"
 
 #: Number of operating points sent for the curves and bins for the score histogram.
 CURVE_POINTS = 101
@@ -160,8 +158,8 @@ class ImbalanceExplorer(StaticFallback, anywidget.AnyWidget):
     >>> w.operating_point["precision"]  # doctest: +SKIP
     """
 
-    _esm = (_STATIC / "imbalance.js").read_text(encoding="utf-8")
-    _css = (_STATIC / "imbalance.css").read_text(encoding="utf-8")
+    _esm = widget_esm("imbalance")
+    _css = widget_css("imbalance", prefix="mlnb-ie")
 
     # -- set by the view (or by Python) ---------------------------------------------
     threshold = t.Float(0.5).tag(sync=True)

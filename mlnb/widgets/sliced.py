@@ -20,7 +20,6 @@ import contextlib
 import math
 import warnings
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import anywidget
@@ -31,11 +30,10 @@ from ..checks.fairness import HIGHER_IS_BETTER, SlicedMetrics, sliced_metrics
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
+from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
 
 __all__ = ["SlicedMetricsView", "SORT_KEYS", "MAX_BARS", "ALL_SLICES"]
-
-_STATIC = Path(__file__).parent / "static"
 
 #: Most bars the chart draws; with more slices it shows the worst ones.
 MAX_BARS = 40
@@ -180,8 +178,8 @@ class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
     >>> view.rows[0]["metric"]  # doctest: +SKIP
     """
 
-    _esm = (_STATIC / "sliced.js").read_text(encoding="utf-8")
-    _css = (_STATIC / "sliced.css").read_text(encoding="utf-8")
+    _esm = widget_esm("sliced")
+    _css = widget_css("sliced", prefix="mlnb-sm")
 
     # -- set by the view (or by Python) ---------------------------------------------
     metric = t.Unicode("").tag(sync=True)

@@ -1,78 +1,20 @@
 // ImbalanceExplorer view (anywidget ESM).
 //
 // Renders the widget's traits and writes the input traits (threshold, targets, cost
-// ratio, objective); every number comes from Python. No external libraries and no
-// markup strings: labels can be arbitrary strings, so all text goes through
-// textContent and elements are built with createElement.
+// ratio, objective); every number comes from Python. The helpers named mlnb* (DOM
+// builders that set text with textContent only, number formats, the view's
+// plumbing) are in common.js, which mlnb/widgets/assets.py puts in front of this
+// file.
 
-const SVG_NS = "http://www.w3.org/2000/svg";
-const STATUS_COLORS = {
-  pass: "#2e7d32",
-  info: "#1565c0",
-  warn: "#b26a00",
-  fail: "#c62828",
-};
 const OBJECTIVE_ORDER = ["auc_pr", "auc_roc", "log_loss"];
 const SHORT_NAMES = { auc_pr: "AUC-PR", auc_roc: "AUC-ROC", log_loss: "Log loss" };
-let widgetCount = 0;
 
-// -- DOM helpers -------------------------------------------------------------------
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = String(value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === undefined || child === null || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
-
-function svg(tag, attrs = {}, parent = null, text = null) {
-  const node = document.createElementNS(SVG_NS, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value !== undefined && value !== null) node.setAttribute(key, String(value));
-  }
-  if (text !== null) node.textContent = String(text);
-  if (parent) parent.append(node);
-  return node;
-}
-
-// -- number formatting -------------------------------------------------------------
-const isNum = (x) => typeof x === "number" && Number.isFinite(x);
-const intFmt = new Intl.NumberFormat("en-US", { maximumFractionDigits: 0 });
-const pct = (x, digits = 1) => (isNum(x) ? `${(100 * x).toFixed(digits)}%` : "–");
-const fixed = (x, digits = 3) => (isNum(x) ? x.toFixed(digits) : "–");
-
-function sig(x, precision = 4) {
-  if (!isNum(x)) return "–";
-  if (x !== 0 && (Math.abs(x) >= 1e6 || Math.abs(x) < 1e-3)) {
-    return x.toExponential(precision - 1);
-  }
-  return String(Number(x.toPrecision(precision)));
-}
-
-function count(x) {
-  if (!isNum(x)) return "–";
-  return Number.isInteger(x) ? intFmt.format(x) : sig(x, 4);
-}
+// -- number formatting (mlnbSig, mlnbPct, mlnbCount, ... come from common.js) ------
+const fixed = (x, digits = 3) => (mlnbIsNum(x) ? x.toFixed(digits) : "–");
 
 function shorten(text, max) {
   const s = String(text);
   return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
-}
-
-function badge(status, prefix = "") {
-  const s = String(status || "info");
-  return el("span", {
-    class: "mlnb-ie-badge",
-    style: `background:${STATUS_COLORS[s] || "#616161"}`,
-    text: `${prefix}${s.toUpperCase()}`,
-  });
 }
 
 // -- charts (inline SVG) -----------------------------------------------------------
@@ -86,21 +28,14 @@ function frame(opts) {
   const ph = height - m.top - m.bottom;
   const sx = (v) => m.left + ((v - x0) / (x1 - x0 || 1)) * pw;
   const sy = (v) => m.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
-  const root = svg("svg", {
-    class: "mlnb-ie-chart",
-    viewBox: `0 0 ${width} ${height}`,
-    width,
-    height,
-    role: "img",
-    "aria-label": opts.label,
-  });
-  if (opts.title) svg("text", { class: "title", x: 4, y: 14 }, root, opts.title);
-  const axes = svg("g", { class: "axes" }, root);
+  const root = mlnbSvgRoot("mlnb-ie-chart", width, height, opts.label);
+  if (opts.title) mlnbSvg("text", { class: "title", x: 4, y: 14 }, root, opts.title);
+  const axes = mlnbSvg("g", { class: "axes" }, root);
   const fmtX = opts.xFmt ?? ((v) => String(v));
   const fmtY = opts.yFmt ?? ((v) => String(v));
   for (const v of opts.yTicks ?? []) {
-    svg("line", { class: "grid", x1: m.left, x2: m.left + pw, y1: sy(v), y2: sy(v) }, axes);
-    svg(
+    mlnbSvg("line", { class: "grid", x1: m.left, x2: m.left + pw, y1: sy(v), y2: sy(v) }, axes);
+    mlnbSvg(
       "text",
       { class: "tick", x: m.left - 5, y: sy(v) + 3.5, "text-anchor": "end" },
       axes,
@@ -108,17 +43,17 @@ function frame(opts) {
     );
   }
   for (const v of opts.xTicks ?? []) {
-    svg(
+    mlnbSvg(
       "text",
       { class: "tick", x: sx(v), y: m.top + ph + 13, "text-anchor": "middle" },
       axes,
       fmtX(v),
     );
   }
-  svg("line", { class: "axis", x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }, axes);
-  svg("line", { class: "axis", x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }, axes);
+  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }, axes);
+  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }, axes);
   if (opts.xLabel) {
-    svg(
+    mlnbSvg(
       "text",
       { class: "axis-label", x: m.left + pw / 2, y: height - 6, "text-anchor": "middle" },
       axes,
@@ -127,7 +62,7 @@ function frame(opts) {
   }
   if (opts.yLabel) {
     const y = m.top + ph / 2;
-    svg(
+    mlnbSvg(
       "text",
       {
         class: "axis-label",
@@ -140,7 +75,7 @@ function frame(opts) {
       opts.yLabel,
     );
   }
-  const plot = svg("g", { class: "plot" }, root);
+  const plot = mlnbSvg("g", { class: "plot" }, root);
   return { root, plot, sx, sy, pw, ph, m, width, height };
 }
 
@@ -151,9 +86,9 @@ function pathOf(points, sx, sy) {
 }
 
 function marker(f, x, y, text) {
-  if (!isNum(x) || !isNum(y)) return;
-  const c = svg("circle", { class: "op", cx: f.sx(x), cy: f.sy(y), r: 5 }, f.plot);
-  svg("title", {}, c, text);
+  if (!mlnbIsNum(x) || !mlnbIsNum(y)) return;
+  const c = mlnbSvg("circle", { class: "op", cx: f.sx(x), cy: f.sy(y), r: 5 }, f.plot);
+  mlnbSvg("title", {}, c, text);
 }
 
 function distributionChart(ds) {
@@ -162,20 +97,20 @@ function distributionChart(ds) {
   const trap = ds.majority_accuracy;
   const described = classes
     .slice(0, 12)
-    .map((c) => `${c.label}: ${pct(c.share)}`)
+    .map((c) => `${c.label}: ${mlnbPct(c.share)}`)
     .join(", ");
   const f = frame({
     width: 270,
     height: 210,
     y: [0, 1.12],
     yTicks: [0, 0.25, 0.5, 0.75, 1],
-    yFmt: (v) => pct(v, 0),
+    yFmt: (v) => mlnbPct(v, 0),
     title: "Class distribution",
     yLabel: "share of rows",
     margin: { bottom: n > 6 ? 30 : 38 },
     label:
       `Class distribution: ${described}${n > 12 ? ", …" : ""}. Always predicting ` +
-      `${ds.majority_label} gives ${pct(trap)} accuracy (the accuracy trap).`,
+      `${ds.majority_label} gives ${mlnbPct(trap)} accuracy (the accuracy trap).`,
   });
   const band = f.pw / Math.max(n, 1);
   const barWidth = Math.min(60, band * 0.72);
@@ -185,15 +120,15 @@ function distributionChart(ds) {
     const top = f.sy(c.share);
     const base = f.sy(0);
     const cls = c.minority ? "bar minority" : c.majority ? "bar majority" : "bar";
-    const rect = svg(
+    const rect = mlnbSvg(
       "rect",
       { class: cls, x: cx - barWidth / 2, y: top, width: barWidth, height: Math.max(base - top, 1) },
       f.plot,
     );
-    svg("title", {}, rect, `${c.label}: ${count(c.count)} rows (${pct(c.share)})`);
+    mlnbSvg("title", {}, rect, `${c.label}: ${mlnbCount(c.count)} rows (${mlnbPct(c.share)})`);
     if (showText) {
       const inside = base - top > 34;
-      svg(
+      mlnbSvg(
         "text",
         {
           class: inside ? "bar-value inside" : "bar-value",
@@ -202,41 +137,41 @@ function distributionChart(ds) {
           "text-anchor": "middle",
         },
         f.plot,
-        pct(c.share),
+        mlnbPct(c.share),
       );
-      svg(
+      mlnbSvg(
         "text",
         { class: "bar-count", x: cx, y: inside ? top + 38 : top - 16, "text-anchor": "middle" },
         f.plot,
-        inside ? count(c.count) : "",
+        inside ? mlnbCount(c.count) : "",
       );
       const maxChars = Math.max(3, Math.floor(band / 6.2));
-      const tick = svg(
+      const tick = mlnbSvg(
         "text",
         { class: "tick", x: cx, y: base + 13, "text-anchor": "middle" },
         f.plot,
         shorten(c.label, maxChars),
       );
-      svg("title", {}, tick, c.label);
+      mlnbSvg("title", {}, tick, c.label);
       if (!inside) {
         // the small bar's row count goes under its label
-        svg(
+        mlnbSvg(
           "text",
           { class: "tick faint", x: cx, y: base + 25, "text-anchor": "middle" },
           f.plot,
-          `${count(c.count)} rows`,
+          `${mlnbCount(c.count)} rows`,
         );
       }
     }
   });
-  if (isNum(trap)) {
+  if (mlnbIsNum(trap)) {
     const y = f.sy(trap);
-    svg("line", { class: "trap", x1: f.m.left, x2: f.m.left + f.pw, y1: y, y2: y }, f.plot);
-    svg(
+    mlnbSvg("line", { class: "trap", x1: f.m.left, x2: f.m.left + f.pw, y1: y, y2: y }, f.plot);
+    mlnbSvg(
       "text",
       { class: "trap-label", x: f.m.left + f.pw, y: y - 5, "text-anchor": "end" },
       f.plot,
-      `accuracy trap ${pct(trap)}`,
+      `accuracy trap ${mlnbPct(trap)}`,
     );
   }
   return f.root;
@@ -252,14 +187,14 @@ function rocChart(curve, ms, op) {
     yTicks: ticks,
     label:
       `ROC curve, area ${fixed(ms.roc_auc)}; operating point at false positive ` +
-      `rate ${pct(op.fpr)} and recall ${pct(op.recall)}`,
+      `rate ${mlnbPct(op.fpr)} and recall ${mlnbPct(op.recall)}`,
   });
-  svg("line", { class: "chance", x1: f.sx(0), y1: f.sy(0), x2: f.sx(1), y2: f.sy(1) }, f.plot);
+  mlnbSvg("line", { class: "chance", x1: f.sx(0), y1: f.sy(0), x2: f.sx(1), y2: f.sy(1) }, f.plot);
   const pts = (curve.fpr ?? []).map((x, i) => [x, curve.recall[i]]);
   pts.push([0, 0]);
   pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  svg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
-  marker(f, op.fpr, op.recall, `threshold ${sig(op.threshold)}: FPR ${pct(op.fpr)}, recall ${pct(op.recall)}`);
+  mlnbSvg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
+  marker(f, op.fpr, op.recall, `threshold ${mlnbSig(op.threshold)}: FPR ${mlnbPct(op.fpr)}, recall ${mlnbPct(op.recall)}`);
   return f.root;
 }
 
@@ -272,28 +207,28 @@ function prChart(curve, ms, op) {
     yTicks: [0, 0.25, 0.5, 0.75, 1],
     label:
       `Precision-recall curve, average precision ${fixed(ms.average_precision)}, no-skill ` +
-      `level ${fixed(ms.prevalence)}; operating point at recall ${pct(op.recall)} and ` +
-      `precision ${pct(op.precision)}`,
+      `level ${fixed(ms.prevalence)}; operating point at recall ${mlnbPct(op.recall)} and ` +
+      `precision ${mlnbPct(op.precision)}`,
   });
-  if (isNum(ms.prevalence)) {
+  if (mlnbIsNum(ms.prevalence)) {
     const y = f.sy(ms.prevalence);
-    svg("line", { class: "chance", x1: f.sx(0), x2: f.sx(1), y1: y, y2: y }, f.plot);
-    svg(
+    mlnbSvg("line", { class: "chance", x1: f.sx(0), x2: f.sx(1), y1: y, y2: y }, f.plot);
+    mlnbSvg(
       "text",
       { class: "note", x: f.sx(1), y: y - 4, "text-anchor": "end" },
       f.plot,
-      `no skill ${pct(ms.prevalence)}`,
+      `no skill ${mlnbPct(ms.prevalence)}`,
     );
   }
   const recall = curve.recall ?? [];
   const pts = [];
   for (let i = recall.length - 1; i >= 0; i -= 1) pts.push([recall[i], curve.precision[i]]);
-  svg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
+  mlnbSvg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
   marker(
     f,
     op.recall,
     op.precision,
-    `threshold ${sig(op.threshold)}: recall ${pct(op.recall)}, precision ${pct(op.precision)}`,
+    `threshold ${mlnbSig(op.threshold)}: recall ${mlnbPct(op.recall)}, precision ${mlnbPct(op.precision)}`,
   );
   return f.root;
 }
@@ -322,15 +257,15 @@ function histogramChart(hist, ms, threshold, lo, hi, width) {
     x: [x0, x1],
     y: [0, top],
     xTicks: [x0, mid, x1],
-    xFmt: (v) => sig(v, 3),
+    xFmt: (v) => mlnbSig(v, 3),
     yTicks: [0, top / 2.24, top / 1.12].map((v) => Number(v.toPrecision(2))),
-    yFmt: (v) => pct(v, 0),
+    yFmt: (v) => mlnbPct(v, 0),
     title: "Scores by class",
     xLabel: `model score (score ≥ threshold predicts ${ms.positive_label})`,
     yLabel: "share of class",
     label:
       `Histogram of scores for ${ms.negative_label} and ${ms.positive_label}, each as a ` +
-      `share of its class, with the threshold at ${sig(threshold)}`,
+      `share of its class, with the threshold at ${mlnbSig(threshold)}`,
   });
   const area = (values, cls) => {
     let d = `M${f.sx(edges[0]).toFixed(1)},${f.sy(0).toFixed(1)}`;
@@ -339,16 +274,16 @@ function histogramChart(hist, ms, threshold, lo, hi, width) {
       d += `L${f.sx(edges[i + 1]).toFixed(1)},${f.sy(v).toFixed(1)}`;
     });
     d += `L${f.sx(edges[edges.length - 1]).toFixed(1)},${f.sy(0).toFixed(1)}Z`;
-    svg("path", { class: cls, d }, f.plot);
+    mlnbSvg("path", { class: cls, d }, f.plot);
   };
   if (edges.length > 1) {
     area(neg, "hist negative");
     area(pos, "hist positive");
   }
-  if (isNum(threshold)) {
+  if (mlnbIsNum(threshold)) {
     const x = f.sx(Math.min(Math.max(threshold, x0), x1));
-    svg("line", { class: "thr", x1: x, x2: x, y1: f.m.top - 8, y2: f.m.top + f.ph }, f.plot);
-    svg(
+    mlnbSvg("line", { class: "thr", x1: x, x2: x, y1: f.m.top - 8, y2: f.m.top + f.ph }, f.plot);
+    mlnbSvg(
       "text",
       {
         class: "thr-label",
@@ -357,11 +292,11 @@ function histogramChart(hist, ms, threshold, lo, hi, width) {
         "text-anchor": x > f.m.left + f.pw * 0.75 ? "end" : "start",
       },
       f.plot,
-      `threshold ${sig(threshold)}`,
+      `threshold ${mlnbSig(threshold)}`,
     );
   }
   // legend, top right
-  const legend = svg("g", { class: "legend" }, f.root);
+  const legend = mlnbSvg("g", { class: "legend" }, f.root);
   const items = [
     ["negative", `actual ${ms.negative_label}`],
     ["positive", `actual ${ms.positive_label}`],
@@ -371,48 +306,43 @@ function histogramChart(hist, ms, threshold, lo, hi, width) {
     const text = shorten(name, 18);
     const w = 14 + text.length * 6.2;
     lx -= w + 8;
-    svg("rect", { class: `hist ${cls}`, x: lx, y: 6, width: 10, height: 10 }, legend);
-    svg("text", { class: "tick", x: lx + 14, y: 15 }, legend, text);
+    mlnbSvg("rect", { class: `hist ${cls}`, x: lx, y: 6, width: 10, height: 10 }, legend);
+    mlnbSvg("text", { class: "tick", x: lx + 14, y: 15 }, legend, text);
   }
   return f.root;
 }
 
 // -- the view ------------------------------------------------------------------------
 function render({ model, el: host }) {
-  widgetCount += 1;
-  const uid = `mlnb-ie-${widgetCount}-${Math.random().toString(36).slice(2, 8)}`;
-  const get = (name) => model.get(name);
-  const save = (changes) => {
-    for (const [k, v] of Object.entries(changes)) model.set(k, v);
-    model.save_changes();
-  };
+  const uid = mlnbUid("mlnb-ie");
+  const { get, save } = mlnbTraits(model);
 
-  const root = el("div", { class: "mlnb-ie", role: "group", "aria-label": "Imbalance explorer" });
-  const head = el("div", { class: "mlnb-ie-head" });
-  const banner = el("div", { class: "mlnb-ie-banner", role: "status" });
-  const dataRow = el("div", { class: "mlnb-ie-row" });
-  const modelBox = el("div", { class: "mlnb-ie-model" });
-  const remedies = el("div", { class: "mlnb-ie-remedies" });
+  const root = mlnbEl("div", { class: "mlnb-ie", role: "group", "aria-label": "Imbalance explorer" });
+  const head = mlnbEl("div", { class: "mlnb-ie-head" });
+  const banner = mlnbEl("div", { class: "mlnb-ie-banner", role: "status" });
+  const dataRow = mlnbEl("div", { class: "mlnb-ie-row" });
+  const modelBox = mlnbEl("div", { class: "mlnb-ie-model" });
+  const remedies = mlnbEl("div", { class: "mlnb-ie-remedies" });
 
   // objective selector (persistent element so it keeps focus)
-  const objectiveSelect = el("select", { id: `${uid}-objective`, class: "mlnb-ie-select" });
-  const objectiveNote = el("p", { class: "mlnb-ie-note", "aria-live": "polite" });
+  const objectiveSelect = mlnbEl("select", { id: `${uid}-objective`, class: "mlnb-ie-select" });
+  const objectiveNote = mlnbEl("p", { class: "mlnb-ie-note", "aria-live": "polite" });
   objectiveSelect.addEventListener("change", () => save({ objective: objectiveSelect.value }));
 
   // threshold controls (persistent)
-  const slider = el("input", {
+  const slider = mlnbEl("input", {
     id: `${uid}-threshold`,
     type: "range",
     class: "mlnb-ie-range",
     "aria-describedby": `${uid}-source`,
   });
-  const thresholdNumber = el("input", {
+  const thresholdNumber = mlnbEl("input", {
     type: "number",
     class: "mlnb-ie-num",
     step: "any",
     "aria-label": "threshold value",
   });
-  const recallInput = el("input", {
+  const recallInput = mlnbEl("input", {
     id: `${uid}-recall`,
     type: "number",
     class: "mlnb-ie-num",
@@ -421,7 +351,7 @@ function render({ model, el: host }) {
     step: 0.01,
     placeholder: "e.g. 0.8",
   });
-  const precisionInput = el("input", {
+  const precisionInput = mlnbEl("input", {
     id: `${uid}-precision`,
     type: "number",
     class: "mlnb-ie-num",
@@ -430,7 +360,7 @@ function render({ model, el: host }) {
     step: 0.01,
     placeholder: "e.g. 0.5",
   });
-  const costInput = el("input", {
+  const costInput = mlnbEl("input", {
     id: `${uid}-cost`,
     type: "number",
     class: "mlnb-ie-num",
@@ -439,14 +369,14 @@ function render({ model, el: host }) {
     value: 10,
     title: "how many false alarms one missed positive is worth",
   });
-  const bestButton = el("button", {
+  const bestButton = mlnbEl("button", {
     type: "button",
     class: "mlnb-ie-button",
     text: "Best threshold",
     "aria-label": "Move the threshold to the lowest expected cost for this cost ratio",
   });
-  const source = el("div", { id: `${uid}-source`, class: "mlnb-ie-source" });
-  const errorBox = el("div", { class: "mlnb-ie-error", role: "alert" });
+  const source = mlnbEl("div", { id: `${uid}-source`, class: "mlnb-ie-source" });
+  const errorBox = mlnbEl("div", { class: "mlnb-ie-error", role: "alert" });
 
   const parse = (text) => {
     if (String(text).trim() === "") return null;
@@ -469,8 +399,8 @@ function render({ model, el: host }) {
   };
   slider.addEventListener("input", () => {
     const v = Number(slider.value);
-    thresholdNumber.value = sig(v, 4);
-    slider.setAttribute("aria-valuetext", sig(v, 4));
+    thresholdNumber.value = mlnbSig(v, 4);
+    slider.setAttribute("aria-valuetext", mlnbSig(v, 4));
     localThreshold = v;
     sendThreshold(v);
     refreshModel();
@@ -497,56 +427,52 @@ function render({ model, el: host }) {
     if (v !== null) save({ threshold: v });
   });
 
-  const histBox = el("div", { class: "mlnb-ie-hist" });
-  const controls = el(
+  const histBox = mlnbEl("div", { class: "mlnb-ie-hist" });
+  const controls = mlnbEl(
     "div",
     { class: "mlnb-ie-card mlnb-ie-controls" },
-    el(
+    mlnbEl(
       "div",
       { class: "mlnb-ie-line" },
-      el("label", { for: `${uid}-threshold`, class: "mlnb-ie-strong", text: "Threshold" }),
+      mlnbEl("label", { for: `${uid}-threshold`, class: "mlnb-ie-strong", text: "Threshold" }),
       thresholdNumber,
       source,
     ),
-    el("div", { class: "mlnb-ie-track", style: `margin: 0 ${HIST_RIGHT - 8}px 0 ${HIST_LEFT - 8}px` }, slider),
+    mlnbEl("div", { class: "mlnb-ie-track", style: `margin: 0 ${HIST_RIGHT - 8}px 0 ${HIST_LEFT - 8}px` }, slider),
     histBox,
-    el(
+    mlnbEl(
       "div",
       { class: "mlnb-ie-line wrap" },
-      el(
+      mlnbEl(
         "span",
         { class: "mlnb-ie-pair" },
-        el("label", { for: `${uid}-recall`, text: "Target recall" }),
+        mlnbEl("label", { for: `${uid}-recall`, text: "Target recall" }),
         recallInput,
       ),
-      el(
+      mlnbEl(
         "span",
         { class: "mlnb-ie-pair" },
-        el("label", { for: `${uid}-precision`, text: "Target precision" }),
+        mlnbEl("label", { for: `${uid}-precision`, text: "Target precision" }),
         precisionInput,
       ),
-      el(
+      mlnbEl(
         "span",
         { class: "mlnb-ie-pair" },
-        el("label", { for: `${uid}-cost`, text: "A missed positive costs" }),
+        mlnbEl("label", { for: `${uid}-cost`, text: "A missed positive costs" }),
         costInput,
-        el("span", { text: "false alarms" }),
+        mlnbEl("span", { text: "false alarms" }),
       ),
       bestButton,
     ),
     errorBox,
   );
-  const cmBox = el("div", { class: "mlnb-ie-card mlnb-ie-cm" });
-  const rocBox = el("div", { class: "mlnb-ie-card mlnb-ie-chartbox" });
-  const prBox = el("div", { class: "mlnb-ie-card mlnb-ie-chartbox" });
-  const objectiveBox = el("div", { class: "mlnb-ie-card mlnb-ie-objective" });
-  modelBox.append(controls, el("div", { class: "mlnb-ie-row" }, cmBox, rocBox, prBox));
+  const cmBox = mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-cm" });
+  const rocBox = mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-chartbox" });
+  const prBox = mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-chartbox" });
+  const objectiveBox = mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-objective" });
+  modelBox.append(controls, mlnbEl("div", { class: "mlnb-ie-row" }, cmBox, rocBox, prBox));
   root.append(head, banner, dataRow, modelBox, remedies);
-  // Keys typed into the widget belong to it: the notebook's shortcuts (Enter, A, B,
-  // digits, ...) must not act on them, as with ipywidgets' own inputs.
-  const keepKeys = (e) => e.stopPropagation();
-  root.addEventListener("keydown", keepKeys);
-  root.addEventListener("keypress", keepKeys);
+  mlnbKeepKeys(root);
   host.append(root);
 
   function refreshHead() {
@@ -555,34 +481,28 @@ function render({ model, el: host }) {
     const hasModel = get("has_model");
     const bits = [];
     if (ds.label_name) bits.push(`label ${ds.label_name}`);
-    if (isNum(ds.n_samples)) bits.push(`${count(ds.n_samples)} rows`);
+    if (mlnbIsNum(ds.n_samples)) bits.push(`${mlnbCount(ds.n_samples)} rows`);
     if (ds.positive_label !== null && ds.positive_label !== undefined) {
       bits.push(`positive class ${ds.positive_label}`);
     }
     head.replaceChildren(
-      el(
-        "div",
-        { class: "mlnb-ie-title" },
-        el("strong", { text: "Imbalance explorer" }),
-        el("span", { class: "mlnb-ie-faint", text: bits.join(" · ") }),
-        el(
-          "span",
-          { class: "mlnb-ie-badges" },
-          badge(ds.status, "data "),
-          hasModel ? badge(ms.status, "model ") : null,
-        ),
+      ...mlnbHead(
+        "mlnb-ie",
+        "Imbalance explorer",
+        bits,
+        [
+          mlnbBadge("mlnb-ie-badge", ds.status, "data "),
+          hasModel ? mlnbBadge("mlnb-ie-badge", ms.status, "model ") : null,
+        ],
+        [`Data: ${ds.summary ?? ""}`, ...(hasModel ? [`Model: ${ms.summary ?? ""}`] : [])],
       ),
-      ...[
-        el("div", { class: "mlnb-ie-summary", text: `Data: ${ds.summary ?? ""}` }),
-        hasModel ? el("div", { class: "mlnb-ie-summary", text: `Model: ${ms.summary ?? ""}` }) : null,
-      ].filter(Boolean),
     );
     const trap = ds.trap ?? "";
     banner.replaceChildren();
     banner.hidden = !trap;
     banner.className = `mlnb-ie-banner ${ds.status === "fail" ? "fail" : "warn"}`;
     if (trap) {
-      banner.append(el("span", { class: "mlnb-ie-icon", "aria-hidden": "true", text: "⚠" }), trap);
+      banner.append(mlnbEl("span", { class: "mlnb-ie-icon", "aria-hidden": "true", text: "⚠" }), trap);
     }
   }
 
@@ -590,67 +510,67 @@ function render({ model, el: host }) {
     const ds = get("data_summary") ?? {};
     const classes = ds.classes ?? [];
     const shown = classes.slice(0, 8);
-    const table = el(
+    const table = mlnbEl(
       "table",
       { class: "mlnb-ie-table" },
-      el(
+      mlnbEl(
         "caption",
         { text: "Classes and balanced weights" },
       ),
-      el(
+      mlnbEl(
         "thead",
         {},
-        el("tr", {}, ["class", "rows", "share", "weight"].map((h) => el("th", { scope: "col", text: h }))),
+        mlnbEl("tr", {}, ["class", "rows", "share", "weight"].map((h) => mlnbEl("th", { scope: "col", text: h }))),
       ),
-      el(
+      mlnbEl(
         "tbody",
         {},
         shown.map((c) =>
-          el(
+          mlnbEl(
             "tr",
             {},
-            el("th", { scope: "row", text: shorten(c.label, 24), title: c.label }),
-            el("td", { text: count(c.count) }),
-            el("td", { text: pct(c.share) }),
-            el("td", { text: sig(c.class_weight, 3) }),
+            mlnbEl("th", { scope: "row", text: shorten(c.label, 24), title: c.label }),
+            mlnbEl("td", { text: mlnbCount(c.count) }),
+            mlnbEl("td", { text: mlnbPct(c.share) }),
+            mlnbEl("td", { text: mlnbSig(c.class_weight, 3) }),
           ),
         ),
         classes.length > shown.length
-          ? el("tr", {}, el("td", { colspan: 4, text: `… ${classes.length - shown.length} more classes` }))
+          ? mlnbEl("tr", {}, mlnbEl("td", { colspan: 4, text: `… ${classes.length - shown.length} more classes` }))
           : null,
       ),
     );
-    const facts = el("dl", { class: "mlnb-ie-facts" });
-    const fact = (k, v) => facts.append(el("dt", { text: k }), el("dd", { text: v }));
-    if (isNum(ds.imbalance_ratio)) fact("majority : minority", `${sig(ds.imbalance_ratio, 4)} : 1`);
+    const facts = mlnbEl("dl", { class: "mlnb-ie-facts" });
+    const fact = (k, v) => facts.append(mlnbEl("dt", { text: k }), mlnbEl("dd", { text: v }));
+    if (mlnbIsNum(ds.imbalance_ratio)) fact("majority : minority", `${mlnbSig(ds.imbalance_ratio, 4)} : 1`);
     if (ds.degree) fact("imbalance", ds.degree);
-    if (isNum(ds.initial_bias)) {
+    if (mlnbIsNum(ds.initial_bias)) {
       fact("initial output bias", fixed(ds.initial_bias, 4));
       fact("initial loss", `${fixed(ds.initial_loss, 3)} (not ${fixed(ds.naive_initial_loss, 3)})`);
     }
-    const dataCard = el("div", { class: "mlnb-ie-card mlnb-ie-data" }, table, facts);
+    const dataCard = mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-data" }, table, facts);
     dataRow.replaceChildren(
-      el("div", { class: "mlnb-ie-card mlnb-ie-chartbox" }, distributionChart(ds)),
+      mlnbEl("div", { class: "mlnb-ie-card mlnb-ie-chartbox" }, distributionChart(ds)),
       dataCard,
       objectiveBox,
     );
 
     const items = [...(ds.remedies ?? [])];
     if (ds.objective_reason) items.unshift(`Objective: ${ds.objective_reason}`);
-    const details = el(
+    const details = mlnbEl(
       "details",
       { class: "mlnb-ie-card", open: !get("has_model") },
-      el("summary", { text: `What to do (${items.length})` }),
-      el("ul", {}, items.map((r) => el("li", { text: r }))),
+      mlnbEl("summary", { text: `What to do (${items.length})` }),
+      mlnbEl("ul", {}, items.map((r) => mlnbEl("li", { text: r }))),
     );
     const wasOpen = remedies.querySelector("details")?.open;
     if (wasOpen !== undefined) details.open = wasOpen;
     remedies.replaceChildren(details);
   }
 
-  const objectiveModelLine = el("p", { class: "mlnb-ie-note strong" });
+  const objectiveModelLine = mlnbEl("p", { class: "mlnb-ie-note strong" });
   objectiveBox.append(
-    el("label", { for: `${uid}-objective`, class: "mlnb-ie-strong", text: "Objective to optimise" }),
+    mlnbEl("label", { for: `${uid}-objective`, class: "mlnb-ie-strong", text: "Objective to optimise" }),
     objectiveSelect,
     objectiveNote,
     objectiveModelLine,
@@ -664,7 +584,7 @@ function render({ model, el: host }) {
     if (objectiveSelect.dataset.stamp !== stamp) {
       objectiveSelect.replaceChildren(
         ...OBJECTIVE_ORDER.filter((k) => objectives[k]).map((k) =>
-          el("option", {
+          mlnbEl("option", {
             value: k,
             text: `${SHORT_NAMES[k] ?? objectives[k].name}${objectives[k].fits ? " (recommended)" : ""}`,
           }),
@@ -675,7 +595,7 @@ function render({ model, el: host }) {
     if (objectiveSelect.value !== current) objectiveSelect.value = current;
     const chosen = objectives[current] ?? {};
     objectiveNote.replaceChildren(
-      el("span", {
+      mlnbEl("span", {
         class: chosen.fits ? "mlnb-ie-fits" : "mlnb-ie-nofit",
         "aria-hidden": "true",
         text: chosen.fits ? "✓ " : "✗ ",
@@ -690,13 +610,12 @@ function render({ model, el: host }) {
       } else if (current === "auc_roc") {
         text = `This model: AUC-ROC ${fixed(ms.roc_auc)} (no skill 0.500).`;
       } else {
-        text = isNum(ms.log_loss)
+        text = mlnbIsNum(ms.log_loss)
           ? `This model: log loss ${fixed(ms.log_loss, 4)} (the base rate alone: ${fixed(ds.initial_loss, 4)}).`
           : "This model: log loss n/a — the scores are not probabilities.";
       }
     }
-    objectiveModelLine.textContent = text;
-    objectiveModelLine.hidden = !text;
+    mlnbShowText(objectiveModelLine, text);
   }
 
   function syncControls() {
@@ -707,94 +626,92 @@ function render({ model, el: host }) {
     slider.step = String((hi - lo) / 1000 || 0.001);
     const t = get("threshold");
     if (document.activeElement !== slider) slider.value = String(t);
-    slider.setAttribute("aria-valuetext", sig(t, 4));
-    if (document.activeElement !== thresholdNumber) thresholdNumber.value = sig(t, 4);
+    slider.setAttribute("aria-valuetext", mlnbSig(t, 4));
+    if (document.activeElement !== thresholdNumber) thresholdNumber.value = mlnbSig(t, 4);
     const setIf = (input, value) => {
       if (document.activeElement === input) return;
-      input.value = isNum(value) ? String(value) : "";
+      input.value = mlnbIsNum(value) ? String(value) : "";
     };
     setIf(recallInput, get("target_recall"));
     setIf(precisionInput, get("target_precision"));
     const cost = get("cost_ratio");
-    if (isNum(cost) && document.activeElement !== costInput) costInput.value = String(cost);
+    if (mlnbIsNum(cost) && document.activeElement !== costInput) costInput.value = String(cost);
     const ms = get("model_summary") ?? {};
     const src = get("threshold_source");
     const says = {
       initial: "initial threshold",
       manual: "set by hand",
-      recall: `best precision with recall ≥ ${sig(get("target_recall"), 4)}`,
-      precision: `best recall with precision ≥ ${sig(get("target_precision"), 4)}`,
-      cost: `lowest expected cost when a missed positive costs ${sig(cost, 4)}× a false alarm`,
+      recall: `best precision with recall ≥ ${mlnbSig(get("target_recall"), 4)}`,
+      precision: `best recall with precision ≥ ${mlnbSig(get("target_precision"), 4)}`,
+      cost: `lowest expected cost when a missed positive costs ${mlnbSig(cost, 4)}× a false alarm`,
     };
     source.textContent =
-      `score ≥ ${sig(t, 4)} predicts ${ms.positive_label ?? "positive"} · ${says[src] ?? src}`;
-    const err = get("error") ?? "";
-    errorBox.textContent = err;
-    errorBox.hidden = !err;
+      `score ≥ ${mlnbSig(t, 4)} predicts ${ms.positive_label ?? "positive"} · ${says[src] ?? src}`;
+    mlnbShowText(errorBox, get("error") ?? "");
   }
 
   function confusion(op, ms) {
     const neg = String(ms.negative_label);
     const pos = String(ms.positive_label);
     const cell = (value, name, ok, actual, predicted) =>
-      el(
+      mlnbEl(
         "td",
         {
           class: ok ? "ok" : "bad",
-          "aria-label": `actual ${actual}, predicted ${predicted}: ${count(value)} ${name}`,
+          "aria-label": `actual ${actual}, predicted ${predicted}: ${mlnbCount(value)} ${name}`,
         },
-        el("span", { class: "mlnb-ie-count", text: count(value) }),
-        el("span", { class: "mlnb-ie-cellname", text: name }),
+        mlnbEl("span", { class: "mlnb-ie-count", text: mlnbCount(value) }),
+        mlnbEl("span", { class: "mlnb-ie-cellname", text: name }),
       );
-    const table = el(
+    const table = mlnbEl(
       "table",
       { class: "mlnb-ie-cmgrid" },
-      el("caption", { text: `Confusion matrix at threshold ${sig(op.threshold, 4)}` }),
-      el(
+      mlnbEl("caption", { text: `Confusion matrix at threshold ${mlnbSig(op.threshold, 4)}` }),
+      mlnbEl(
         "thead",
         {},
-        el(
+        mlnbEl(
           "tr",
           {},
-          el("td", {}),
-          el("th", { scope: "col", text: `predicted ${shorten(neg, 16)}`, title: neg }),
-          el("th", { scope: "col", text: `predicted ${shorten(pos, 16)}`, title: pos }),
+          mlnbEl("td", {}),
+          mlnbEl("th", { scope: "col", text: `predicted ${shorten(neg, 16)}`, title: neg }),
+          mlnbEl("th", { scope: "col", text: `predicted ${shorten(pos, 16)}`, title: pos }),
         ),
       ),
-      el(
+      mlnbEl(
         "tbody",
         {},
-        el(
+        mlnbEl(
           "tr",
           {},
-          el("th", { scope: "row", text: `actual ${shorten(neg, 16)}`, title: neg }),
+          mlnbEl("th", { scope: "row", text: `actual ${shorten(neg, 16)}`, title: neg }),
           cell(op.tn, "true negatives", true, neg, neg),
           cell(op.fp, "false alarms", false, neg, pos),
         ),
-        el(
+        mlnbEl(
           "tr",
           {},
-          el("th", { scope: "row", text: `actual ${shorten(pos, 16)}`, title: pos }),
+          mlnbEl("th", { scope: "row", text: `actual ${shorten(pos, 16)}`, title: pos }),
           cell(op.fn, "missed", false, pos, neg),
           cell(op.tp, "true positives", true, pos, pos),
         ),
       ),
     );
     const ds = get("data_summary") ?? {};
-    const rates = el("dl", { class: "mlnb-ie-rates" });
+    const rates = mlnbEl("dl", { class: "mlnb-ie-rates" });
     const rate = (name, value, hint) =>
-      rates.append(el("dt", { text: name, title: hint }), el("dd", { text: value }));
-    rate("precision", pct(op.precision), "share of flagged rows that are positive");
-    rate("recall", pct(op.recall), "share of positives that are flagged");
+      rates.append(mlnbEl("dt", { text: name, title: hint }), mlnbEl("dd", { text: value }));
+    rate("precision", mlnbPct(op.precision), "share of flagged rows that are positive");
+    rate("recall", mlnbPct(op.recall), "share of positives that are flagged");
     rate("F1", fixed(op.f1), "harmonic mean of precision and recall");
-    rate("FPR", pct(op.fpr, 2), "false positive rate: share of negatives that are flagged");
+    rate("FPR", mlnbPct(op.fpr, 2), "false positive rate: share of negatives that are flagged");
     rate(
       "accuracy",
-      `${pct(op.accuracy)} (trap ${pct(ds.majority_accuracy)})`,
+      `${mlnbPct(op.accuracy)} (trap ${mlnbPct(ds.majority_accuracy)})`,
       `accuracy hides a rare class: always predicting ${ds.majority_label ?? ""} scores ` +
-        `${pct(ds.majority_accuracy)}`,
+        `${mlnbPct(ds.majority_accuracy)}`,
     );
-    rate("flagged", pct(op.predicted_positive_rate, 2), "share of rows predicted positive");
+    rate("flagged", mlnbPct(op.predicted_positive_rate, 2), "share of rows predicted positive");
     return [table, rates];
   }
 
@@ -822,26 +739,16 @@ function render({ model, el: host }) {
     );
   }
 
-  let frameRequested = false;
-  const dirty = new Set();
-  function schedule(part) {
-    dirty.add(part);
-    if (frameRequested) return;
-    frameRequested = true;
-    requestAnimationFrame(() => {
-      frameRequested = false;
-      const parts = new Set(dirty);
-      dirty.clear();
-      if (parts.has("head")) refreshHead();
-      if (parts.has("data")) refreshData();
-      if (parts.has("data") || parts.has("objective")) refreshObjective();
-      if (parts.has("model")) {
-        localThreshold = null;
-        refreshModel();
-      }
-      if (parts.has("controls")) syncControls();
-    });
-  }
+  const schedule = mlnbScheduler((parts) => {
+    if (parts.has("head")) refreshHead();
+    if (parts.has("data")) refreshData();
+    if (parts.has("data") || parts.has("objective")) refreshObjective();
+    if (parts.has("model")) {
+      localThreshold = null;
+      refreshModel();
+    }
+    if (parts.has("controls")) syncControls();
+  });
 
   const listeners = [
     ["change:data_summary change:model_summary change:status change:summary change:has_model", ["head", "data", "model"]],
@@ -853,28 +760,10 @@ function render({ model, el: host }) {
       ["controls"],
     ],
   ];
-  const callbacks = [];
-  for (const [events, parts] of listeners) {
-    for (const event of events.split(" ")) {
-      const cb = () => parts.forEach(schedule);
-      model.on(event, cb);
-      callbacks.push([event, cb]);
-    }
-  }
+  const unlisten = mlnbListen(model, listeners, schedule);
 
   // The histogram is drawn at the card's width (so it lines up with the slider).
-  let lastWidth = 0;
-  const resizer =
-    typeof ResizeObserver === "undefined"
-      ? null
-      : new ResizeObserver(() => {
-          const w = Math.floor(histBox.clientWidth);
-          if (w && w !== lastWidth) {
-            lastWidth = w;
-            schedule("model");
-          }
-        });
-  resizer?.observe(histBox);
+  const resizer = mlnbWatchWidths([histBox], () => schedule("model"));
 
   refreshHead();
   refreshData();
@@ -883,7 +772,7 @@ function render({ model, el: host }) {
   syncControls();
 
   return () => {
-    for (const [event, cb] of callbacks) model.off(event, cb);
+    unlisten();
     resizer?.disconnect();
   };
 }
