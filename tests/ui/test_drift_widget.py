@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.ui
 
@@ -307,10 +308,11 @@ def test_drift_chart_heatmap_lines_and_distributions(
     extra = next(f for f in FEATURES if f not in names)
     w.locator(f'.mlnb-dc-heat .flabel[aria-label^="{extra}:"]').click()
     w.locator(".mlnb-dc-chip", has_text=extra).wait_for()
-    assert lines.count() == chips_before + 1
+    # the chip shows at once; its line follows when Python has sent the series
+    expect(lines).to_have_count(chips_before + 1)
     w.get_by_role("button", name=f"Remove {extra} from the line chart").click()
     w.locator(".mlnb-dc-chip", has_text=extra).wait_for(state="detached")
-    assert lines.count() == chips_before
+    expect(lines).to_have_count(chips_before)
 
     summary = w.locator(".mlnb-dc-summary").inner_text()
     assert "the latest 1 window(s) (from 2024-04-01) had fewer than 100" in summary

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
+from playwright.sync_api import expect
 from sklearn.metrics import recall_score, roc_auc_score
 
 pytestmark = pytest.mark.ui
@@ -260,7 +261,7 @@ def test_sliced_metrics_table_chart_and_controls(lab_page: LabPage, artifacts) -
     assert flagged and all(
         "flagged" in r["class"] and r["Flag"] == "worse" for r in flagged
     )
-    assert w.locator(".mlnb-sm-chart .bar").count() == len(flagged)
+    expect(w.locator(".mlnb-sm-chart .bar")).to_have_count(len(flagged))
     only.uncheck()
     wait_table(lp, w, "(rows, n) => rows.length === n", n_all)
 
@@ -292,7 +293,14 @@ def test_sliced_metrics_table_chart_and_controls(lab_page: LabPage, artifacts) -
     pager.filter(has_text=f"1–10 of {n} · page 1 of {pages}").wait_for()
     w.get_by_role("button", name="Next page").click()
     pager.filter(has_text=f"11–20 of {n} · page 2 of {pages}").wait_for()
-    wait_table(lp, w, "(rows) => rows.length === 10")
+    # the pager moves at once; the rows follow when Python has sent the new page
+    first = f"{by_count[10][0]} = {by_count[10][1]}"
+    wait_table(
+        lp,
+        w,
+        "(rows, first) => rows.length === 10 && rows[0].slice === first",
+        first,
+    )
     assert [(r["slicing"], r["value"]) for r in table(w)] == by_count[10:20]
     assert w.get_by_role("button", name="Previous page").is_enabled()
 
