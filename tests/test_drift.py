@@ -699,6 +699,18 @@ def test_all_missing_feature_in_current_is_skipped_and_fails():
     assert report.status == "fail"
 
 
+def test_all_missing_categorical_dtype_in_current_is_skipped():
+    ref, cur = _ref_cur()
+    ref["c"] = ref["c"].astype("category")
+    cur["c"] = pd.Categorical([None] * len(cur), categories=ref["c"].cat.categories)
+    report = mlnb.drift(ref, cur)
+    assert report.skipped["c"] == "every value is missing in the current data"
+    cur["c"] = pd.Categorical(
+        [None] * (len(cur) - 1) + [ref["c"].iloc[0]], categories=ref["c"].cat.categories
+    )
+    assert "c" not in mlnb.drift(ref, cur).skipped
+
+
 def test_constant_features_are_compared():
     ref = pd.DataFrame({"k": np.full(300, 4.0), "s": ["only"] * 300})
     same = mlnb.drift(ref, ref.copy())

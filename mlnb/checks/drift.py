@@ -548,6 +548,11 @@ def drift(
 
 
 def _all_missing(series) -> bool:
+    import pandas as pd
+
+    dtype = getattr(series, "dtype", None)
+    if isinstance(dtype, pd.CategoricalDtype):  # codes: no object array built
+        return bool((series.cat.codes.to_numpy() < 0).all())
     values = series.to_numpy() if hasattr(series, "to_numpy") else np.asarray(series)
     if values.dtype.kind == "f":
         return bool(np.isnan(values).all())
