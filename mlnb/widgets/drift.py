@@ -24,10 +24,8 @@ cannot render, the display falls back to the result card as HTML and a PNG.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import anywidget
@@ -47,6 +45,7 @@ from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
 from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
+from .quiet import QuietWrites
 
 __all__ = [
     "DriftChart",
@@ -178,7 +177,7 @@ class _Source:
         return max(set(names), key=names.count)
 
 
-class DriftChart(StaticFallback, anywidget.AnyWidget):
+class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
     """Explore feature drift: a heatmap of features × windows, line charts of the
     selected features, and the two distributions behind any cell.
 
@@ -262,8 +261,6 @@ class DriftChart(StaticFallback, anywidget.AnyWidget):
     status = t.Unicode("info").tag(sync=True)
     summary = t.Unicode("").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
-
-    _quiet = False  # True while the widget writes traits (no feedback loops)
 
     def __init__(
         self,
@@ -603,20 +600,6 @@ class DriftChart(StaticFallback, anywidget.AnyWidget):
         return ""
 
     # -- observers ---------------------------------------------------------------------
-    @contextlib.contextmanager
-    def _internal(self) -> Iterator[None]:
-        old, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = old
-
-    def _refuse(self, name: str, old: Any, message: str) -> None:
-        """Put trait ``name`` back to ``old`` and say why in ``error``."""
-        with self._internal(), self.hold_sync():
-            setattr(self, name, old)
-            self.error = message
-
     @t.observe("selected_features")
     def _on_features(self, change: dict[str, Any]) -> None:
         if self._quiet:

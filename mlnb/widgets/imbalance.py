@@ -15,10 +15,9 @@ a PNG of the charts.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import anywidget
@@ -32,6 +31,7 @@ from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
 from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
+from .quiet import QuietWrites
 
 __all__ = ["ImbalanceExplorer", "OBJECTIVES"]
 
@@ -72,7 +72,7 @@ def _label_text(value: Any) -> str:
     return f"“{value}”" if isinstance(value, str) else str(value)
 
 
-class ImbalanceExplorer(StaticFallback, anywidget.AnyWidget):
+class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
     """Explore a class imbalance and a classifier's operating threshold.
 
     Without scores the widget shows the data side: the class distribution with the
@@ -181,8 +181,6 @@ class ImbalanceExplorer(StaticFallback, anywidget.AnyWidget):
     status = t.Unicode("info").tag(sync=True)
     summary = t.Unicode("").tag(sync=True)
     error = t.Unicode("").tag(sync=True)
-
-    _quiet = False  # True while observers write traits (no feedback loops)
 
     def __init__(
         self,
@@ -344,14 +342,6 @@ class ImbalanceExplorer(StaticFallback, anywidget.AnyWidget):
             )
         with self._internal():
             anywidget.AnyWidget.__init__(self, **state)
-
-    @contextlib.contextmanager
-    def _internal(self) -> Iterator[None]:
-        old, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = old
 
     # -- observers: call the result's methods, write traits -------------------------
     @t.observe("threshold")

@@ -16,10 +16,8 @@ render, the display falls back to the result card as HTML and a PNG of the bars.
 
 from __future__ import annotations
 
-import contextlib
 import math
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import anywidget
@@ -32,6 +30,7 @@ from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
 from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
+from .quiet import QuietWrites
 
 __all__ = ["SlicedMetricsView", "SORT_KEYS", "MAX_BARS", "ALL_SLICES"]
 
@@ -87,7 +86,7 @@ class _Settings:
             setattr(self, name, values[name])
 
 
-class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
+class SlicedMetricsView(QuietWrites, StaticFallback, anywidget.AnyWidget):
     """Explore a model's metrics per slice: a sortable table and a bar chart.
 
     One metric at a time is shown per slice with its confidence interval, its
@@ -211,8 +210,6 @@ class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
     threshold_max = t.Float(1.0).tag(sync=True)
     context = t.Dict().tag(sync=True)
     error = t.Unicode("").tag(sync=True)
-
-    _quiet = False  # True while observers write traits (no feedback loops)
 
     def __init__(
         self,
@@ -494,14 +491,6 @@ class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
         }
 
     # -- observers: check the setting, call the result's methods, write traits -------
-    @contextlib.contextmanager
-    def _internal(self) -> Iterator[None]:
-        old, self._quiet = self._quiet, True
-        try:
-            yield
-        finally:
-            self._quiet = old
-
     def _publish(self, *, reset_page: bool) -> None:
         derived = self._derived(self._settings(), reset_page=reset_page)
         with self._internal(), self.hold_sync():
@@ -509,12 +498,6 @@ class SlicedMetricsView(StaticFallback, anywidget.AnyWidget):
                 if getattr(self, name) != value:
                     setattr(self, name, value)
             self.error = ""
-
-    def _refuse(self, name: str, old: Any, message: str) -> None:
-        """Put trait ``name`` back to ``old`` and say why in ``error``."""
-        with self._internal(), self.hold_sync():
-            setattr(self, name, old)
-            self.error = message
 
     @t.observe("metric")
     def _on_metric(self, change: dict[str, Any]) -> None:
