@@ -14,11 +14,17 @@ import json
 import math
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from widgetkit import (
+    EVIL,
+    assert_nbconvert_shows_static_fallback,
+    assert_view_code_is_safe,
+    browser_sets,
+    sent_keys,
+)
 
 import mlnb
 from mlnb import session
@@ -36,8 +42,6 @@ from mlnb.widgets.drift import (  # noqa: E402
 )
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-STATIC = Path(mlnb.__file__).parent / "widgets" / "static"
-EVIL = "<img src=x onerror=alert(1)>"
 START = pd.Timestamp("2024-02-05")
 
 
@@ -72,30 +76,6 @@ RESULT = drift_over_time(
 @pytest.fixture
 def widget() -> DriftChart:
     return DriftChart(RESULT)
-
-
-def browser_sets(w: DriftChart, **state) -> list[dict]:
-    """Deliver ``state`` the way a comm message from the view does; return the
-    update messages the kernel sends back to the view."""
-    sent: list[dict] = []
-    original = w._send
-    w._send = lambda msg, buffers=None: sent.append(msg)
-    try:
-        w._handle_msg(
-            {
-                "content": {
-                    "data": {"method": "update", "state": state, "buffer_paths": []}
-                },
-                "buffers": [],
-            }
-        )
-    finally:
-        w._send = original
-    return [m for m in sent if m["method"] in ("update", "echo_update")]
-
-
-def sent_keys(messages: list[dict]) -> set[str]:
-    return {k for m in messages if m["method"] == "update" for k in m["state"]}
 
 
 def state_size(w: DriftChart) -> int:
@@ -378,37 +358,11 @@ def test_malicious_names_are_escaped_in_the_fallback():
 
 
 def test_view_code_never_uses_innerhtml_or_remote_code():
-    # the view is common.js (helpers every widget shares) followed by drift.js
-    js = DriftChart._esm
-    for part in ("common.js", "drift.js"):
-        assert (STATIC / part).read_text() in js
-    assert js.rstrip().endswith("export default { render };")
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval("):
-        assert forbidden not in js
-    assert "import " not in js  # no external modules
-    assert "http://" not in js.replace("http://www.w3.org/2000/svg", "")
-    assert "https://" not in js
-    css = DriftChart._css
-    assert css.endswith((STATIC / "drift.css").read_text())
-    assert "mlnb-widget" not in css and ".mlnb-dc-card" in css
+    assert_view_code_is_safe(DriftChart, "drift", "mlnb-dc-card")
 
 
 def test_nbconvert_uses_the_static_fallback(widget):
-    nbformat = pytest.importorskip("nbformat")
-    nbconvert = pytest.importorskip("nbconvert")
-    from nbformat.v4 import new_code_cell, new_notebook, new_output
-
-    data, metadata = widget._repr_mimebundle_()
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                "w", outputs=[new_output("display_data", data=data, metadata=metadata)]
-            )
-        ]
-    )
-    nbformat.validate(nb)
-    html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
-    assert "static snapshot" in html
+    assert_nbconvert_shows_static_fallback(widget)
 
 
 # -- bad settings: an error message, never an exception in the comm --------------------

@@ -11,7 +11,6 @@ import base64
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +25,13 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
+from widgetkit import (
+    EVIL,
+    assert_nbconvert_shows_static_fallback,
+    assert_view_code_is_safe,
+    browser_sets,
+    sent_keys,
+)
 
 import mlnb
 from mlnb import session
@@ -36,8 +42,6 @@ pytest.importorskip("anywidget")
 from mlnb.widgets.imbalance import ImbalanceExplorer  # noqa: E402
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
-STATIC = Path(mlnb.__file__).parent / "widgets" / "static"
-EVIL = "<img src=x onerror=alert(1)>"
 
 
 def fraud_like(n: int = 4_000, share: float = 0.03, seed: int = 7):
@@ -63,26 +67,6 @@ def data():
 def widget(data):
     y, s = data
     return ImbalanceExplorer(y, s)
-
-
-def browser_sets(w: ImbalanceExplorer, **state) -> list[dict]:
-    """Deliver ``state`` the way a comm message from the view does; return the
-    update messages the kernel sends back to the view."""
-    sent: list[dict] = []
-    original = w._send
-    w._send = lambda msg, buffers=None: sent.append(msg)
-    try:
-        w._handle_msg(
-            {
-                "content": {
-                    "data": {"method": "update", "state": state, "buffer_paths": []}
-                },
-                "buffers": [],
-            }
-        )
-    finally:
-        w._send = original
-    return [m for m in sent if m["method"] == "update"]
 
 
 def oracle_point(y, s, t, *, pos_label=1, sample_weight=None):
@@ -188,7 +172,7 @@ def test_browser_threshold_update_sends_derived_traits_back(widget, data):
     y, s = data
     widget.target_recall = 0.6
     messages = browser_sets(widget, threshold=0.2)
-    sent = {k for m in messages for k in m["state"]}
+    sent = sent_keys(messages)
     assert {"operating_point", "target_recall", "threshold_source"} <= sent
     assert "threshold" not in sent  # the view already has it
     assert widget.target_recall is None
@@ -200,7 +184,7 @@ def test_browser_threshold_update_sends_derived_traits_back(widget, data):
 def test_target_recall_sets_threshold(widget, data, target):
     y, s = data
     messages = browser_sets(widget, target_recall=target)
-    sent = {k for m in messages for k in m["state"]}
+    sent = sent_keys(messages)
     assert {"threshold", "operating_point", "threshold_source"} <= sent
     precision, recall, thr = precision_recall_curve(y, s)
     ok = recall[:-1] >= target
@@ -360,39 +344,11 @@ def test_malicious_label_is_escaped_in_the_fallback():
 
 
 def test_view_code_never_uses_innerhtml_or_remote_code():
-    # the view is common.js (helpers every widget shares) followed by imbalance.js
-    js = ImbalanceExplorer._esm
-    for part in ("common.js", "imbalance.js"):
-        assert (STATIC / part).read_text() in js
-    assert js.rstrip().endswith("export default { render };")
-    for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "eval("):
-        assert forbidden not in js
-    assert "import " not in js  # no external modules
-    assert "http://" not in js.replace("http://www.w3.org/2000/svg", "")
-    assert "https://" not in js
-    css = ImbalanceExplorer._css
-    assert css.endswith((STATIC / "imbalance.css").read_text())
-    assert "mlnb-widget" not in css and ".mlnb-ie-card" in css
+    assert_view_code_is_safe(ImbalanceExplorer, "imbalance", "mlnb-ie-card")
 
 
 def test_nbconvert_uses_the_static_fallback(widget):
-    nbformat = pytest.importorskip("nbformat")
-    nbconvert = pytest.importorskip("nbconvert")
-    from nbformat.v4 import new_code_cell, new_notebook, new_output
-
-    data, metadata = widget._repr_mimebundle_()
-    nb = new_notebook(
-        cells=[
-            new_code_cell(
-                "w", outputs=[new_output("display_data", data=data, metadata=metadata)]
-            )
-        ]
-    )
-    nbformat.validate(nb)
-    html, _ = nbconvert.HTMLExporter().from_notebook_node(nb)
-    assert "static snapshot" in html  # no saved widget state -> text/html
-    md, resources = nbconvert.MarkdownExporter().from_notebook_node(nb)
-    assert "static snapshot" in md
+    assert_nbconvert_shows_static_fallback(widget)
 
 
 # -- what goes to the browser ----------------------------------------------------------
