@@ -19,6 +19,13 @@ import pandas as pd
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from playwright.sync_api import expect
+from widgetpage import (
+    cut_off,
+    labels_overlap,
+    light_and_dark,
+    narrow,
+    screenshot,
+)
 
 pytestmark = pytest.mark.ui
 
@@ -126,70 +133,6 @@ def distribution(w: Any) -> dict[str, Any]:
 def cell(w: Any, feature: str, week: str) -> Any:
     return w.locator(
         f'.mlnb-dc-heat rect.cell[aria-label^="{feature} · window {week}"]'
-    )
-
-
-def output_of(w: Any) -> Any:
-    return w.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-child')][1]")
-
-
-def screenshot(lp: LabPage, w: Any, path: Any) -> None:
-    box = output_of(w)
-    box.scroll_into_view_if_needed()
-    lp.page.mouse.move(0, 0)  # no hover effects
-    box.screenshot(path=str(path))
-
-
-def cut_off(w: Any) -> list[str]:
-    """Elements of the widget that overflow it, or are clipped, horizontally (the
-    heatmap may scroll inside its own box on purpose)."""
-    return w.evaluate(
-        """(root) => {
-            const box = root.getBoundingClientRect();
-            return [...root.querySelectorAll('*')]
-                .filter(e => e.getClientRects().length > 0)
-                .filter(e => !e.closest('.mlnb-dc-heatbox svg'))
-                .filter(e => {
-                    const r = e.getBoundingClientRect();
-                    return r.right > box.right + 1 || r.left < box.left - 1 ||
-                        (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 &&
-                         !['visible', 'auto', 'scroll'].includes(
-                             getComputedStyle(e).overflowX));
-                })
-                .map(e => (e.getAttribute('class') || e.tagName));
-        }"""
-    )
-
-
-def labels_overlap(w: Any) -> list[str]:
-    """Text in any chart that overlaps other text, or leaves its chart."""
-    return w.evaluate(
-        """(root) => {
-            const out = [];
-            for (const chart of root.querySelectorAll('svg')) {
-                const box = chart.getBoundingClientRect();
-                const texts = [...chart.querySelectorAll('text')]
-                    .map(t => [t.textContent, t.getBoundingClientRect()])
-                    .filter(([s, r]) => s && r.width > 0);
-                for (const [s, r] of texts) {
-                    if (r.left < box.left - 1 || r.right > box.right + 1 ||
-                        r.top < box.top - 1 || r.bottom > box.bottom + 1) {
-                        out.push(`${s} leaves its chart`);
-                    }
-                }
-                for (let i = 0; i < texts.length; i++) {
-                    for (let j = i + 1; j < texts.length; j++) {
-                        const [a, ra] = texts[i], [b, rb] = texts[j];
-                        const x = Math.min(ra.right, rb.right) -
-                            Math.max(ra.left, rb.left);
-                        const y = Math.min(ra.bottom, rb.bottom) -
-                            Math.max(ra.top, rb.top);
-                        if (x > 1 && y > 1) out.push(`${a} / ${b}`);
-                    }
-                }
-            }
-            return out;
-        }"""
     )
 
 
@@ -327,31 +270,21 @@ def test_drift_chart_heatmap_lines_and_distributions(
 
     # Nothing is cut off or overlapping; data is text, never markup.
     assert w.locator("img").count() == 0
-    assert cut_off(w) == []
+    assert cut_off(w, ".mlnb-dc-heatbox svg") == []
     assert labels_overlap(w) == []
-    try:
-        screenshot(lp, w, artifacts / "drift-chart-light.png")
-        lp.set_theme(dark=True)
-        lp.page.wait_for_function(
-            """(el) => {
-                const c = getComputedStyle(el.querySelector('.mlnb-dc-card'))
-                    .backgroundColor.match(/[\\d.]+/g).map(Number);
-                return c.length >= 3 && c[0] + c[1] + c[2] < 3 * 128;
-            }""",
-            arg=w.element_handle(),
-        )
-        assert cut_off(w) == []
-        screenshot(lp, w, artifacts / "drift-chart-dark.png")
-    finally:
-        lp.set_theme(dark=False)
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-dc-card",
+        artifacts / "drift-chart-light.png",
+        artifacts / "drift-chart-dark.png",
+        scrolls=".mlnb-dc-heatbox svg",
+    )
 
     # A narrow page: the charts stack, nothing is cut off.
-    lp.page.set_viewport_size({"width": 700, "height": 2000})
-    lp.page.wait_for_function(
-        "(el) => el.getBoundingClientRect().width < 600", arg=w.element_handle()
-    )
+    narrow(lp, w, 2000)
     lp.page.wait_for_timeout(300)  # the charts redraw at the new width
-    assert cut_off(w) == []
+    assert cut_off(w, ".mlnb-dc-heatbox svg") == []
     assert labels_overlap(w) == []
     screenshot(lp, w, artifacts / "drift-chart-narrow.png")
     assert lp.errors == [], lp.errors

@@ -17,6 +17,12 @@ import numpy as np
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from sklearn.metrics import confusion_matrix, precision_recall_curve
+from widgetpage import (
+    cut_off,
+    labels_overlap,
+    light_and_dark,
+    narrow,
+)
 
 pytestmark = pytest.mark.ui
 
@@ -127,44 +133,6 @@ def threshold_shown(w: Any) -> float:
     return float(w.get_by_label("threshold value").input_value())
 
 
-def output_of(w: Any) -> Any:
-    """The output area around a widget (what a screenshot frames)."""
-    return w.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-child')][1]")
-
-
-def screenshot(lp: LabPage, w: Any, path: Any) -> None:
-    """The whole widget, checked to be inside the notebook's visible area."""
-    box = output_of(w)
-    box.scroll_into_view_if_needed()
-    lp.page.mouse.move(0, 0)  # no hover effects
-    rect = box.bounding_box()
-    viewport = lp.page.locator(
-        ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"
-    ).bounding_box()
-    assert rect["y"] >= viewport["y"] - 1, (rect, viewport)
-    assert rect["y"] + rect["height"] <= viewport["y"] + viewport["height"] + 1
-    box.screenshot(path=str(path))
-
-
-def cut_off(w: Any) -> list[str]:
-    """Elements of the widget that overflow it or are clipped horizontally."""
-    return w.evaluate(
-        """(root) => {
-            const box = root.getBoundingClientRect();
-            return [...root.querySelectorAll('*')]
-                .filter(e => e.getClientRects().length > 0)
-                .filter(e => {
-                    const r = e.getBoundingClientRect();
-                    return r.right > box.right + 1 || r.left < box.left - 1 ||
-                        (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 &&
-                         !['visible', 'auto', 'scroll'].includes(
-                             getComputedStyle(e).overflowX));
-                })
-                .map(e => (e.getAttribute('class') || e.tagName));
-        }"""
-    )
-
-
 # -- the tests -------------------------------------------------------------------------
 def test_confusion_matrix_follows_the_controls(lab_page: LabPage, artifacts) -> None:
     """Initial threshold, slider (keyboard), target recall and best threshold for a
@@ -229,29 +197,19 @@ def test_confusion_matrix_follows_the_controls(lab_page: LabPage, artifacts) -> 
     assert w.get_by_label("Target recall").input_value() == ""
 
     assert cut_off(w) == []
-    try:
-        screenshot(lp, w, artifacts / "imbalance-explorer-light.png")
-        lp.set_theme(dark=True)
-        # The widget follows the theme: its cards are drawn on a dark background.
-        lp.page.wait_for_function(
-            """(el) => {
-                const c = getComputedStyle(el.querySelector('.mlnb-ie-card'))
-                    .backgroundColor.match(/[\\d.]+/g).map(Number);
-                return c.length >= 3 && c[0] + c[1] + c[2] < 3 * 128;
-            }""",
-            arg=w.element_handle(),
-        )
-        assert cut_off(w) == []
-        screenshot(lp, w, artifacts / "imbalance-explorer-dark.png")
-    finally:
-        lp.set_theme(dark=False)
+    assert labels_overlap(w) == []
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-ie-card",
+        artifacts / "imbalance-explorer-light.png",
+        artifacts / "imbalance-explorer-dark.png",
+    )
 
     # A narrow page (700 px): the cards wrap, nothing is cut off.
-    lp.page.set_viewport_size({"width": 700, "height": 1700})
-    lp.page.wait_for_function(
-        "(el) => el.getBoundingClientRect().width < 600", arg=w.element_handle()
-    )
+    narrow(lp, w, 1700)
     assert cut_off(w) == []
+    assert labels_overlap(w) == []
     assert lp.errors == [], lp.errors
 
 

@@ -19,6 +19,12 @@ import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from playwright.sync_api import expect
 from sklearn.metrics import recall_score, roc_auc_score
+from widgetpage import (
+    cut_off,
+    labels_overlap,
+    light_and_dark,
+    narrow,
+)
 
 pytestmark = pytest.mark.ui
 
@@ -120,59 +126,6 @@ def wait_table(lp: LabPage, w: Any, predicate: str, arg: Any = None) -> None:
         }}""",
         arg=[w.element_handle(), arg],
         timeout=TIMEOUT_MS,
-    )
-
-
-def output_of(w: Any) -> Any:
-    return w.locator("xpath=ancestor::div[contains(@class,'jp-OutputArea-child')][1]")
-
-
-def screenshot(lp: LabPage, w: Any, path: Any) -> None:
-    box = output_of(w)
-    box.scroll_into_view_if_needed()
-    lp.page.mouse.move(0, 0)  # no hover effects
-    box.screenshot(path=str(path))
-
-
-def cut_off(w: Any) -> list[str]:
-    """Elements of the widget that overflow it, or are clipped, horizontally (the
-    table scrolls inside its own box on purpose)."""
-    return w.evaluate(
-        """(root) => {
-            const box = root.getBoundingClientRect();
-            return [...root.querySelectorAll('*')]
-                .filter(e => e.getClientRects().length > 0)
-                .filter(e => !e.closest('.mlnb-sm-tablewrap'))
-                .filter(e => {
-                    const r = e.getBoundingClientRect();
-                    return r.right > box.right + 1 || r.left < box.left - 1 ||
-                        (e.scrollWidth > e.clientWidth + 1 && e.clientWidth > 0 &&
-                         !['visible', 'auto', 'scroll'].includes(
-                             getComputedStyle(e).overflowX));
-                })
-                .map(e => (e.getAttribute('class') || e.tagName));
-        }"""
-    )
-
-
-def labels_overlap(w: Any) -> list[str]:
-    """Text in the chart that overlaps other text."""
-    return w.evaluate(
-        """(root) => {
-            const texts = [...root.querySelectorAll('.mlnb-sm-chart text')]
-                .map(t => [t.textContent, t.getBoundingClientRect()])
-                .filter(([s, r]) => s && r.width > 0);
-            const out = [];
-            for (let i = 0; i < texts.length; i++) {
-                for (let j = i + 1; j < texts.length; j++) {
-                    const [a, ra] = texts[i], [b, rb] = texts[j];
-                    const x = Math.min(ra.right, rb.right) - Math.max(ra.left, rb.left);
-                    const y = Math.min(ra.bottom, rb.bottom) - Math.max(ra.top, rb.top);
-                    if (x > 1 && y > 1) out.push(`${a} / ${b}`);
-                }
-            }
-            return out;
-        }"""
     )
 
 
@@ -306,33 +259,23 @@ def test_sliced_metrics_table_chart_and_controls(lab_page: LabPage, artifacts) -
 
     # Slice values are text: nothing in the widget is markup from the data.
     assert w.locator("img").count() == 0
-    assert cut_off(w) == []
+    assert cut_off(w, ".mlnb-sm-tablewrap") == []
     assert labels_overlap(w) == []
     # At this width the whole table fits: no sideways scrolling.
     assert w.locator(".mlnb-sm-tablewrap").evaluate(
         "(e) => e.scrollWidth <= e.clientWidth"
     )
-    try:
-        screenshot(lp, w, artifacts / "sliced-metrics-light.png")
-        lp.set_theme(dark=True)
-        lp.page.wait_for_function(
-            """(el) => {
-                const c = getComputedStyle(el.querySelector('.mlnb-sm-card'))
-                    .backgroundColor.match(/[\\d.]+/g).map(Number);
-                return c.length >= 3 && c[0] + c[1] + c[2] < 3 * 128;
-            }""",
-            arg=w.element_handle(),
-        )
-        assert cut_off(w) == []
-        screenshot(lp, w, artifacts / "sliced-metrics-dark.png")
-    finally:
-        lp.set_theme(dark=False)
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-sm-card",
+        artifacts / "sliced-metrics-light.png",
+        artifacts / "sliced-metrics-dark.png",
+        scrolls=".mlnb-sm-tablewrap",
+    )
 
     # A narrow page: the controls wrap, nothing is cut off.
-    lp.page.set_viewport_size({"width": 700, "height": 1500})
-    lp.page.wait_for_function(
-        "(el) => el.getBoundingClientRect().width < 600", arg=w.element_handle()
-    )
-    assert cut_off(w) == []
+    narrow(lp, w, 1500)
+    assert cut_off(w, ".mlnb-sm-tablewrap") == []
     assert labels_overlap(w) == []
     assert lp.errors == [], lp.errors
