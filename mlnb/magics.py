@@ -43,12 +43,9 @@ def _parse_value(text: str | None) -> Any:
     return text
 
 
-def split_expression(text: str) -> tuple[str, str]:
-    """Split ``"df[df.x > 0] --label y"`` into the leading expression and the options.
-
-    The expression ends at the first `` -x``/`` --x`` outside brackets and quotes,
-    so expressions may contain spaces without quoting.
-    """
+def _top_level(text: str):
+    """``(index, character)`` for each character of ``text`` outside brackets and
+    quotes (a backslash escapes the next character inside quotes)."""
     depth, quote, i = 0, "", 0
     while i < len(text):
         ch = text[i]
@@ -63,32 +60,32 @@ def split_expression(text: str) -> tuple[str, str]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif (
-            depth == 0
-            and ch.isspace()
-            and text[i + 1 : i + 2] == "-"
-            and (text[i + 2 : i + 3].isalpha() or text[i + 2 : i + 3] == "-")
-        ):
-            return text[:i].strip(), text[i:].strip()
+        elif depth == 0:
+            yield i, ch
         i += 1
+
+
+def split_expression(text: str) -> tuple[str, str]:
+    """Split ``"df[df.x > 0] --label y"`` into the leading expression and the options.
+
+    The expression ends at the first `` -x``/`` --x`` outside brackets and quotes,
+    so expressions may contain spaces without quoting.
+    """
+    for i, ch in _top_level(text):
+        option = text[i + 1 : i + 2] == "-" and (
+            text[i + 2 : i + 3].isalpha() or text[i + 2 : i + 3] == "-"
+        )
+        if ch.isspace() and option:
+            return text[:i].strip(), text[i:].strip()
     return text.strip(), ""
 
 
 def split_top_level(text: str) -> list[str]:
     """Split on whitespace outside brackets and quotes: ``"a b[c d]"`` →
     ``["a", "b[c d]"]``."""
-    parts, depth, quote, start = [], 0, "", 0
-    for i, ch in enumerate(text):
-        if quote:
-            if ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch in "([{":
-            depth += 1
-        elif ch in ")]}":
-            depth -= 1
-        elif ch.isspace() and depth == 0:
+    parts, start = [], 0
+    for i, ch in _top_level(text):
+        if ch.isspace():
             if text[start:i].strip():
                 parts.append(text[start:i].strip())
             start = i + 1

@@ -206,3 +206,35 @@ def test_drift_command_needs_two_inputs(shell, drift_frames):
         run(shell, "drift ref")
     with pytest.raises(UsageError, match="method must be one of"):
         run(shell, "drift ref cur --method nope")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("df --label y", ("df", "--label y")),
+        ("df[df.x > 0] --label y", ("df[df.x > 0]", "--label y")),
+        ("df.query('a - b > 1') -l y", ("df.query('a - b > 1')", "-l y")),
+        ('f("it\\" -x") --by a', ('f("it\\" -x")', "--by a")),
+        ("a - b", ("a - b", "")),  # a minus sign is not an option
+        ("  df  ", ("df", "")),
+    ],
+)
+def test_split_expression_ends_at_the_first_top_level_option(text, expected):
+    from mlnb.magics import split_expression
+
+    assert split_expression(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("a b[c d]", ["a", "b[c d]"]),
+        ("ref  cur", ["ref", "cur"]),
+        ('f(x, y) \'a b\' "c \\" d"', ["f(x, y)", "'a b'", '"c \\" d"']),
+        ("", []),
+    ],
+)
+def test_split_top_level_keeps_brackets_and_quotes_whole(text, expected):
+    from mlnb.magics import split_top_level
+
+    assert split_top_level(text) == expected

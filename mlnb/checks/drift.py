@@ -84,6 +84,19 @@ METHOD_NAMES = {
 DATASET_DRIFT_SHARE = 0.5
 
 
+#: The columns every drift frame has per feature (``DriftReport.to_frame`` and,
+#: per window, ``DriftOverTime.to_frame``).
+FEATURE_COLUMNS = (
+    "feature",
+    "kind",
+    "method",
+    "distance",
+    "threshold",
+    "drifted",
+    "skipped_reason",
+)
+
+
 @dataclass(frozen=True, kw_only=True, repr=False)
 class DriftReport(CheckResult):
     """Per feature: method, distance, threshold, drifted or not, and both
@@ -123,18 +136,7 @@ class DriftReport(CheckResult):
         ``p_value`` and ``note``."""
         import pandas as pd
 
-        cols = [
-            "feature",
-            "kind",
-            "method",
-            "distance",
-            "threshold",
-            "drifted",
-            "skipped_reason",
-            "band",
-            "p_value",
-            "note",
-        ]
+        cols = [*FEATURE_COLUMNS, "band", "p_value", "note"]
         return pd.DataFrame(self._rows, columns=cols)
 
     def distribution(self, feature: str) -> dict[str, Any]:

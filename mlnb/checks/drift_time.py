@@ -63,7 +63,7 @@ from ..core.profile import (
 from ..errors import DataValidationError, MlnbValueError
 from ..render import html as H
 from ..result import CheckResult, internal
-from .drift import _P_VALUE_METHODS, METHOD_NAMES, DriftReport, drift
+from .drift import _P_VALUE_METHODS, FEATURE_COLUMNS, METHOD_NAMES, DriftReport, drift
 
 __all__ = [
     "drift_over_time",
@@ -305,19 +305,7 @@ class DriftOverTime(CheckResult):
                         "skipped_reason": self._skipped.get((f_i, w_i), ""),
                     }
                 )
-        columns = [
-            "window",
-            "window_start",
-            "window_end",
-            "rows",
-            "feature",
-            "kind",
-            "method",
-            "distance",
-            "threshold",
-            "drifted",
-            "skipped_reason",
-        ]
+        columns = ["window", "window_start", "window_end", "rows", *FEATURE_COLUMNS]
         return pd.DataFrame(rows, columns=columns)
 
     def record_metrics(self) -> dict[str, Any]:
