@@ -91,7 +91,7 @@ def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):
-            sample = [v for v in arr[:1000] if not _is_number(v)][:3]
+            sample = [v for v in arr[:1000] if not is_number(v)][:3]
             raise DataValidationError(
                 f"{name} must be numeric scores (probabilities or decision values); "
                 f"got dtype {arr.dtype} with values such as {sample!r}. Pass the "
@@ -134,7 +134,8 @@ def is_real(v: Any) -> bool:
     return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
 
 
-def _is_number(v: Any) -> bool:
+def is_number(v: Any) -> bool:
+    """True when ``float(v)`` works."""
     try:
         float(v)
     except (TypeError, ValueError):

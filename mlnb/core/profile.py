@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
+from .labels import is_number
 
 __all__ = [
     "FeatureProfile",
@@ -557,21 +558,13 @@ def _as_float(values: Any, name: str) -> np.ndarray:
     try:
         return np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        sample = [v for v in list(values[:50]) if not _is_number(v)][:3]
+        sample = [v for v in list(values[:50]) if not is_number(v)][:3]
         raise DataValidationError(
             f"feature {name!r} is numeric in the reference but holds non-numeric "
             f"values now (such as {sample!r}); the dtype changed between reference "
             "and current data. Fix the pipeline that produces it, or declare it "
             "categorical on both sides."
         ) from None
-
-
-def _is_number(v: Any) -> bool:
-    try:
-        float(v)
-    except (TypeError, ValueError):
-        return False
-    return True
 
 
 def feature_kind(series: Any, categorical: set[str]) -> tuple[str, str]:
