@@ -37,19 +37,17 @@ import argparse
 import gc
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 import weakref
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from benchkit import load, peak_bytes, timed, verdict
 
 TARGET_EVIDENTLY = 50.0  # at least this many times faster than Evidently at 1M
 TARGET_SCIPY = 5.0  # ... and than scipy's per-column tests at 1M
@@ -120,32 +118,6 @@ def as_object(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- measuring -------------------------------------------------------------------------
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``fn()`` over ``repeat`` runs, and the last result."""
-    times = []
-    out = None
-    for _ in range(max(1, repeat)):
-        out = None
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def peak_bytes(fn: Callable[[], Any]) -> tuple[int, Any]:
-    """Peak extra memory while ``fn()`` runs, as tracemalloc sees it, and its
-    result."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        out = fn()
-        return tracemalloc.get_traced_memory()[1] - base, out
-    finally:
-        tracemalloc.stop()
 
 
 # -- the three sides -------------------------------------------------------------------
@@ -238,18 +210,6 @@ def versions() -> str:
     except ImportError:
         parts.append("evidently not installed")
     return ", ".join(parts)
-
-
-def load() -> str:
-    try:
-        return " ".join(f"{x:.2f}" for x in os.getloadavg())
-    except OSError:  # pragma: no cover - not on every platform
-        return "n/a"
-
-
-def verdict(ok: bool, info: bool = False) -> str:
-    label = "PASS" if ok else "FAIL"
-    return f"{label} (information: not the target size)" if info else label
 
 
 def parse_sizes(text: str) -> list[int]:

@@ -38,16 +38,13 @@ import argparse
 import gc
 import os
 import platform
-import statistics
 import subprocess
 import sys
-import time
-import tracemalloc
 import warnings
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+from benchkit import load, peak_bytes, timed, verdict
 
 SPEEDUP_TARGET = 50.0  # x fairlearn's MetricFrame, at 1M rows
 SPEEDUP_SIZE = 1_000_000
@@ -88,31 +85,6 @@ def make_data(n: int, seed: int):
         codes, categories=[f"g{i:02d}" for i in range(N_GROUPS)]
     )
     return pd.DataFrame({"y": y, "s": s, "group": group})
-
-
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``fn()`` over ``repeat`` runs, and the last result."""
-    times = []
-    out = None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
-def peak_bytes(fn: Callable[[], Any]) -> int:
-    """Peak extra memory while ``fn()`` runs, as tracemalloc sees it."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        fn()
-        return tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
 
 
 def _proc_status(key: str) -> int:
@@ -272,15 +244,6 @@ def check_same(ours, theirs, who: str) -> None:
             )
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
-
-
-def load() -> str:
-    one, five, fifteen = os.getloadavg()
-    return f"{one:.2f} {five:.2f} {fifteen:.2f}"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -380,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             check_same(ours, theirs, f"fairlearn MetricFrame at {n:,}")
             del theirs
-        peak = peak_bytes(lambda df=df: run_mlnb(df))
+        peak, _ = peak_bytes(lambda df=df: run_mlnb(df))
         rss = rss_peak_bytes(n, args.seed)
         rows.append(
             {

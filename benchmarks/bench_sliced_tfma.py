@@ -31,11 +31,11 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 import time
 
 import numpy as np
+from benchkit import load, timed
 
 RATIO_TARGET = 500.0
 
@@ -52,15 +52,6 @@ def make_data(n: int, n_slices: int, seed: int):
     logit = rng.normal(size=n) + 1.5 * y - 3.0 + 0.3 * (group % 3 == 0)
     p = 1.0 / (1.0 + np.exp(-logit))
     return pd.DataFrame({"y": y, "p": p, "group": [f"g{g:02d}" for g in group]})
-
-
-def timed(fn, repeat: int) -> tuple[float, object]:
-    times, out = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), out
 
 
 def check(numpy_result, tfma_result, floored_result) -> list[str]:
@@ -113,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     from mlnb.integrations import tfma as mt
 
     print(f"Python {platform.python_version()} on {platform.machine()}")
-    print(f"CPUs: {os.cpu_count()}; load average: {os.getloadavg()}")
+    print(f"CPUs: {os.cpu_count()}; load average: {load()}")
     start = time.perf_counter()
     try:
         import apache_beam as beam

@@ -33,17 +33,14 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import gc
 import os
 import platform
-import statistics
 import sys
-import time
-import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+from benchkit import load, peak_bytes, timed, verdict
 
 TIME_RATIO_TARGET = 1.2
 QUERY_MS_TARGET = 1.0
@@ -60,34 +57,10 @@ def make_data(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return y, scores
 
 
-def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
-    """Median wall time of ``fn()`` over ``repeat`` runs, and the last result."""
-    times = []
-    out = None
-    for _ in range(repeat):
-        out = None
-        gc.collect()
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times), out
-
-
 def peak_arrays(fn: Callable[[], Any], n: int) -> tuple[float, Any]:
     """Peak extra memory while ``fn()`` runs, in float64 arrays of length ``n``."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        out = fn()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak, out = peak_bytes(fn)
     return peak / (8 * n), out
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"python {platform.python_version()}, numpy {np.__version__}, "
         f"scikit-learn {sklearn.__version__}, mlnb {mlnb.__version__}; "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"{os.cpu_count()} CPUs, load average {load()}"
     )
     y, s = make_data(n, args.seed)
     print(f"data: {int(y.sum()):,} positives ({y.mean():.2%})")
