@@ -82,18 +82,29 @@ VALUES = st.one_of(
 )
 
 
+# numeric_counts sorts blocks (many edges) or compares blocks with each edge (few
+# edges): both ways are checked, with blocks small enough to need several.
+BY_SORTING = {"_COMPARE_MAX_EDGES": 0}
+BY_COMPARISON = {"_COMPARE_MAX_EDGES": 1000}
+
+
 @settings(max_examples=100)
 @given(
     st.lists(VALUES, min_size=0, max_size=80),
     st.lists(st.floats(-50, 50), min_size=2, max_size=10, unique=True),
     st.sampled_from([3, 7, 1 << 18]),
+    st.sampled_from([BY_SORTING, BY_COMPARISON]),
 )
 def test_numeric_counts_equal_np_histogram_plus_under_over_missing(
-    xs, raw_edges, block
+    xs, raw_edges, block, way
 ):
     x = np.array(xs, dtype=np.float64)
     edges = np.array(sorted(raw_edges), dtype=np.float64)
-    with mock.patch.object(P, "_BLOCK", block):  # several blocks for small inputs
+    with (
+        mock.patch.object(P, "_BLOCK", block),
+        mock.patch.object(P, "_COMPARE_BLOCK", block),
+        mock.patch.multiple(P, **way),
+    ):
         counts, n_nan = numeric_counts(x, edges)
     expected, expected_nan = counts_by_hand(x, edges)
     np.testing.assert_array_equal(counts, expected)
@@ -101,21 +112,28 @@ def test_numeric_counts_equal_np_histogram_plus_under_over_missing(
     assert counts.sum() + n_nan == len(x)
 
 
-def test_numeric_counts_edge_values_and_infinities():
+@pytest.mark.parametrize("way", [BY_SORTING, BY_COMPARISON])
+def test_numeric_counts_edge_values_and_infinities(way):
     edges = np.array([0.0, 1.0, 2.0])
     x = np.array([-np.inf, -1, 0, 0.5, 1, 1.5, 2, 2.5, np.inf, np.nan])
-    counts, n_nan = numeric_counts(x, edges)
+    with mock.patch.multiple(P, **way):
+        counts, n_nan = numeric_counts(x, edges)
     # ±inf are missing values (as Evidently treats them), like NaN:
     # under: -1 | [0, 1): 0, 0.5 | [1, 2]: 1, 1.5, 2 | over: 2.5; missing: ±inf, NaN
     np.testing.assert_array_equal(counts, [1, 2, 3, 1])
     assert n_nan == 3
 
 
-def test_numeric_counts_across_blocks(rng):
+@pytest.mark.parametrize("way", [BY_SORTING, BY_COMPARISON])
+def test_numeric_counts_across_blocks(rng, way):
     x = rng.normal(size=P._BLOCK * 2 + 123)
     x[::97] = np.nan
-    edges = np.quantile(x[~np.isnan(x)][:1000], np.linspace(0, 1, 11))
-    counts, n_nan = numeric_counts(x, edges)
+    x[5::1001] = np.round(x[5::1001], 1)  # ties on the edges below
+    edges = np.unique(
+        np.round(np.quantile(x[~np.isnan(x)][:1000], np.linspace(0, 1, 11)), 1)
+    )
+    with mock.patch.multiple(P, **way):
+        counts, n_nan = numeric_counts(x, edges)
     expected, expected_nan = counts_by_hand(x, edges)
     np.testing.assert_array_equal(counts, expected)
     assert n_nan == expected_nan

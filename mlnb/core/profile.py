@@ -48,6 +48,10 @@ DEFAULT_MAX_CATEGORIES = 1000
 #: Numeric columns are binned in blocks of this many values (sorted with numpy's
 #: vectorised sort, then the edges are located by binary search).
 _BLOCK = 1 << 18
+#: Up to this many edges, numeric_counts compares blocks of this many values with
+#: each edge instead of sorting them (faster for the default 20 bins).
+_COMPARE_MAX_EDGES = 40
+_COMPARE_BLOCK = 1 << 17
 #: Quantiles kept per numeric feature (a sketch of its distribution, for the KS
 #: statistic and the Wasserstein distance when only the profile is at hand).
 SKETCH_POINTS = 200
@@ -77,26 +81,44 @@ def numeric_counts(values: np.ndarray, edges: np.ndarray) -> tuple[np.ndarray, i
     values (NaN, and ±inf, which are treated as missing as Evidently does).
 
     Bin i holds ``edges[i] <= x < edges[i+1]``; the last bin also holds
-    ``x == edges[-1]``.
+    ``x == edges[-1]``. With few edges (the default 21) each block of values is
+    compared with every edge (vectorised, linear in the edges); with many, each
+    block is sorted and the edges are located by binary search.
     """
     k = len(edges) - 1
+    if len(edges) <= _COMPARE_MAX_EDGES:
+        return _counts_by_comparison(values, edges)
     counts = np.zeros(k + 2, dtype=np.int64)
     n_nan = 0
     for start in range(0, len(values), _BLOCK):
-        block = np.sort(values[start : start + _BLOCK])
-        block = _finite_part(block)
+        block = _finite_part(np.sort(values[start : start + _BLOCK]))
         n_nan += min(_BLOCK, len(values) - start) - len(block)
-        n_valid = len(block)
-        pos = np.empty(k + 2, dtype=np.int64)
-        pos[0] = 0
-        pos[1:k] = np.searchsorted(block, edges[1:k], side="left")
-        pos[k] = np.searchsorted(block, edges[k], side="right")
-        pos[k + 1] = n_valid
-        under = int(np.searchsorted(block, edges[0], side="left"))
-        counts[0] += under
-        counts[1 : k + 1] += np.diff(np.concatenate(([under], pos[1 : k + 1])))
-        counts[k + 1] += n_valid - pos[k]
+        counts += _counts_sorted(block, edges)
     return counts, n_nan
+
+
+def _counts_by_comparison(
+    values: np.ndarray, edges: np.ndarray
+) -> tuple[np.ndarray, int]:
+    """:func:`numeric_counts` by counting, per block, the values below each edge."""
+    k = len(edges) - 1
+    below = np.zeros(k + 1, dtype=np.int64)  # x < e_0 … x < e_(k-1), then x <= e_k
+    n_finite = 0
+    for start in range(0, len(values), _COMPARE_BLOCK):
+        block = values[start : start + _COMPARE_BLOCK]
+        finite = np.isfinite(block)
+        n = int(np.count_nonzero(finite))
+        if n < len(block):
+            block = block[finite]
+        n_finite += n
+        for i in range(k):
+            below[i] += np.count_nonzero(block < edges[i])
+        below[k] += np.count_nonzero(block <= edges[k])
+    counts = np.empty(k + 2, dtype=np.int64)
+    counts[0] = below[0]
+    counts[1 : k + 1] = np.diff(below)
+    counts[k + 1] = n_finite - below[k]
+    return counts, len(values) - n_finite
 
 
 def _finite_part(sorted_values: np.ndarray) -> np.ndarray:
