@@ -679,7 +679,9 @@ def profile_feature(
                 "min": float(present[0]),
                 "max": float(present[-1]),
                 "sum": float(present.sum()),
-                "sumsq": float(np.dot(present, present)),
+                # einsum, not np.dot: BLAS would start its own threads inside
+                # ours (profile() bins features on several threads)
+                "sumsq": float(np.einsum("i,i->", present, present)),
                 "n": float(n_valid),
             },
         )
