@@ -82,6 +82,8 @@ METHOD_NAMES = {
 }
 #: Evidently: the data set drifts when this share of the features drifts.
 DATASET_DRIFT_SHARE = 0.5
+#: Why a feature with no values in the current data is not compared.
+ALL_MISSING = "every value is missing in the current data"
 
 
 #: The columns every drift frame has per feature (``DriftReport.to_frame`` and,
@@ -419,10 +421,6 @@ def drift(
             skipped[name] = reason
             schema_problems.append(f"{name}: {reason}")
             continue
-        if _all_missing(cur[name]):
-            skipped[name] = "every value is missing in the current data"
-            schema_problems.append(f"{name} is entirely missing in the current data")
-            continue
         comparable[name] = fp
 
     preset, per_feature = _feature_methods(
@@ -441,18 +439,22 @@ def drift(
         try:
             cur_vec, unseen = fp.current_vector(cur[name])
         except DataValidationError as exc:
-            return name, fp, None, str(exc)
+            return name, fp, None, (str(exc), f"{name}: dtype changed")
+        if not cur_vec[:-1].any():  # the last count is the missing values'
+            return name, fp, None, (ALL_MISSING, f"{name} is entirely missing")
         if preset == "evidently":
             m, value, p_value = _evidently(raw_ref[name], cur[name], fp)
         else:
             m = per_feature[name]
             value, p_value = _distance(m, fp, ref_vec, cur_vec, raw_ref, cur, name)
-        return name, fp, (ref_vec, cur_vec, unseen, m, value, p_value), ""
+        return name, fp, (ref_vec, cur_vec, unseen, m, value, p_value), None
 
-    for name, fp, out, error in parallel_map(compare, list(comparable.items()), n_jobs):
+    for name, fp, out, problem in parallel_map(
+        compare, list(comparable.items()), n_jobs
+    ):
         if out is None:
-            skipped[name] = error
-            schema_problems.append(f"{name}: dtype changed")
+            skipped[name], schema_problem = problem
+            schema_problems.append(schema_problem)
             continue
         ref_vec, cur_vec, unseen, m, value, p_value = out
         note = []
@@ -547,20 +549,6 @@ def drift(
     if _check != "drift":  # skew(): the same report under Vertex's name
         object.__setattr__(result, "check", _check)
     return result.publish() if publish else result
-
-
-def _all_missing(series) -> bool:
-    import pandas as pd
-
-    dtype = getattr(series, "dtype", None)
-    if isinstance(dtype, pd.CategoricalDtype):  # codes: no object array built
-        return bool((series.cat.codes.to_numpy() < 0).all())
-    values = series.to_numpy() if hasattr(series, "to_numpy") else np.asarray(series)
-    if values.dtype.kind == "f":
-        return bool(np.isnan(values).all())
-    if values.dtype.kind in "iub":
-        return False
-    return bool(series.isna().all())
 
 
 def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):
