@@ -441,7 +441,7 @@ def drift(
         except DataValidationError as exc:
             return name, fp, None, (str(exc), f"{name}: dtype changed")
         if not cur_vec[:-1].any():  # the last count is the missing values'
-            return name, fp, None, (ALL_MISSING, f"{name} is entirely missing")
+            return name, fp, None, (ALL_MISSING, f"{name}: {ALL_MISSING}")
         if preset == "evidently":
             m, value, p_value = _evidently(raw_ref[name], cur[name], fp)
         else:
