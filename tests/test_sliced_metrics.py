@@ -537,21 +537,28 @@ def test_f1_interval_holds_f1(rng, extreme):
 
 
 @st.composite
-def sliced_multiclass(draw):
-    """``(df, scores, w, k)``: labels 0..k-1 (each class occurs), an (n, k) score
-    matrix from a small set of values (ties, argmax ties included), a slice column
-    ``g`` with tiny slices, and optional weights (zeros included)."""
-    k = draw(st.integers(3, 4))
+def slice_column_and_rng(draw, largest):
+    """A slice column ``g`` of 1-4 slices, tiny ones (1-3 rows) among them, up to
+    ``largest`` rows each, and a seeded generator for the rest of the data."""
     n_slices = draw(st.integers(1, 4))
     sizes = draw(
         st.lists(
-            st.one_of(st.integers(1, 3), st.integers(4, 25)),
+            st.one_of(st.integers(1, 3), st.integers(4, largest)),
             min_size=n_slices,
             max_size=n_slices,
         )
     )
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    g = np.repeat([f"s{i}" for i in range(n_slices)], sizes)
+    return np.repeat([f"s{i}" for i in range(n_slices)], sizes), rng
+
+
+@st.composite
+def sliced_multiclass(draw):
+    """``(df, scores, w, k)``: labels 0..k-1 (each class occurs), an (n, k) score
+    matrix from a small set of values (ties, argmax ties included), a slice column
+    ``g`` with tiny slices, and optional weights (zeros included)."""
+    k = draw(st.integers(3, 4))
+    g, rng = draw(slice_column_and_rng(largest=25))
     n = len(g)
     y = rng.integers(0, k, n)
     assume(len(np.unique(y)) == k)
@@ -643,16 +650,7 @@ def test_multiclass_from_score_columns_and_string_predictions(rng):
 
 @st.composite
 def sliced_regression(draw):
-    n_slices = draw(st.integers(1, 4))
-    sizes = draw(
-        st.lists(
-            st.one_of(st.integers(1, 3), st.integers(4, 30)),
-            min_size=n_slices,
-            max_size=n_slices,
-        )
-    )
-    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
-    g = np.repeat([f"s{i}" for i in range(n_slices)], sizes)
+    g, rng = draw(slice_column_and_rng(largest=30))
     n = len(g)
     y = np.round(rng.normal(10, 5, n), draw(st.sampled_from([0, 2])))
     y[0] = 0.5  # a non-integer target
