@@ -66,6 +66,7 @@ lab: $(VENV)/.installed labextension
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check mlnb tests benchmarks setup.py
 	$(VENV)/bin/ruff format --check mlnb tests benchmarks setup.py
+	$(VENV)/bin/lint-imports --no-cache
 
 test-full: $(VENV)/.installed labextension
 	MLNB_REQUIRE_EXTRAS=1 $(VENV)/bin/python -m pytest tests --ignore=tests/ui -q

@@ -64,6 +64,7 @@ EXTRAS["test"] = [
     "playwright>=1.45",
     "polars>=1.0",
     "pyarrow>=15",
+    "import-linter>=2.1",
 ]
 # Peers the benchmarks compare against.
 EXTRAS["bench"] = ["fairlearn>=0.11", "evidently>=0.6,<0.8"]

@@ -29,23 +29,25 @@ __version__ = "0.1.0"
 _LAZY = {
     "imbalance": "mlnb.checks.imbalance",
     "ImbalanceResult": "mlnb.checks.imbalance",
-    "thresholds": "mlnb.checks.thresholds",
-    "ThresholdsResult": "mlnb.checks.thresholds",
-    "OperatingPoint": "mlnb.checks.thresholds",
+    "thresholds": "mlnb.checks.imbalance",
+    "ThresholdsResult": "mlnb.checks.imbalance",
+    "OperatingPoint": "mlnb.checks.imbalance",
     "sliced_metrics": "mlnb.checks.fairness",
     "SlicedMetrics": "mlnb.checks.fairness",
     "drift": "mlnb.checks.drift",
     "skew": "mlnb.checks.drift",
     "DriftReport": "mlnb.checks.drift",
-    "drift_over_time": "mlnb.checks.drift_time",
-    "DriftOverTime": "mlnb.checks.drift_time",
+    "drift_over_time": "mlnb.checks.drift",
+    "DriftOverTime": "mlnb.checks.drift",
     "DriftChart": "mlnb.widgets.drift",
     "profile": "mlnb.core.profile",
     "profile_parquet": "mlnb.core.profile",
     "Profile": "mlnb.core.profile",
-    "ContinuousEvaluator": "mlnb.monitoring",
-    "ContinuousEvaluationResult": "mlnb.monitoring",
-    "CheckResult": "mlnb.result",
+    "ContinuousEvaluator": "mlnb.runtime.evaluator",
+    "ContinuousEvaluationResult": "mlnb.runtime.evaluator",
+    "CheckResult": "mlnb.checklist.result",
+    "Condition": "mlnb.core.conditions",
+    "register_metric": "mlnb.core.metrics",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
 }
@@ -55,9 +57,9 @@ _SUBMODULES = {
     "datasets",
     "render",
     "widgets",
-    "session",
-    "result",
-    "monitoring",
+    "checklist",
+    "runtime",
+    "magics",
     "integrations",
 }
 
@@ -75,21 +77,29 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .checks.drift import DriftReport, drift, skew  # noqa: F401
-    from .checks.drift_time import DriftOverTime, drift_over_time  # noqa: F401
+    from .checklist.result import CheckResult  # noqa: F401
+    from .core.conditions import Condition  # noqa: F401
+    from .core.metrics import register_metric  # noqa: F401
+    from .checks.drift import (  # noqa: F401
+        DriftOverTime,
+        DriftReport,
+        drift,
+        drift_over_time,
+        skew,
+    )
     from .checks.fairness import SlicedMetrics, sliced_metrics  # noqa: F401
-    from .checks.imbalance import ImbalanceResult, imbalance  # noqa: F401
-    from .checks.thresholds import (  # noqa: F401
+    from .checks.imbalance import (  # noqa: F401
+        ImbalanceResult,
         OperatingPoint,
         ThresholdsResult,
+        imbalance,
         thresholds,
     )
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401
-    from .monitoring import (  # noqa: F401
+    from .runtime.evaluator import (  # noqa: F401
         ContinuousEvaluationResult,
         ContinuousEvaluator,
     )
-    from .result import CheckResult  # noqa: F401
     from .widgets.drift import DriftChart  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401

@@ -87,7 +87,7 @@ def require_fixture() -> Callable[[str, str], ModuleType]:
 @pytest.fixture(autouse=True)
 def _clean_session():
     """Every test starts and ends with an empty ``mlnb.session``."""
-    from mlnb import session
+    from mlnb.checklist import session
 
     session.clear()
     yield

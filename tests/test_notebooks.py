@@ -52,6 +52,6 @@ def test_notebook_runs(path, tmp_path):
         step = STEPS[int(number) - 1].id
         assert any(r["step"] == step for r in records), f"no {step} record"
     for record in records:
-        assert record["protocol_version"] == 1
+        assert record["protocol_version"] == 2
     nbformat.validate(nb)
     nbformat.write(nb, tmp_path / path.name)

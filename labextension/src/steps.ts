@@ -1,6 +1,6 @@
 /**
  * The ten steps, generated from mlnb/checklist.py into steps.json
- * (`python -m mlnb.checklist_json labextension/src/steps.json`).
+ * (`python -m mlnb.checklist.steps_json labextension/src/steps.json`).
  */
 import stepsJson from './steps.json';
 import { IStepInfo, isStepList } from './model';

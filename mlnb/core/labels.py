@@ -26,22 +26,12 @@ __all__ = [
 DEFAULT_MAX_CLASSES = 100
 
 
-def column(data: Any, name: str, *, role: str = "label") -> Any:
-    """Return ``data[name]`` or raise an error that lists the columns that exist."""
-    columns = getattr(data, "columns", None)
-    if columns is None:
-        raise MlnbValueError(
-            f"{role}={name!r} names a column, so the data must be a DataFrame; "
-            f"got {type(data).__name__}. Pass the {role} values directly instead."
-        )
-    names = [str(c) for c in columns]
-    if name not in columns:
-        shown = ", ".join(repr(c) for c in names[:30])
-        more = f" … and {len(names) - 30} more" if len(names) > 30 else ""
-        raise MlnbValueError(
-            f"{role} column {name!r} is not in the data; the columns are: {shown}{more}"
-        )
-    return data[name]
+def column(data: Any, name: Any, *, role: str = "label") -> Any:
+    """``data[name]`` through :func:`mlnb.core.frames.get_column` (any table, any
+    hashable name; an unknown name lists the columns that exist)."""
+    from .frames import get_column
+
+    return get_column(data, name, role=role)
 
 
 def as_1d(values: Any, *, name: str) -> np.ndarray:

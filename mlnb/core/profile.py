@@ -550,19 +550,10 @@ class Profile:
 # building profiles
 # ---------------------------------------------------------------------------------
 def to_pandas(data: Any, role: str = "data"):
-    """pandas DataFrame from pandas, polars, pyarrow Table or a dict of arrays."""
-    import pandas as pd
+    """pandas DataFrame from any table (see :func:`mlnb.core.frames.to_pandas`)."""
+    from .frames import to_pandas as _to_pandas
 
-    if isinstance(data, pd.DataFrame):
-        return data
-    if isinstance(data, dict):
-        return pd.DataFrame(data)
-    if hasattr(data, "to_pandas"):  # polars DataFrame, pyarrow Table
-        return data.to_pandas()
-    raise MlnbValueError(
-        f"{role} must be a pandas or polars DataFrame, a pyarrow Table or a dict of "
-        f"arrays; got {type(data).__name__}"
-    )
+    return _to_pandas(data, role=role)
 
 
 def _as_float(values: Any, name: str) -> np.ndarray:

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
+from . import frames
 
 __all__ = [
     "SliceColumn",
@@ -59,55 +60,17 @@ class SliceColumn:
         return len(self.values)
 
 
-def _names(data: Any) -> list[Any]:
-    """Column names as the container holds them (any hashable, not only str)."""
-    if isinstance(data, dict):
-        return list(data)
-    cols = getattr(data, "column_names", None)  # pyarrow Table
-    if cols is None:
-        cols = getattr(data, "columns", None)
-    return list(cols) if cols is not None else []
-
-
 def column_values(data: Any, name: Any, *, role: str) -> np.ndarray | Any:
-    """Column ``name`` of a pandas/polars DataFrame, a pyarrow Table or a dict of
-    arrays; a clear error lists the real columns when it is missing."""
-    names = _names(data)
-    if name not in names:
-        shown = ", ".join(repr(c) for c in names[:30])
-        more = f" … and {len(names) - 30} more" if len(names) > 30 else ""
-        raise MlnbValueError(
-            f"{role} column {name!r} is not in the data; the columns are: {shown}{more}"
-        )
-    col = data[name]
-    if hasattr(col, "combine_chunks"):  # pyarrow ChunkedArray
-        col = col.combine_chunks()
-    return col
+    """Column ``name`` of any table (see :mod:`mlnb.core.frames`)."""
+    return frames.get_column(data, name, role=role)
 
 
 def column_or_values(data: Any, spec: Any, role: str) -> Any:
     """``spec`` as given (values), or the column it names in ``data``."""
-    if spec is None:
-        return None
-    if isinstance(spec, str):
-        if data is None:
-            raise MlnbValueError(
-                f"{role}={spec!r} names a column, but no data was given; pass "
-                "data=DataFrame or the values themselves"
-            )
-        return column_values(data, spec, role=role)
-    return spec
+    return frames.column_or_values(data, spec, role=role)
 
 
-def row_count(data: Any) -> int | None:
-    """Rows of a DataFrame or pyarrow Table (None for no data)."""
-    if data is None:
-        return None
-    if hasattr(data, "num_rows"):
-        return int(data.num_rows)
-    if hasattr(data, "shape"):
-        return int(data.shape[0])
-    return None
+row_count = frames.row_count
 
 
 def missing_mask(arr: np.ndarray) -> np.ndarray:

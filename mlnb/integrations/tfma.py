@@ -99,7 +99,7 @@ from typing import Any
 
 import numpy as np
 
-from ..checks import fairness as F
+from ..checks.fairness import sliced as F
 from ..core import intervals as ci
 from ..core.labels import as_1d, as_scores, as_weights, binary_mask, is_real
 from ..core.slices import (

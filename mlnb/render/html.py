@@ -12,7 +12,7 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["esc", "fmt", "badge", "table", "card", "STATUS_COLORS"]
+__all__ = ["esc", "fmt", "badge", "table", "card", "conditions_table", "STATUS_COLORS"]
 
 STATUS_COLORS = {
     "pass": "#2e7d32",
@@ -128,3 +128,27 @@ def bullet_list(items: Iterable[str], *, title: str | None = None) -> str:
 def image_png(png_base64: str, *, alt: str, width: int | None = None) -> str:
     w = f' width="{int(width)}"' if width else ""
     return f'<img alt="{esc(alt)}"{w} src="data:image/png;base64,{png_base64}"/>'
+
+
+def conditions_table(outcomes: Iterable[Any]) -> list[str]:
+    """The conditions block of a result card: which rule decided the status, then
+    every condition with its status chip and sentence (empty when none)."""
+    outcomes = list(outcomes)
+    if not outcomes:
+        return []
+    severity = {"pass": 0, "info": 1, "warn": 2, "fail": 3}
+    decided = max(outcomes, key=lambda o: severity[o.status])
+    cell = f"padding:2px 10px;border-bottom:1px solid {_BORDER};"
+    rows = "".join(
+        f'<tr><td style="{cell}">{badge(o.status)}</td>'
+        f'<td style="{cell}"><code>{esc(o.name)}</code></td>'
+        f'<td style="{cell}">{esc(o.sentence)}</td></tr>'
+        for o in outcomes
+    )
+    why = esc(decided.sentence)
+    return [
+        f'<details class="mlnb-conditions"><summary>Status decided by: {why}'
+        f"</summary>"
+        '<table class="mlnb-table" style="border-collapse:collapse;margin:6px 0">'
+        f"<tbody>{rows}</tbody></table></details>"
+    ]

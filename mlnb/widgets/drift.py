@@ -32,14 +32,14 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checks.drift import METHOD_NAMES, DriftReport, drift
-from ..checks.drift_time import (
+from ..checks.drift.over_time import (
     _P_VALUE_METHODS,
     DriftOverTime,
     _fmt_time,
     _ratio,
     drift_over_time,
 )
+from ..checks.drift.report import METHOD_NAMES, DriftReport, drift
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H

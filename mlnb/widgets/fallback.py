@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..result import MIME_TYPE
+from ..checklist.result import MIME_TYPE
 
 __all__ = ["StaticFallback"]
 

@@ -23,8 +23,13 @@ from typing import Any
 import anywidget
 import traitlets as t
 
-from ..checks.imbalance import ImbalanceResult, imbalance
-from ..checks.thresholds import OperatingPoint, ThresholdsResult, thresholds
+from ..checks.imbalance import (
+    ImbalanceResult,
+    OperatingPoint,
+    ThresholdsResult,
+    imbalance,
+    thresholds,
+)
 from ..core.jsonsafe import jsonable
 from ..core.labels import column
 from ..errors import MlnbError, MlnbValueError
@@ -416,15 +421,16 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
         """The charts as a base64 PNG (matplotlib without pyplot), or None when
         drawing fails — the fallback must never stop the widget from showing."""
         try:
+            from ..render import imbalance as drawings
             from ..render import plots
 
             if self._thr is None:
                 fig, ax = plots.new_axes(figsize=(5.0, 3.0))
-                plots.class_distribution(self._imb, ax=ax)
+                drawings.class_distribution(self._imb, ax=ax)
             else:
                 fig, axes = plots.new_axes(figsize=(12.0, 3.3), ncols=3)
-                plots.class_distribution(self._imb, ax=axes[0])
-                plots.threshold_curves(
+                drawings.class_distribution(self._imb, ax=axes[0])
+                drawings.threshold_curves(
                     self._thr, threshold=self.threshold, axes=(axes[1], axes[2])
                 )
             return plots.figure_png_base64(fig)

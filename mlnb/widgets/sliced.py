@@ -24,7 +24,7 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checks.fairness import HIGHER_IS_BETTER, SlicedMetrics, sliced_metrics
+from ..checks.fairness.sliced import HIGHER_IS_BETTER, SlicedMetrics, sliced_metrics
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H

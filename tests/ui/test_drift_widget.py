@@ -65,7 +65,7 @@ partial = batch(40).assign(ts=pd.Timestamp("2024-04-01 09:00")
 current = pd.concat([current, partial], ignore_index=True)
 """
 WIDGET_CODE = """\
-from mlnb.checks.drift_time import drift_over_time
+from mlnb.checks.drift.over_time import drift_over_time
 from mlnb.widgets import DriftChart
 
 over = drift_over_time(reference, current, time_column="ts", freq="7D",

@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 from mlnb.checklist import STEP_IDS, STEPS
-from mlnb.checklist_json import steps_as_json
+from mlnb.checklist.steps_json import steps_as_json
 
 LABEXT = Path(__file__).resolve().parents[2] / "labextension"
-REGENERATE = "python -m mlnb.checklist_json labextension/src/steps.json"
+REGENERATE = "python -m mlnb.checklist.steps_json labextension/src/steps.json"
 
 
 def test_steps_json_matches_checklist():

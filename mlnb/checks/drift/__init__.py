@@ -1,0 +1,20 @@
+"""Step 9 — drifting accuracy: drift and skew between a reference and current data
+(:mod:`~mlnb.checks.drift.report`) and drift over time windows
+(:mod:`~mlnb.checks.drift.over_time`). The continuous evaluator, which runs over time,
+lives in :mod:`mlnb.runtime`."""
+
+from __future__ import annotations
+
+from .over_time import DriftOverTime, drift_over_time
+from .report import DEFAULT_THRESHOLDS, METHOD_NAMES, PRESETS, DriftReport, drift, skew
+
+__all__ = [
+    "drift",
+    "skew",
+    "DriftReport",
+    "PRESETS",
+    "DEFAULT_THRESHOLDS",
+    "METHOD_NAMES",
+    "drift_over_time",
+    "DriftOverTime",
+]

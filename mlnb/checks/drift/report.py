@@ -1,0 +1,662 @@
+"""Step 9: your model accuracy is drifting downward — feature drift and skew.
+
+``drift(reference, current)`` compares the distribution of every feature in new
+data with a reference (the training data, or an earlier period), feature by
+feature, and says which features moved, by how much, against which threshold.
+
+Methods, each with its source:
+
+``"vertex"`` (default) — Vertex AI Model Monitoring's distances: Jensen-Shannon
+    divergence for numeric features, L-infinity distance for categorical ones,
+    alert threshold 0.3 for both (Vertex's default). Numeric features are binned at
+    the reference's quantiles (``bins``, default 20), plus bins below the
+    reference minimum, above its maximum, and for missing values.
+``"evidently"`` — Evidently's ``DataDriftPreset`` defaults, chosen per feature by
+    size: up to 1,000 reference rows, the Kolmogorov-Smirnov test for numeric
+    features (p < 0.05), χ² for categorical (or a two-proportion z-test for two
+    values); above 1,000 rows, the Wasserstein distance normed by the reference's
+    standard deviation (≥ 0.1) for numeric features and the Jensen-Shannon
+    distance (≥ 0.1) for categorical ones (numeric features with at most five
+    values are treated like categories). The data set drifts when at least half of
+    the features drift. Needs the reference data, not a profile.
+``"psi"`` — the population stability index on the same bins, with the customary
+    bands: below 0.1 no change, 0.1-0.25 moderate, 0.25 and above significant
+    (flagged).
+
+Per feature, ``method`` may also be a dict ``{feature: "jensen_shannon" |
+"l_infinity" | "psi" | "ks" | "wasserstein"}``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ...checklist.result import CheckResult, internal
+from ...core import distances as D
+from ...core.jsonsafe import jsonable
+from ...core.profile import (
+    DEFAULT_BINS,
+    DEFAULT_MAX_CATEGORIES,
+    FeatureProfile,
+    Profile,
+    feature_kind,
+    parallel_map,
+    profile,
+    to_pandas,
+)
+from ...errors import DataValidationError, MlnbValueError
+from ...render import html as H
+
+__all__ = ["drift", "skew", "DriftReport", "PRESETS", "DEFAULT_THRESHOLDS"]
+
+PRESETS = ("vertex", "evidently", "psi")
+#: Default threshold of each distance (a feature drifts at distance >= threshold).
+DEFAULT_THRESHOLDS = {
+    "jensen_shannon": 0.3,  # Vertex AI Model Monitoring default
+    "l_infinity": 0.3,  # Vertex AI Model Monitoring default
+    "psi": 0.25,  # "significant change" band
+    "ks": 0.1,  # KS statistic (a distance, for any sample size)
+    "wasserstein": 0.1,  # normed by the reference std, as Evidently
+    "wasserstein_normed": 0.1,  # Evidently, > 1,000 reference rows
+    "jensenshannon_distance": 0.1,  # Evidently, > 1,000 reference rows
+    "ks_pvalue": 0.05,  # Evidently, <= 1,000 reference rows (p-value below)
+    "chi2_pvalue": 0.05,
+    "z_pvalue": 0.05,
+}
+_P_VALUE_METHODS = {"ks_pvalue", "chi2_pvalue", "z_pvalue"}
+METHOD_NAMES = {
+    "jensen_shannon": "Jensen-Shannon divergence",
+    "l_infinity": "L-infinity distance",
+    "psi": "population stability index",
+    "ks": "Kolmogorov-Smirnov statistic",
+    "wasserstein": "Wasserstein distance (normed)",
+    "wasserstein_normed": "Wasserstein distance (normed)",
+    "jensenshannon_distance": "Jensen-Shannon distance",
+    "ks_pvalue": "K-S test p-value",
+    "chi2_pvalue": "χ² test p-value",
+    "z_pvalue": "z-test p-value",
+}
+#: Evidently: the data set drifts when this share of the features drifts.
+DATASET_DRIFT_SHARE = 0.5
+#: Why a feature with no values in the current data is not compared.
+ALL_MISSING = "every value is missing in the current data"
+
+
+#: The columns every drift frame has per feature (``DriftReport.to_frame`` and,
+#: per window, ``DriftOverTime.to_frame``).
+FEATURE_COLUMNS = (
+    "feature",
+    "kind",
+    "method",
+    "distance",
+    "threshold",
+    "drifted",
+    "skipped_reason",
+)
+
+
+@dataclass(frozen=True, kw_only=True, repr=False)
+class DriftReport(CheckResult):
+    """Per feature: method, distance, threshold, drifted or not, and both
+    distributions (binned) for charts.
+
+    Attributes
+    ----------
+    method:
+        The preset (``"vertex"``, ``"evidently"``, ``"psi"``) or ``"custom"``.
+    n_reference, n_current:
+        Rows compared.
+    drifted_features:
+        Names of the features that drifted, worst first.
+    skipped:
+        ``{feature: reason}`` for features that could not be compared.
+    dataset_drift:
+        True when at least half of the compared features drifted (Evidently's
+        data-set rule).
+    """
+
+    check = "drift"
+
+    method: str
+    n_reference: int
+    n_current: int
+    drifted_features: tuple[str, ...]
+    skipped: dict
+    dataset_drift: bool
+    drift_share: float
+    _rows: Any = internal()
+    _distributions: Any = internal(default=None)
+    _reference: Any = internal(default=None)
+
+    def to_frame(self):
+        """One row per feature: ``feature``, ``kind``, ``method``, ``distance``,
+        ``threshold``, ``drifted``, ``skipped_reason``, plus ``band`` (PSI),
+        ``p_value`` and ``note``."""
+        import pandas as pd
+
+        cols = [*FEATURE_COLUMNS, "band", "p_value", "note"]
+        return pd.DataFrame(self._rows, columns=cols)
+
+    def distribution(self, feature: str) -> dict[str, Any]:
+        """The binned reference and current distributions of ``feature``:
+        ``{"labels", "reference", "current"}`` (shares, in the same bins)."""
+        if self._distributions is None or feature not in self._distributions:
+            raise MlnbValueError(
+                f"no distribution for {feature!r}; compared features: "
+                f"{list(self._distributions or {})}"
+            )
+        return dict(self._distributions[feature])
+
+    @property
+    def profile(self) -> Profile | None:
+        """The reference profile the comparison used (save it to compare later
+        batches without the reference data)."""
+        return self._reference
+
+    def to_vertex_monitoring_config(self, **kwargs: Any) -> Any:
+        """The equivalent Vertex AI Model Monitoring objective (skew and drift
+        thresholds per feature), built with the Vertex AI SDK (``vertex`` extra);
+        arguments as for :func:`mlnb.integrations.vertex.monitoring_objective`."""
+        from ..adapters import adapter
+
+        monitoring_objective = adapter("vertex", "monitoring_objective")
+
+        return monitoring_objective(self, **kwargs)
+
+    def record_metrics(self) -> dict[str, Any]:
+        return {
+            "method": self.method,
+            "n_features": len(self._rows),
+            "n_drifted": len(self.drifted_features),
+            "drifted": list(self.drifted_features[:10]),
+            "n_skipped": len(self.skipped),
+            "dataset_drift": self.dataset_drift,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["features"] = jsonable(self._rows)
+        return out
+
+    def _html_sections(self) -> list[str]:
+        rows = sorted(
+            self._rows,
+            key=lambda r: (
+                not r["drifted"],
+                bool(r["skipped_reason"]),
+                -_ratio(r["distance"], r["threshold"], r["method"]),
+            ),
+        )
+        body = []
+        for r in rows[:25]:
+            flag = (
+                "DRIFT" if r["drifted"] else ("skipped" if r["skipped_reason"] else "")
+            )
+            body.append(
+                (
+                    r["feature"],
+                    r["kind"],
+                    METHOD_NAMES.get(r["method"], r["method"]),
+                    r["distance"],
+                    r["threshold"],
+                    flag,
+                    r["skipped_reason"] or r["note"],
+                )
+            )
+        table = H.table(
+            body,
+            header=("feature", "kind", "method", "distance", "threshold", "", "note"),
+            align_right_from=3,
+        )
+        out = [table]
+        if len(rows) > 25:
+            out.append(
+                f"<div>… {len(rows) - 25} more features; <code>.to_frame()</code> "
+                "has them all.</div>"
+            )
+        return out
+
+    def plot(self, features: list[str] | None = None, *, max_features: int = 6):
+        """Reference vs current distributions of the drifted (or given) features;
+        returns the matplotlib Figure."""
+        from ...render.drift import drift_distributions
+
+        names = features or list(self.drifted_features[:max_features])
+        if not names:
+            names = [r["feature"] for r in self._rows if not r["skipped_reason"]][
+                :max_features
+            ]
+        return drift_distributions(self, names)
+
+
+def _ratio(distance: float, threshold: float, method: str) -> float:
+    if distance is None or threshold is None or math.isnan(distance):
+        return -math.inf
+    if method in _P_VALUE_METHODS:  # smaller p-values are worse
+        return threshold / max(distance, 1e-300)
+    return distance / threshold if threshold else math.inf
+
+
+# ---------------------------------------------------------------------------------
+def _feature_methods(method, kinds: dict[str, str]) -> tuple[str, dict[str, str]]:
+    if isinstance(method, dict):
+        unknown = set(method) - set(kinds)
+        if unknown:
+            raise MlnbValueError(
+                f"method names features that are not compared: {sorted(unknown)}"
+            )
+        per = {}
+        for f, kind in kinds.items():
+            m = method.get(f, "jensen_shannon" if kind == "numeric" else "l_infinity")
+            if m not in ("jensen_shannon", "l_infinity", "psi", "ks", "wasserstein"):
+                raise MlnbValueError(
+                    f"unknown method {m!r} for {f!r}; choose jensen_shannon, "
+                    "l_infinity, psi, ks or wasserstein"
+                )
+            per[f] = m
+        return "custom", per
+    if method not in PRESETS:
+        raise MlnbValueError(
+            f"method must be one of {', '.join(PRESETS)} or a dict feature -> "
+            f"method; got {method!r}"
+        )
+    if method == "vertex":
+        return method, {
+            f: ("jensen_shannon" if k == "numeric" else "l_infinity")
+            for f, k in kinds.items()
+        }
+    if method == "psi":
+        return method, dict.fromkeys(kinds, "psi")
+    return method, {}  # evidently: chosen per feature from the data
+
+
+def _check_thresholds(thresholds: Any, names: list[str]) -> None:
+    if isinstance(thresholds, dict):
+        unknown = sorted(set(thresholds) - set(names))
+        if unknown:
+            raise MlnbValueError(
+                f"thresholds names features that are not compared: {unknown}; the "
+                f"features are {names[:30]}"
+            )
+    elif thresholds is not None:
+        try:
+            value = float(thresholds)
+        except (TypeError, ValueError):
+            raise MlnbValueError(
+                f"thresholds must be a number or a dict feature -> number; got "
+                f"{thresholds!r}"
+            ) from None
+        if not (value >= 0 and math.isfinite(value)):
+            raise MlnbValueError(f"thresholds must be >= 0; got {thresholds!r}")
+
+
+def _threshold_for(f: str, m: str, thresholds: Any) -> float:
+    if thresholds is None:
+        return DEFAULT_THRESHOLDS[m]
+    if isinstance(thresholds, dict):
+        return float(thresholds.get(f, DEFAULT_THRESHOLDS[m]))
+    return float(thresholds)
+
+
+def _psi_band(value: float) -> str:
+    if math.isnan(value):
+        return ""
+    return "significant" if value >= 0.25 else "moderate" if value >= 0.1 else "none"
+
+
+def drift(
+    reference: Any,
+    current: Any,
+    *,
+    features: list[str] | None = None,
+    categorical: list[str] | None = None,
+    method: Any = "vertex",
+    thresholds: Any = None,
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    n_jobs: int | None = None,
+    publish: bool = True,
+    _check: str = "drift",
+) -> DriftReport:
+    """Which features' distributions moved between ``reference`` and ``current``.
+
+    Parameters
+    ----------
+    reference:
+        The baseline: a DataFrame (pandas, polars, pyarrow Table) or a stored
+        :class:`~mlnb.core.profile.Profile` (then the reference data need not be
+        in memory).
+    current:
+        The new data (same kinds of input, not a profile).
+    features:
+        Features to compare (default: every column of the reference).
+    categorical:
+        Numeric columns to treat as categories.
+    method:
+        ``"vertex"`` (default), ``"evidently"``, ``"psi"``, or a dict
+        ``{feature: method}`` (see the module docstring).
+    thresholds:
+        A number for every feature, or ``{feature: threshold}``; defaults per
+        method in :data:`DEFAULT_THRESHOLDS`.
+    bins, max_categories:
+        Binning of numeric features and cap on categories (see
+        :func:`mlnb.profile`). A categorical feature with more categories than
+        the cap compares its rarer categories as one pooled "(other)" share; the
+        reference's pooled share is biased low (its rarest categories), so raise
+        ``max_categories`` when that matters.
+    n_jobs:
+        Threads comparing features side by side (default: one per CPU; 1 for
+        many small comparisons, such as windows of :func:`drift_over_time`).
+    publish:
+        Record the result as this session's evidence for step 9.
+
+    Returns
+    -------
+    DriftReport
+
+    Status
+    ------
+    ``pass`` when no feature drifted; ``warn`` when some did (or a feature could
+    not be compared); ``fail`` when at least half drifted (Evidently's data-set
+    drift), or a feature is missing or changed type in the current data.
+    """
+    if isinstance(current, Profile):
+        raise MlnbValueError(
+            "current must be data (a DataFrame), not a profile; the reference may "
+            "be a profile"
+        )
+    cur = to_pandas(current, "current")
+    if len(cur) == 0:
+        raise DataValidationError(
+            "the current batch is empty; there is nothing to compare (did a filter "
+            "or a time window select no rows?)"
+        )
+    raw_ref = None
+    if isinstance(reference, Profile):
+        ref_profile = reference
+        if features is not None:
+            missing = [f for f in features if f not in ref_profile.features]
+            if missing:
+                raise MlnbValueError(
+                    f"features {missing} are not in the reference profile; it has "
+                    f"{ref_profile.names[:30]}"
+                )
+    else:
+        raw_ref = to_pandas(reference, "reference")
+        ref_profile = profile(
+            raw_ref,
+            features=features,
+            categorical=categorical,
+            bins=bins,
+            max_categories=max_categories,
+            n_jobs=n_jobs,
+        )
+    names = list(features) if features is not None else ref_profile.names
+    _check_thresholds(thresholds, names)
+    cur_columns = {str(c) for c in cur.columns}
+    new_in_current = sorted(cur_columns - set(ref_profile.names))
+
+    rows: list[dict[str, Any]] = []
+    dists: dict[str, dict[str, Any]] = {}
+    skipped: dict[str, str] = {}
+    schema_problems: list[str] = []
+    comparable: dict[str, FeatureProfile] = {}
+    for name in names:
+        fp = ref_profile.features[name]
+        if fp.kind == "skipped":
+            skipped[name] = fp.skipped_reason
+            continue
+        if name not in cur_columns:
+            skipped[name] = "missing from the current data"
+            schema_problems.append(f"{name} is missing from the current data")
+            continue
+        kind_now, _ = feature_kind(cur[name], set(categorical or []))
+        if fp.kind == "numeric" and kind_now != "numeric":
+            reason = (
+                f"dtype changed: numeric ({fp.dtype}) in the reference, "
+                f"{cur[name].dtype} in the current data"
+            )
+            skipped[name] = reason
+            schema_problems.append(f"{name}: {reason}")
+            continue
+        comparable[name] = fp
+
+    preset, per_feature = _feature_methods(
+        method, {n: f.kind for n, f in comparable.items()}
+    )
+    if preset == "evidently" and raw_ref is None:
+        raise MlnbValueError(
+            "method='evidently' needs the reference data (its tests use the raw "
+            "values); pass the reference DataFrame instead of a profile, or use "
+            "method='vertex' or 'psi'"
+        )
+
+    def compare(item):
+        name, fp = item
+        ref_vec = fp.reference_vector()
+        try:
+            cur_vec, unseen = fp.current_vector(cur[name])
+        except DataValidationError as exc:
+            return name, fp, None, (str(exc), f"{name}: dtype changed")
+        if not cur_vec[:-1].any():  # the last count is the missing values'
+            return name, fp, None, (ALL_MISSING, f"{name}: {ALL_MISSING}")
+        if preset == "evidently":
+            m, value, p_value = _evidently(raw_ref[name], cur[name], fp)
+        else:
+            m = per_feature[name]
+            value, p_value = _distance(m, fp, ref_vec, cur_vec, raw_ref, cur, name)
+        return name, fp, (ref_vec, cur_vec, unseen, m, value, p_value), None
+
+    for name, fp, out, problem in parallel_map(
+        compare, list(comparable.items()), n_jobs
+    ):
+        if out is None:
+            skipped[name], schema_problem = problem
+            schema_problems.append(schema_problem)
+            continue
+        ref_vec, cur_vec, unseen, m, value, p_value = out
+        note = []
+        if unseen:
+            top = sorted(unseen.items(), key=lambda kv: -kv[1])[:5]
+            shown = ", ".join(f"{k!r} ({v:,})" for k, v in top)
+            more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+            note.append(f"{len(unseen)} categories not in the reference: {shown}{more}")
+        if fp.kind == "categorical" and fp.capped:
+            note.append(
+                f"{len(fp.categories):,} most frequent categories kept"
+                + (f" of {fp.n_distinct:,}" if fp.n_distinct else "")
+                + "; the rest pooled as (other)"
+            )
+        if fp.kind == "numeric":
+            over = cur_vec[-2] / max(cur_vec.sum(), 1)
+            under = cur_vec[0] / max(cur_vec.sum(), 1)
+            if over + under > 0.01:
+                note.append(
+                    f"{under:.1%} below and {over:.1%} above the reference range"
+                )
+        dists[name] = {
+            "labels": fp.bin_labels(),
+            "reference": D.probabilities(ref_vec).tolist(),
+            "current": D.probabilities(cur_vec).tolist(),
+            "kind": fp.kind,
+        }
+        threshold = _threshold_for(name, m, thresholds)
+        if m in _P_VALUE_METHODS:
+            drifted = bool(p_value < threshold)
+            distance = p_value
+        else:
+            drifted = bool(value >= threshold)
+            distance = value
+        rows.append(
+            {
+                "feature": name,
+                "kind": fp.kind,
+                "method": m,
+                "distance": float(distance),
+                "threshold": float(threshold),
+                "drifted": drifted,
+                "skipped_reason": "",
+                "band": _psi_band(value) if m == "psi" else "",
+                "p_value": float(p_value) if p_value is not None else math.nan,
+                "note": "; ".join(note),
+            }
+        )
+    for name, reason in skipped.items():
+        fp = ref_profile.features.get(name)
+        rows.append(
+            {
+                "feature": name,
+                "kind": fp.kind if fp is not None else "",
+                "method": "",
+                "distance": math.nan,
+                "threshold": math.nan,
+                "drifted": False,
+                "skipped_reason": reason,
+                "band": "",
+                "p_value": math.nan,
+                "note": "",
+            }
+        )
+    order = {n: i for i, n in enumerate(names)}
+    rows.sort(key=lambda r: order.get(r["feature"], len(order)))
+    compared = [r for r in rows if not r["skipped_reason"]]
+    drifted = sorted(
+        (r for r in compared if r["drifted"]),
+        key=lambda r: -_ratio(r["distance"], r["threshold"], r["method"]),
+    )
+    share = len(drifted) / len(compared) if compared else 0.0
+    dataset_drift = bool(compared) and share >= DATASET_DRIFT_SHARE
+    status, summary = _verdict(
+        compared, drifted, skipped, schema_problems, dataset_drift, new_in_current
+    )
+    result = DriftReport(
+        step="drift",
+        status=status,
+        summary=summary,
+        method=preset,
+        n_reference=ref_profile.n_rows,
+        n_current=len(cur),
+        drifted_features=tuple(r["feature"] for r in drifted),
+        skipped=dict(skipped),
+        dataset_drift=dataset_drift,
+        drift_share=share,
+        _rows=rows,
+        _distributions=dists,
+        _reference=ref_profile,
+    )
+    if _check != "drift":  # skew(): the same report under Vertex's name
+        object.__setattr__(result, "check", _check)
+    return result.publish() if publish else result
+
+
+def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):
+    n = len(compared)
+    parts = []
+    if drifted:
+        shown = ", ".join(f"{r['feature']} ({_fmt_distance(r)})" for r in drifted[:3])
+        more = f" and {len(drifted) - 3} more" if len(drifted) > 3 else ""
+        parts.append(f"{len(drifted)} of {n} features drifted: {shown}{more}")
+    elif n:
+        parts.append(f"no drift in {n} features")
+    if skipped:
+        shown = "; ".join(f"{k}: {v}" for k, v in list(skipped.items())[:3])
+        parts.append(f"{len(skipped)} not compared ({shown})")
+    if new_cols:
+        shown = ", ".join(new_cols[:5]) + (" …" if len(new_cols) > 5 else "")
+        parts.append(f"{len(new_cols)} new column(s) not in the reference: {shown}")
+    summary = "; ".join(parts) if parts else "nothing to compare"
+    if not n:
+        return ("fail" if schema else "info"), summary
+    if schema or dataset_drift:
+        return "fail", summary
+    if drifted or skipped or new_cols:
+        return "warn", summary
+    return "pass", summary
+
+
+def _fmt_distance(r) -> str:
+    if r["method"] in _P_VALUE_METHODS:
+        return f"p={r['distance']:.2g}"
+    return f"{r['distance']:.3f} ≥ {r['threshold']:g}"
+
+
+def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, raw_ref, cur, name):
+    if m == "jensen_shannon":
+        return D.js_divergence(ref_vec, cur_vec), None
+    if m == "l_infinity":
+        return D.l_infinity(ref_vec, cur_vec), None
+    if m == "psi":
+        return D.psi(ref_vec, cur_vec), None
+    if fp.kind != "numeric":
+        raise MlnbValueError(f"{m} needs a numeric feature; {name!r} is categorical")
+    if raw_ref is not None:
+        r = np.asarray(raw_ref[name], dtype=np.float64)
+        c = np.asarray(cur[name], dtype=np.float64)
+        if m == "ks":
+            return D.ks_exact(r, c)
+        norm = max(float(np.nanstd(r)), 0.001)
+        return D.wasserstein_exact(r, c) / norm, None
+    if fp.atoms is not None:  # a discrete feature: its bins are its values
+        positions = np.concatenate(([fp.atoms[0]], fp.atoms, [fp.atoms[-1]]))
+        p, q = ref_vec[:-1], cur_vec[:-1]
+        if m == "ks":
+            return D.ks_binned(p, q), None
+        width = np.diff(positions)
+        return D.wasserstein_binned(p, q, width) / max(fp.std, 0.001), None
+    # only a profile: against its quantile sketch (linear between 201 quantiles)
+    c = np.asarray(cur[name], dtype=np.float64)
+    if fp.quantiles is None:
+        raise MlnbValueError(
+            f"{m} against a profile needs its quantile sketch; profile {name!r} again "
+            "with this version of mlnb"
+        )
+    if m == "ks":
+        return D.ks_sketch(fp, c), None
+    return D.wasserstein_sketch(fp, c) / max(fp.std, 0.001), None
+
+
+def _evidently(ref, cur, fp: FeatureProfile):
+    """Evidently's default test for one feature: ``(method, distance, p_value)``."""
+    import pandas as pd
+
+    r = pd.Series(ref).replace([np.inf, -np.inf], np.nan).dropna()
+    c = pd.Series(cur).replace([np.inf, -np.inf], np.nan).dropna()
+    n_values = pd.concat([r, c]).nunique()
+    numeric = fp.kind == "numeric"
+    if len(r) <= 1000:
+        if numeric and n_values > 5:
+            stat, p = D.ks_exact(r.to_numpy(np.float64), c.to_numpy(np.float64))
+            return "ks_pvalue", stat, p
+        keys = sorted(set(r.unique()) | set(c.unique()), key=str)
+        rc = r.value_counts().reindex(keys, fill_value=0).to_numpy()
+        cc = c.value_counts().reindex(keys, fill_value=0).to_numpy()
+        if n_values > 2:
+            stat, p = D.chi2_test(rc, cc)
+            return "chi2_pvalue", stat, p
+        z, p = D.z_test_proportions(rc, cc)
+        return "z_pvalue", z, p
+    if numeric and n_values > 5:
+        norm = max(float(np.std(r.to_numpy(np.float64))), 0.001)
+        w = D.wasserstein_exact(r.to_numpy(np.float64), c.to_numpy(np.float64))
+        return "wasserstein_normed", w / norm, None
+    # Jensen-Shannon distance (natural log) on value shares, or on Sturges bins
+    if numeric and r.nunique() > 20:
+        edges = np.histogram_bin_edges(np.concatenate([r, c]), bins="sturges")
+        rp = np.histogram(r, edges)[0] / len(r)
+        cp = np.histogram(c, edges)[0] / len(c)
+    else:
+        keys = list(dict.fromkeys([*c.unique().tolist(), *r.unique().tolist()]))
+        rp = r.value_counts().reindex(keys, fill_value=0).to_numpy() / len(r)
+        cp = c.value_counts().reindex(keys, fill_value=0).to_numpy() / len(c)
+    js = math.sqrt(max(D.js_divergence(rp, cp), 0.0) * math.log(2))
+    return "jensenshannon_distance", js, None
+
+
+def skew(training: Any, serving: Any, **kwargs: Any) -> DriftReport:
+    """Training-serving skew: the same comparison as :func:`drift` between the
+    training data and what the model sees in serving (named as Vertex AI does)."""
+    return drift(training, serving, _check="skew", **kwargs)

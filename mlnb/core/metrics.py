@@ -1,0 +1,428 @@
+"""The metric registry: one catalogue of every metric mlnb computes or judges.
+
+Each entry says what a metric needs and how to read it — the task it applies to,
+whether it needs a decision threshold, scores or plain predictions, which direction
+is better, its range, and the confidence-interval method mlnb uses for it. Sliced
+metrics (step 6), the continuous evaluator (step 9), the plots and the conditions all
+read this one table; a user metric joins it with :func:`register_metric`.
+
+Every built-in entry carries a reference implementation (scikit-learn's function, or
+a one-line formula) used for user-facing ``compute`` calls and as the slow path for
+registered metrics; the checks keep their own vectorised kernels for speed and are
+tested against these.
+
+    >>> from mlnb.core import metrics
+    >>> metrics.get("recall").higher_is_better
+    True
+    >>> metrics.names("regression")
+    ('mae', 'rmse', 'mean_error', 'label_mean', 'prediction_mean')
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import MlnbValueError
+
+__all__ = [
+    "Metric",
+    "TASKS",
+    "get",
+    "names",
+    "goals",
+    "register_metric",
+    "unregister_metric",
+    "compute",
+    "catalogue",
+]
+
+#: Tasks a metric applies to.
+TASKS = ("binary", "multiclass", "regression")
+#: What a metric needs from the model's output.
+NEEDS = ("threshold", "score", "prediction", "none")
+#: Interval methods (see :mod:`mlnb.core.intervals`).
+INTERVALS = (
+    "wilson",
+    "hanley_mcneil",
+    "logit_ap",
+    "dirichlet",
+    "normal",
+    "none",
+)
+
+_INF = math.inf
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One metric of the registry.
+
+    Attributes
+    ----------
+    name:
+        The id used everywhere (``"roc_auc"``).
+    tasks:
+        Tasks it applies to (``"binary"``, ``"multiclass"``, ``"regression"``).
+    needs:
+        ``"threshold"`` (computed from predictions at a decision threshold),
+        ``"score"`` (ranking or probability metrics), ``"prediction"`` (regression
+        values) or ``"none"`` (describes the label only).
+    higher_is_better:
+        ``True`` / ``False`` for metrics that can judge a model; ``None`` for
+        descriptive ones (label rate, mean prediction), which no condition or goal
+        may use.
+    range:
+        ``(low, high)`` of possible values.
+    interval:
+        The confidence-interval method mlnb uses (``"none"`` where it has none).
+    label:
+        A readable name.
+    fn:
+        ``fn(y_true, y_out, sample_weight=None) -> float`` where ``y_out`` is a
+        score, probability or prediction as ``needs`` says (a 0/1 decision for
+        ``"threshold"`` metrics). Built-ins use scikit-learn.
+    builtin:
+        Whether mlnb defines it (built-ins cannot be replaced).
+    """
+
+    name: str
+    tasks: tuple[str, ...]
+    needs: str
+    higher_is_better: bool | None
+    range: tuple[float, float] = (0.0, 1.0)
+    interval: str = "none"
+    label: str = ""
+    fn: Callable[..., float] | None = field(default=None, repr=False, compare=False)
+    builtin: bool = False
+
+    @property
+    def bounded(self) -> bool:
+        """Whether the metric lives in ``[0, 1]`` (gaps are then absolute; for
+        unbounded metrics such as log loss or MAE they are relative)."""
+        return self.range == (0.0, 1.0)
+
+    @property
+    def judges(self) -> bool:
+        """Whether a condition or a goal may use it (it has a direction)."""
+        return self.higher_is_better is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "tasks": list(self.tasks),
+            "needs": self.needs,
+            "higher_is_better": self.higher_is_better,
+            "range": [self.range[0], self.range[1]],
+            "interval": self.interval,
+            "label": self.label or self.name,
+            "builtin": self.builtin,
+        }
+
+
+# --- reference implementations (scikit-learn, imported on first use) ---------------
+def _sk(name: str, **kw: Any) -> Callable[..., float]:
+    def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+        from sklearn import metrics as skm
+
+        return float(
+            getattr(skm, name)(y_true, y_out, sample_weight=sample_weight, **kw)
+        )
+
+    fn.__name__ = name
+    return fn
+
+
+def _rate(which: str) -> Callable[..., float]:
+    def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+        y = np.asarray(y_true).astype(bool)
+        p = np.asarray(y_out).astype(bool)
+        w = (
+            np.ones(len(y))
+            if sample_weight is None
+            else np.asarray(sample_weight, float)
+        )
+        if which == "fpr":
+            d = w[~y].sum()
+            return float(w[~y & p].sum() / d) if d else math.nan
+        d = w[y].sum()
+        return float(w[y & ~p].sum() / d) if d else math.nan
+
+    fn.__name__ = which
+    return fn
+
+
+def _mean(kind: str) -> Callable[..., float]:
+    def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+        a = np.asarray(y_true if kind == "label" else y_out, dtype=np.float64)
+        if kind == "error":
+            a = np.asarray(y_out, dtype=np.float64) - np.asarray(y_true, np.float64)
+        return float(np.average(a, weights=sample_weight))
+
+    fn.__name__ = f"{kind}_mean"
+    return fn
+
+
+def _rmse(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+    e = np.asarray(y_out, np.float64) - np.asarray(y_true, np.float64)
+    return float(math.sqrt(np.average(e * e, weights=sample_weight)))
+
+
+def _calibration(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+    """Mean predicted probability divided by the observed positive rate."""
+    y = np.asarray(y_true, np.float64)
+    s = np.asarray(y_out, np.float64)
+    rate = float(np.average(y, weights=sample_weight))
+    return float(np.average(s, weights=sample_weight)) / rate if rate else math.nan
+
+
+_BUILTINS: tuple[Metric, ...] = (
+    # binary, descriptive
+    Metric("label_rate", ("binary",), "none", None, interval="wilson",
+           label="label rate", fn=_mean("label")),
+    Metric("prediction_rate", ("binary",), "threshold", None, interval="wilson",
+           label="prediction rate", fn=_mean("prediction")),
+    # binary, at a threshold
+    Metric("accuracy", ("binary", "multiclass"), "threshold", True, interval="wilson",
+           label="accuracy", fn=_sk("accuracy_score")),
+    Metric("precision", ("binary",), "threshold", True, interval="wilson",
+           label="precision", fn=_sk("precision_score", zero_division=np.nan)),
+    Metric("recall", ("binary",), "threshold", True, interval="wilson",
+           label="recall", fn=_sk("recall_score", zero_division=np.nan)),
+    Metric("f1", ("binary",), "threshold", True, interval="dirichlet",
+           label="F1", fn=_sk("f1_score", zero_division=np.nan)),
+    Metric("fpr", ("binary",), "threshold", False, interval="wilson",
+           label="false positive rate", fn=_rate("fpr")),
+    Metric("fnr", ("binary",), "threshold", False, interval="wilson",
+           label="false negative rate", fn=_rate("fnr")),
+    # binary, from scores
+    Metric("roc_auc", ("binary",), "score", True, interval="hanley_mcneil",
+           label="ROC AUC", fn=_sk("roc_auc_score")),
+    Metric("average_precision", ("binary",), "score", True, interval="logit_ap",
+           label="AUC-PR (average precision)", fn=_sk("average_precision_score")),
+    Metric("log_loss", ("binary",), "score", False, range=(0.0, _INF),
+           interval="normal", label="log loss", fn=_sk("log_loss", labels=[0, 1])),
+    Metric("mean_prediction", ("binary",), "score", None, interval="normal",
+           label="mean prediction", fn=_mean("prediction")),
+    Metric("calibration", ("binary",), "score", None, range=(0.0, _INF),
+           interval="normal", label="calibration (mean prediction / label rate)",
+           fn=_calibration),
+    # multiclass
+    Metric("macro_f1", ("multiclass",), "threshold", True, interval="dirichlet",
+           label="macro F1", fn=_sk("f1_score", average="macro")),
+    Metric("micro_f1", ("multiclass",), "threshold", True, interval="wilson",
+           label="micro F1", fn=_sk("f1_score", average="micro")),
+    Metric("roc_auc_ovr", ("multiclass",), "score", True, interval="none",
+           label="one-vs-rest ROC AUC", fn=_sk("roc_auc_score", multi_class="ovr")),
+    # regression
+    Metric("mae", ("regression",), "prediction", False, range=(0.0, _INF),
+           interval="normal", label="mean absolute error",
+           fn=_sk("mean_absolute_error")),
+    Metric("rmse", ("regression",), "prediction", False, range=(0.0, _INF),
+           interval="normal", label="root mean squared error", fn=_rmse),
+    Metric("mean_error", ("regression",), "prediction", None, range=(-_INF, _INF),
+           interval="normal", label="mean error (prediction − label)",
+           fn=_mean("error")),
+    Metric("label_mean", ("regression",), "none", None, range=(-_INF, _INF),
+           interval="normal", label="label mean", fn=_mean("label")),
+    Metric("prediction_mean", ("regression",), "prediction", None,
+           range=(-_INF, _INF), interval="normal", label="prediction mean",
+           fn=_mean("prediction")),
+)  # fmt: skip
+
+_lock = threading.Lock()
+_REGISTRY: dict[str, Metric] = {
+    m.name: Metric(**{**m.__dict__, "builtin": True}) for m in _BUILTINS
+}
+#: The built-in names per task, in display order.
+_BUILTIN_ORDER = {t: tuple(m.name for m in _BUILTINS if t in m.tasks) for t in TASKS}
+
+
+def get(name: Any) -> Metric:
+    """The registered metric called ``name``.
+
+    Raises
+    ------
+    MlnbValueError
+        ``name`` is not registered; the message lists the names that are.
+    """
+    with _lock:
+        metric = _REGISTRY.get(name) if isinstance(name, str) else None
+        known = sorted(_REGISTRY)
+    if metric is None:
+        raise MlnbValueError(
+            f"unknown metric {name!r}; registered metrics are {', '.join(known)}. "
+            "Register your own with mlnb.core.metrics.register_metric(...)"
+        )
+    return metric
+
+
+def names(task: str, *, builtin_only: bool = False) -> tuple[str, ...]:
+    """Metric names for ``task``: the built-ins in their display order, then the
+    user's registered ones in registration order."""
+    _check_task(task)
+    if builtin_only:
+        return _BUILTIN_ORDER[task]
+    with _lock:
+        extra = tuple(
+            m.name for m in _REGISTRY.values() if not m.builtin and task in m.tasks
+        )
+    return _BUILTIN_ORDER[task] + extra
+
+
+def goals(task: str) -> tuple[str, ...]:
+    """Metrics of ``task`` that have a direction (may be a goal or a condition)."""
+    return tuple(n for n in names(task) if get(n).judges)
+
+
+def catalogue() -> list[dict[str, Any]]:
+    """Every registered metric as a dict (for docs and the README's table)."""
+    with _lock:
+        return [m.to_dict() for m in _REGISTRY.values()]
+
+
+def register_metric(
+    name: str,
+    fn: Callable[..., float],
+    *,
+    task: str | tuple[str, ...],
+    higher_is_better: bool | None,
+    needs: str = "score",
+    range: tuple[float, float] = (-_INF, _INF),  # noqa: A002 - the field's name
+    label: str = "",
+    replace: bool = False,
+) -> Metric:
+    """Add a metric of your own to the registry.
+
+    Parameters
+    ----------
+    name:
+        A new id (letters, digits, underscores).
+    fn:
+        ``fn(y_true, y_out, sample_weight=None) -> float``.
+    task:
+        ``"binary"``, ``"multiclass"``, ``"regression"`` or a tuple of them.
+    higher_is_better:
+        Its direction (``None``: descriptive only).
+    needs:
+        ``"score"`` (default: ``fn`` receives scores or probabilities),
+        ``"threshold"`` (0/1 decisions at the decision threshold), ``"prediction"``
+        or ``"none"``.
+    range:
+        Its possible values (``(0, 1)`` makes gaps absolute, otherwise relative).
+    label:
+        A readable name.
+    replace:
+        Replace a user metric registered earlier under ``name``.
+
+    Returns
+    -------
+    Metric
+
+    Raises
+    ------
+    MlnbValueError
+        A bad name, task, ``needs`` or ``range``; ``fn`` not callable; a name that is
+        taken (built-ins can never be replaced).
+
+    Examples
+    --------
+    >>> from mlnb.core import metrics
+    >>> m = metrics.register_metric("brier", lambda y, p, sample_weight=None:
+    ...     float(((p - y) ** 2).mean()), task="binary", higher_is_better=False,
+    ...     range=(0.0, 1.0))
+    >>> metrics.get("brier").bounded
+    True
+    >>> metrics.unregister_metric("brier")
+    """
+    if not (isinstance(name, str) and name.isidentifier()):
+        raise MlnbValueError(
+            f"metric name must be an identifier such as 'brier_score'; got {name!r}"
+        )
+    if not callable(fn):
+        raise MlnbValueError(
+            f"fn must be callable as fn(y_true, y_out, sample_weight=None); got "
+            f"{type(fn).__name__}"
+        )
+    tasks = (task,) if isinstance(task, str) else tuple(task)
+    if not tasks:
+        raise MlnbValueError(f"task must name at least one of {', '.join(TASKS)}")
+    for t in tasks:
+        _check_task(t)
+    if needs not in NEEDS:
+        raise MlnbValueError(f"needs must be one of {', '.join(NEEDS)}; got {needs!r}")
+    if higher_is_better not in (True, False, None):
+        raise MlnbValueError(
+            f"higher_is_better must be True, False or None; got {higher_is_better!r}"
+        )
+    try:
+        lo, hi = (float(range[0]), float(range[1]))
+    except (TypeError, ValueError, IndexError):
+        raise MlnbValueError(f"range must be (low, high); got {range!r}") from None
+    if math.isnan(lo) or math.isnan(hi) or lo >= hi:
+        raise MlnbValueError(
+            f"range must be (low, high) with low < high; got {range!r}"
+        )
+    metric = Metric(
+        name,
+        tasks,
+        needs,
+        higher_is_better,
+        range=(lo, hi),
+        interval="none",
+        label=label or name,
+        fn=fn,
+    )
+    with _lock:
+        old = _REGISTRY.get(name)
+        if old is not None and (old.builtin or not replace):
+            why = (
+                "a built-in metric"
+                if old.builtin
+                else "already registered (pass replace=True)"
+            )
+            raise MlnbValueError(f"metric {name!r} is {why}; choose another name")
+        _REGISTRY[name] = metric
+    return metric
+
+
+def unregister_metric(name: str) -> None:
+    """Remove a user metric (built-ins stay)."""
+    with _lock:
+        old = _REGISTRY.get(name)
+        if old is None:
+            return
+        if old.builtin:
+            raise MlnbValueError(f"metric {name!r} is built in and cannot be removed")
+        del _REGISTRY[name]
+
+
+def compute(
+    name: str,
+    y_true: Any,
+    y_out: Any,
+    *,
+    sample_weight: Any = None,
+    threshold: float = 0.5,
+) -> float:
+    """``name`` on one set of rows with its reference implementation.
+
+    For ``"threshold"`` metrics of a binary task ``y_out`` may be scores: they are
+    turned into decisions with ``y_out >= threshold``.
+    """
+    metric = get(name)
+    out = np.asarray(y_out)
+    if metric.needs == "threshold" and out.ndim == 1 and out.dtype.kind == "f":
+        out = (out >= threshold).astype(np.int64)
+    assert metric.fn is not None
+    return float(metric.fn(np.asarray(y_true), out, sample_weight=sample_weight))
+
+
+def _check_task(task: Any) -> None:
+    if task not in TASKS:
+        raise MlnbValueError(f"task must be one of {', '.join(TASKS)}; got {task!r}")

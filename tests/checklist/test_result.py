@@ -1,0 +1,274 @@
+"""The result base class, the status record and the session's newest records."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+import mlnb
+from mlnb import MlnbValueError
+from mlnb.checklist.result import MIME_TYPE, CheckResult, worst_status
+
+RECORD_KEYS = {
+    "protocol_version",
+    "step",
+    "status",
+    "summary",
+    "check",
+    "created",
+    "metrics",
+    "conditions",
+    "decided_by",
+}
+ISO_UTC = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
+
+XSS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
+
+
+@pytest.fixture
+def imbalance_result():
+    return mlnb.imbalance([0] * 90 + [1] * 10, publish=False)
+
+
+@pytest.fixture
+def thresholds_result(imbalanced):
+    return mlnb.thresholds(*imbalanced, publish=False)
+
+
+@pytest.fixture(params=["imbalance", "thresholds"])
+def result(request):
+    return request.getfixturevalue(f"{request.param}_result")
+
+
+def strict_json(obj) -> str:
+    return json.dumps(obj, allow_nan=False)
+
+
+# -- to_dict and the status record -----------------------------------------------------
+
+
+def test_to_dict_is_strict_json(result):
+    d = result.to_dict()
+    back = json.loads(strict_json(d))
+    assert back["check"] == type(result).check
+    assert back["status"] == result.status and back["summary"] == result.summary
+    assert not any(k.startswith("_") for k in d)
+
+
+def test_imbalance_to_dict_values(imbalance_result):
+    d = json.loads(strict_json(imbalance_result.to_dict()))
+    assert d["counts"] == {"0": 90, "1": 10}
+    assert d["class_weight"]["1"] == pytest.approx(100 / (2 * 10))
+    assert d["initial_bias"] == pytest.approx(np.log(10 / 90))
+    assert d["positive_label"] == 1
+    assert isinstance(d["remedies"], list) and d["remedies"]
+
+
+def test_thresholds_to_dict_values(thresholds_result, imbalanced):
+    y, s = imbalanced
+    d = json.loads(strict_json(thresholds_result.to_dict()))
+    assert d["roc_auc"] == pytest.approx(roc_auc_score(y, s), rel=1e-9)
+    assert d["average_precision"] == pytest.approx(
+        average_precision_score(y, s), rel=1e-9
+    )
+    pred = s >= 0.5
+    assert d["at_threshold"]["tp"] == int((pred & (y == 1)).sum())
+    assert d["at_threshold"]["fp"] == int((pred & (y == 0)).sum())
+
+
+def test_to_dict_is_strict_json_for_decision_values(imbalanced):
+    y, s = imbalanced
+    r = mlnb.thresholds(y, np.log(s / (1 - s)), publish=False)
+    d = json.loads(strict_json(r.to_dict()))
+    assert d["log_loss"] is None
+
+
+def test_record_shape(result):
+    rec = result.record()
+    assert set(rec) == RECORD_KEYS
+    assert rec["protocol_version"] == 2
+    assert rec["step"] == "imbalance"
+    assert rec["check"] == type(result).check
+    assert rec["status"] in {"pass", "info", "warn", "fail"}
+    assert rec["status"] == result.status and rec["summary"] == result.summary
+    assert ISO_UTC.match(rec["created"]), rec["created"]
+    created = dt.datetime.strptime(rec["created"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=dt.timezone.utc
+    )
+    assert abs(dt.datetime.now(dt.timezone.utc) - created) < dt.timedelta(hours=1)
+    assert isinstance(rec["metrics"], dict) and rec["metrics"]
+    strict_json(rec)
+
+
+def test_record_metrics_come_from_the_result(imbalanced):
+    y, s = imbalanced
+    m = mlnb.thresholds(y, s, publish=False).record()["metrics"]
+    assert m["roc_auc"] == pytest.approx(roc_auc_score(y, s), rel=1e-9)
+    assert m["prevalence"] == pytest.approx(y.mean())
+    m = mlnb.imbalance(y, publish=False).record()["metrics"]
+    assert m["n_samples"] == len(y)
+    assert m["positive_share"] == pytest.approx(y.mean())
+    assert m["recommended_objective"] == "auc_pr"
+
+
+def test_decision_values_record_has_null_log_loss(imbalanced):
+    y, s = imbalanced
+    rec = mlnb.thresholds(y, np.log(s / (1 - s)), publish=False).record()
+    assert rec["metrics"]["log_loss"] is None
+    strict_json(rec)
+
+
+# -- display ---------------------------------------------------------------------------
+
+
+def test_mimebundle(result):
+    bundle = result._repr_mimebundle_()
+    assert set(bundle) == {"text/plain", "text/html", MIME_TYPE}
+    assert MIME_TYPE == "application/vnd.mlnb.check+json"
+    assert bundle[MIME_TYPE]["step"] == "imbalance"
+    assert set(bundle[MIME_TYPE]) == RECORD_KEYS
+    assert "step 4 (imbalance)" in bundle["text/plain"]
+    assert result.status.upper() in bundle["text/plain"]
+    assert 'class="mlnb-card"' in bundle["text/html"]
+    assert "Step 4" in bundle["text/html"]
+
+
+def test_mimebundle_include_exclude(result):
+    only = result._repr_mimebundle_(include=[MIME_TYPE])
+    assert set(only) == {MIME_TYPE}
+    rest = result._repr_mimebundle_(exclude=["text/html"])
+    assert set(rest) == {"text/plain", MIME_TYPE}
+    both = result._repr_mimebundle_(include=["text/plain", "text/html"], exclude=[])
+    assert set(both) == {"text/plain", "text/html"}
+
+
+def assert_escaped(html: str) -> None:
+    lowered = html.lower()
+    assert "<script" not in lowered
+    assert "<img" not in lowered
+
+
+def test_imbalance_html_escapes_labels():
+    y = [XSS[0]] * 5 + [XSS[1]] * 2 + ["ok"] * 10
+    r = mlnb.imbalance(pd.Series(y, name=XSS[0]), publish=False)
+    html = r._repr_html_()
+    assert_escaped(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html  # shown, but escaped
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert_escaped(r._repr_mimebundle_()["text/html"])
+
+
+@pytest.mark.parametrize("positive", XSS)
+def test_thresholds_html_escapes_labels(positive):
+    other = XSS[1] if positive == XSS[0] else XSS[0]
+    y = [positive, other, other, positive, other, other]
+    s = [0.9, 0.2, 0.4, 0.6, 0.7, 0.1]
+    r = mlnb.thresholds(y, s, positive_label=positive, publish=False)
+    html = r._repr_html_()
+    assert_escaped(html)
+    assert "&lt;script&gt;" in html and "&lt;img" in html
+
+
+def test_binary_imbalance_html_escapes_positive_label():
+    y = [XSS[1]] * 3 + ["fine"] * 17
+    r = mlnb.imbalance(y, positive_label=XSS[1], publish=False)
+    html = r._repr_html_()
+    assert_escaped(html)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+# -- to_frame --------------------------------------------------------------------------
+
+
+def test_imbalance_to_frame():
+    y = ["b"] * 6 + ["a"] * 3 + ["c"] * 1
+    frame = mlnb.imbalance(y, publish=False).to_frame()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.columns) == ["label", "count", "share", "class_weight"]
+    assert frame["label"].tolist() == ["a", "b", "c"]
+    assert frame["count"].tolist() == [3, 6, 1]
+    assert frame["share"].tolist() == pytest.approx([0.3, 0.6, 0.1])
+    assert frame["class_weight"].tolist() == pytest.approx([10 / 9, 10 / 18, 10 / 3])
+
+
+def test_thresholds_to_frame(thresholds_result, imbalanced):
+    y, s = imbalanced
+    frame = thresholds_result.to_frame()
+    assert list(frame.columns) == ["metric", "value"]
+    values = dict(zip(frame["metric"], frame["value"]))
+    assert values["roc_auc"] == pytest.approx(roc_auc_score(y, s), rel=1e-9)
+    assert values["recall@0.5"] == pytest.approx(
+        ((s >= 0.5) & (y == 1)).sum() / y.sum()
+    )
+
+
+def test_base_result_to_frame_is_metric_value():
+    r = CheckResult(step="problem", status="info", summary="nothing measured")
+    frame = r.to_frame()
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 0
+    assert r.record()["metrics"] == {} and r.record()["check"] == "problem"
+
+
+# -- the session keeps the newest record per step --------------------------------------
+
+
+def test_session_keeps_newest_per_step():
+    assert mlnb.checklist.session.records() == {}
+    first = mlnb.imbalance([0] * 9 + [1])
+    assert mlnb.checklist.session.records() == {"imbalance": first.record()}
+    second = mlnb.imbalance([0] * 5 + [1] * 5)
+    assert mlnb.checklist.session.latest("imbalance")["summary"] == second.summary
+    assert mlnb.checklist.session.latest("imbalance")["status"] == "pass"
+    mlnb.imbalance([0] * 99 + [1] * 1, publish=False)  # not published
+    assert mlnb.checklist.session.records() == {"imbalance": second.record()}
+    other = CheckResult(step="drift", status="warn", summary="moved").publish()
+    assert set(mlnb.checklist.session.records()) == {"imbalance", "drift"}
+    assert mlnb.checklist.session.latest("drift") == other.record()
+    assert mlnb.checklist.session.latest("serving") is None
+
+
+def test_session_returns_copies():
+    r = mlnb.imbalance([0, 0, 1])
+    mlnb.checklist.session.records()["imbalance"]["status"] = "tampered"
+    mlnb.checklist.session.latest("imbalance")["status"] = "tampered"
+    assert mlnb.checklist.session.latest("imbalance")["status"] == r.status
+
+
+def test_publish_returns_self():
+    r = mlnb.imbalance([0, 0, 1], publish=False)
+    assert r.publish() is r
+    assert mlnb.checklist.session.latest("imbalance") == r.record()
+
+
+# -- the base class validates step and status ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        (
+            {"step": "imbalanced", "status": "pass"},
+            ("step must be one of", "imbalance"),
+        ),
+        ({"step": "4", "status": "pass"}, ("step must be one of",)),
+        ({"step": "imbalance", "status": "ok"}, ("status must be one of", "warn")),
+        ({"step": "imbalance", "status": "PASS"}, ("status must be one of",)),
+    ],
+)
+def test_base_rejects_invalid_step_and_status(kwargs, words):
+    with pytest.raises(MlnbValueError) as info:
+        CheckResult(summary="x", **kwargs)
+    for word in words:
+        assert word in str(info.value)
+
+
+def test_worst_status():
+    assert worst_status("pass", "info") == "info"
+    assert worst_status("warn", "pass", "fail") == "fail"
+    assert worst_status("pass") == "pass"
