@@ -78,8 +78,6 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checklist.result import CheckResult  # noqa: F401
-    from .core.conditions import Condition  # noqa: F401
-    from .core.metrics import register_metric  # noqa: F401
     from .checks.drift import (  # noqa: F401
         DriftOverTime,
         DriftReport,
@@ -95,6 +93,8 @@ if TYPE_CHECKING:  # pragma: no cover
         imbalance,
         thresholds,
     )
+    from .core.conditions import Condition  # noqa: F401
+    from .core.metrics import register_metric  # noqa: F401
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401
     from .runtime.evaluator import (  # noqa: F401
         ContinuousEvaluationResult,
