@@ -1,6 +1,7 @@
 /**
  * MIME renderer for `application/vnd.mlnb.check+json`: a compact status chip
- * (step number and title, badge, summary) in the output area.
+ * (step number and title, badge, summary, and for protocol version 2 the sentence
+ * of the condition that decided the status) in the output area.
  *
  * Rank: 100, between text/html (50) and text/plain (120). JupyterLab shows only
  * the best-ranked MIME type of an output, so an mlnb result that also carries
@@ -62,6 +63,13 @@ export class StatusChip extends Widget implements IRenderMime.IRenderer {
       ),
       record.summary
         ? el('div', { class: 'mlnb-Chip-summary' }, record.summary)
+        : null,
+      record.protocol_version >= 2 && record.decided_by
+        ? el(
+            'div',
+            { class: 'mlnb-Chip-decided' },
+            `decided by: ${record.decided_by}`
+          )
         : null
     );
     chip.title = record.created;

@@ -3,9 +3,17 @@
  * state of the ten steps. No DOM and no JupyterLab imports, so it is unit-tested
  * with plain notebook JSON.
  *
- * Protocol (version 1): an output's MIME bundle holds
+ * Status records: an output's MIME bundle holds
  * `application/vnd.mlnb.check+json` =
- * `{protocol_version: 1, step, status, summary, check?, created, metrics?}`.
+ * `{protocol_version: 1, step, status, summary, check?, created, metrics?}`;
+ * protocol version 2 adds `conditions` (`[{condition, status, sentence}]`) and
+ * `decided_by` (the deciding condition's sentence), and `created` has milliseconds.
+ * Both versions are read; higher versions are ignored with a warning.
+ *
+ * A step's status is the worst (fail > warn > info > pass) of the newest record of
+ * each check that reported on it: a check's newer record replaces only its own older
+ * one. Newest is by `created`; on a tie the later cell, then the later output.
+ *
  * The user's marks live in notebook metadata `metadata.mlnb` =
  * `{protocol_version: 1, steps: {<step id>: {mark, reason, updated}}}`.
  */
@@ -13,8 +21,14 @@
 /** The MIME type of an mlnb status record. */
 export const MIME_TYPE = 'application/vnd.mlnb.check+json';
 
-/** The status record protocol version this extension understands. */
-export const PROTOCOL_VERSION = 1;
+/** The newest status record protocol version this extension understands. */
+export const PROTOCOL_VERSION = 2;
+
+/** Every status record protocol version this extension reads. */
+export const PROTOCOL_VERSIONS: ReadonlyArray<number> = [1, 2];
+
+/** The protocol version of the marks in notebook metadata. */
+export const METADATA_PROTOCOL_VERSION = 1;
 
 /** The notebook metadata key that holds the user's marks. */
 export const METADATA_KEY = 'mlnb';
@@ -25,6 +39,14 @@ export const LOAD_EXT_LINE = '%load_ext mlnb';
 /** Statuses a check result can carry. */
 export const CHECK_STATUSES = ['pass', 'warn', 'fail', 'info'] as const;
 export type CheckStatus = (typeof CHECK_STATUSES)[number];
+
+/** How severe each status is: a step shows its most severe check. */
+export const SEVERITY: Record<CheckStatus, number> = {
+  pass: 0,
+  info: 1,
+  warn: 2,
+  fail: 3
+};
 
 /** What a user can mark a step as. */
 export const MARK_KINDS = ['skipped', 'not_applicable'] as const;
@@ -57,6 +79,13 @@ export interface IStepInfo {
   starter: string;
 }
 
+/** What one condition said about a result (protocol version 2). */
+export interface IConditionOutcome {
+  condition: string;
+  status: CheckStatus;
+  sentence: string;
+}
+
 /** A validated status record. */
 export interface IStatusRecord {
   protocol_version: number;
@@ -66,11 +95,17 @@ export interface IStatusRecord {
   check?: string;
   created: string;
   metrics?: { [key: string]: unknown };
+  /** Version 2: every condition's outcome (absent in version 1 records). */
+  conditions?: IConditionOutcome[];
+  /** Version 2: the sentence of the condition that decided the status. */
+  decided_by?: string;
 }
 
 /** Where a record was found in the notebook. */
 export interface IRecordHit {
   record: IStatusRecord;
+  /** The check that wrote it (`record.check`, else the step id). */
+  check: string;
   /** `created` as milliseconds since the epoch. */
   createdMs: number;
   /** Index of the cell holding the record. */
@@ -92,10 +127,20 @@ export interface IMark {
 /** Everything the panel shows for one step. */
 export interface IStepState {
   step: IStepInfo;
-  /** The badge: the active mark, else the newest record's status, else unchecked. */
+  /**
+   * The badge: the active mark, else the worst status of the step's checks, else
+   * unchecked.
+   */
   status: DisplayStatus;
-  /** The newest record for this step, if any. */
+  /** The newest record of each check on this step, oldest first. */
+  checks: IRecordHit[];
+  /**
+   * The check record that decides the status (the most severe; the newest of
+   * equally severe ones), if any.
+   */
   record: IRecordHit | null;
+  /** The newest of the step's check records, if any. */
+  newest: IRecordHit | null;
   /** The user's mark, if any (shown even when a newer record overrides it). */
   mark: IMark | null;
   /** True when the mark decides the badge (no record newer than the mark). */
@@ -148,11 +193,23 @@ export function parseTime(value: unknown): number {
   return Date.parse(value);
 }
 
+function isConditionOutcome(value: unknown): value is IConditionOutcome {
+  return (
+    isPlainObject(value) &&
+    typeof value.condition === 'string' &&
+    typeof value.sentence === 'string' &&
+    typeof value.status === 'string' &&
+    (CHECK_STATUSES as ReadonlyArray<string>).includes(value.status)
+  );
+}
+
 /**
- * Validate one status record against protocol version 1.
+ * Validate one status record against protocol version 1 or 2.
  *
  * Returns the record, or null (after a warning) when the protocol version, the
- * step id or a field's type is wrong. Extra fields are kept but never interpreted.
+ * step id or a field's type is wrong. Other fields are kept but never interpreted;
+ * a version 1 record's `conditions` and `decided_by` (which version 1 does not
+ * define) are dropped.
  */
 export function validateRecord(
   value: unknown,
@@ -173,11 +230,14 @@ export function validateRecord(
     warn('mlnb: ignoring a status record that is not an object', data);
     return null;
   }
-  if (data.protocol_version !== PROTOCOL_VERSION) {
+  if (
+    typeof data.protocol_version !== 'number' ||
+    !PROTOCOL_VERSIONS.includes(data.protocol_version)
+  ) {
     warn(
       `mlnb: ignoring a status record with protocol_version ${JSON.stringify(
         data.protocol_version
-      )} (this extension understands ${PROTOCOL_VERSION})`,
+      )} (this extension understands ${PROTOCOL_VERSIONS.join(' and ')})`,
       data
     );
     return null;
@@ -222,21 +282,85 @@ export function validateRecord(
     warn('mlnb: ignoring a status record whose metrics is not an object', data);
     return null;
   }
+  if (data.protocol_version === 1) {
+    if ('conditions' in data || 'decided_by' in data) {
+      const rest = { ...data };
+      delete rest.conditions;
+      delete rest.decided_by;
+      return rest as unknown as IStatusRecord;
+    }
+    return data as unknown as IStatusRecord;
+  }
+  if (
+    data.conditions !== undefined &&
+    !(
+      Array.isArray(data.conditions) &&
+      data.conditions.every(isConditionOutcome)
+    )
+  ) {
+    warn(
+      'mlnb: ignoring a status record whose conditions is not a list of ' +
+        '{condition, status, sentence}',
+      data
+    );
+    return null;
+  }
+  if (data.decided_by !== undefined && typeof data.decided_by !== 'string') {
+    warn(
+      'mlnb: ignoring a status record whose decided_by is not a string',
+      data
+    );
+    return null;
+  }
   return data as unknown as IStatusRecord;
 }
 
 /**
- * Find the newest valid record per step in the cells' outputs.
+ * Order of two hits in time: by `created`, then cell, then output (negative when
+ * `a` is older).
+ */
+export function compareHits(a: IRecordHit, b: IRecordHit): number {
+  return (
+    a.createdMs - b.createdMs ||
+    a.cellIndex - b.cellIndex ||
+    a.outputIndex - b.outputIndex
+  );
+}
+
+/**
+ * The hit that decides a step's status: the most severe; of equally severe ones
+ * the newest. Null for no hits.
+ */
+export function worstHit(hits: ReadonlyArray<IRecordHit>): IRecordHit | null {
+  let best: IRecordHit | null = null;
+  for (const hit of hits) {
+    if (
+      best === null ||
+      SEVERITY[hit.record.status] > SEVERITY[best.record.status] ||
+      (SEVERITY[hit.record.status] === SEVERITY[best.record.status] &&
+        compareHits(hit, best) > 0)
+    ) {
+      best = hit;
+    }
+  }
+  return best;
+}
+
+/**
+ * Find the newest valid record of each check, per step, in the cells' outputs.
  *
- * Newest is by `created`; on a tie the later cell (then the later output) wins.
- * Only the `application/vnd.mlnb.check+json` entry is read, never `text/plain`.
+ * Returns step id -> the newest record of each check that reported on the step,
+ * oldest first. A check is `record.check` (the step id when absent); its newer
+ * record replaces only its own older one. Newest is by `created`; on a tie the
+ * later cell (then the later output) wins. Only the
+ * `application/vnd.mlnb.check+json` entry is read, never `text/plain`.
  */
 export function collectRecords(
   cells: ReadonlyArray<ICellLike>,
   stepIds: ReadonlyArray<string>,
   warn: WarnFn = defaultWarn
-): Map<string, IRecordHit> {
-  const newest = new Map<string, IRecordHit>();
+): Map<string, IRecordHit[]> {
+  const newest = new Map<string, Map<string, IRecordHit>>();
   cells.forEach((cell, cellIndex) => {
     const outputs = cell.outputs;
     if (!Array.isArray(outputs)) {
@@ -253,18 +377,29 @@ export function collectRecords(
       }
       const hit: IRecordHit = {
         record,
+        check: record.check || record.step,
         createdMs: parseTime(record.created),
         cellIndex,
         cellId: typeof cell.id === 'string' ? cell.id : undefined,
         outputIndex
       };
-      const best = newest.get(record.step);
-      if (!best || hit.createdMs >= best.createdMs) {
-        newest.set(record.step, hit);
+      let perCheck = newest.get(record.step);
+      if (!perCheck) {
+        perCheck = new Map();
+        newest.set(record.step, perCheck);
+      }
+      const held = perCheck.get(hit.check);
+      // Cells and outputs are visited in order: a tie goes to the later one.
+      if (!held || hit.createdMs >= held.createdMs) {
+        perCheck.set(hit.check, hit);
       }
     });
   });
-  return newest;
+  const out = new Map<string, IRecordHit[]>();
+  for (const [step, perCheck] of newest) {
+    out.set(step, [...perCheck.values()].sort(compareHits));
+  }
+  return out;
 }
 
 /**
@@ -284,7 +419,7 @@ export function readMarks(
     warn('mlnb: ignoring notebook metadata "mlnb" that is not an object');
     return marks;
   }
-  if (mlnbMetadata.protocol_version !== PROTOCOL_VERSION) {
+  if (mlnbMetadata.protocol_version !== METADATA_PROTOCOL_VERSION) {
     warn(
       `mlnb: ignoring notebook metadata "mlnb" with protocol_version ${JSON.stringify(
         mlnbMetadata.protocol_version
@@ -344,33 +479,36 @@ export function withMark(
   } else {
     delete steps[stepId];
   }
-  return { ...base, protocol_version: PROTOCOL_VERSION, steps };
+  return { ...base, protocol_version: METADATA_PROTOCOL_VERSION, steps };
 }
 
 /**
  * Combine records and marks into the state of each step, in checklist order.
  *
- * A mark decides the badge unless a record newer than the mark exists: a check run
+ * Without an active mark the badge is the worst status of the step's checks. A
+ * mark decides the badge unless a record newer than the mark exists: a check run
  * after the user marked the step is newer information. The panel shows both.
  */
 export function computeStates(
   steps: ReadonlyArray<IStepInfo>,
-  records: ReadonlyMap<string, IRecordHit>,
+  records: ReadonlyMap<string, ReadonlyArray<IRecordHit>>,
   marks: ReadonlyMap<string, IMark>
 ): IStepState[] {
   return steps.map(step => {
-    const record = records.get(step.id) ?? null;
+    const checks = [...(records.get(step.id) ?? [])].sort(compareHits);
+    const newest = checks.length ? checks[checks.length - 1] : null;
+    const record = worstHit(checks);
     const mark = marks.get(step.id) ?? null;
     const markActive =
       mark !== null &&
-      (record === null || record.createdMs <= parseTime(mark.updated));
+      (newest === null || newest.createdMs <= parseTime(mark.updated));
     let status: DisplayStatus = 'unchecked';
     if (markActive && mark) {
       status = mark.mark;
     } else if (record) {
       status = record.record.status;
     }
-    return { step, status, record, mark, markActive };
+    return { step, status, checks, record, newest, mark, markActive };
   });
 }
 

@@ -22,6 +22,7 @@ import {
   computeStates,
   ICellLike,
   IOutputLike,
+  IRecordHit,
   IStepInfo,
   IStepState,
   MarkKind,
@@ -131,7 +132,7 @@ export class ChecklistPanel extends SidePanel {
     this.content.addWidget(new Widget({ node: body }));
 
     const actions: IStepRowActions = {
-      jump: state => void this._jump(state),
+      jump: hit => void this._jump(hit),
       insertStarter: step => void this._insertStarter(step),
       setMark: (step, kind, reason) => this._setMark(step, kind, reason),
       clearMark: step => this._setMark(step, null, '')
@@ -327,11 +328,10 @@ export class ChecklistPanel extends SidePanel {
     }
   }
 
-  /** Select the newest evidence cell for a step and scroll it into view. */
-  private async _jump(state: IStepState): Promise<void> {
+  /** Select the cell holding a record and scroll it into view. */
+  private async _jump(hit: IRecordHit): Promise<void> {
     const nb = this._notebook;
-    const hit = state.record;
-    if (!nb || !hit || !nb.model) {
+    if (!nb || !nb.model) {
       return;
     }
     const notebook: Notebook = nb.content;

@@ -1,9 +1,11 @@
 /**
- * One step of the checklist panel, as plain DOM. Everything from notebook outputs
- * (summaries, reasons) is written with textContent.
+ * One step of the checklist panel, as plain DOM: the step with its badge (the worst
+ * of its checks), one line per check under it, and the details. Everything from
+ * notebook outputs (summaries, sentences, reasons) is written with textContent.
  */
 import { el, replaceChildren } from './dom';
 import {
+  IRecordHit,
   IStepInfo,
   IStepState,
   MarkKind,
@@ -13,8 +15,8 @@ import {
 
 /** What a row asks its panel to do. */
 export interface IStepRowActions {
-  /** Select and scroll to the cell holding the step's newest record. */
-  jump(state: IStepState): void;
+  /** Select and scroll to the cell holding a record. */
+  jump(hit: IRecordHit): void;
   /** Insert the step's starter cell below the active cell. */
   insertStarter(step: IStepInfo): void;
   /** Mark the step skipped / not applicable with a reason. */
@@ -56,7 +58,33 @@ export function badge(status: keyof typeof STATUS_LABELS): HTMLSpanElement {
 /** Longer summaries are cut in the panel (the full text is in the tooltip). */
 const MAX_SUMMARY = 300;
 
+/** Set a text, cut to `max` characters with the full text in the tooltip. */
+function setText(node: HTMLElement, text: string, max = MAX_SUMMARY): void {
+  const shown = text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  node.textContent = shown;
+  node.hidden = text === '';
+  if (shown !== text) {
+    node.title = text;
+  } else {
+    node.removeAttribute('title');
+  }
+}
+
 let rowCounter = 0;
+
+/** A `<time>`: relative text, the ISO time in the tooltip. */
+function timeEl(
+  iso: string,
+  nowMs: number,
+  prefix: string,
+  cls = 'mlnb-Step-time'
+): HTMLTimeElement {
+  return el(
+    'time',
+    { datetime: iso, title: iso, class: cls },
+    `${prefix}${relativeTime(iso, nowMs)}`
+  );
+}
 
 export class StepRow {
   readonly node: HTMLLIElement;
@@ -111,6 +139,12 @@ export class StepRow {
       this.expanded = !this.expanded;
     });
 
+    this._checks = el('ul', {
+      class: 'mlnb-Step-checks',
+      'aria-label': `Checks of step ${step.number}`
+    });
+    this._checks.hidden = true;
+
     this._details = el('div', {
       class: 'mlnb-Step-details',
       id: `${uid}-details`,
@@ -124,6 +158,7 @@ export class StepRow {
       'li',
       { class: 'mlnb-Step', 'data-step': step.id, 'data-status': 'unchecked' },
       el('div', { class: 'mlnb-Step-head' }, this._main, this._toggle),
+      this._checks,
       this._details
     );
   }
@@ -142,60 +177,41 @@ export class StepRow {
   update(state: IStepState, nowMs: number, editable: boolean): void {
     this._state = state;
     this._editable = editable;
-    const { status, record, mark, markActive } = state;
+    const { status, checks, record, newest, mark, markActive } = state;
     this.node.dataset.status = status;
     this.node.dataset.evidence = record ? 'yes' : 'no';
     replaceChildren(this._badgeSlot, badge(status));
 
-    // Summary: the newest record's, else the mark's reason, else nothing.
-    let summary = '';
-    if (markActive && mark) {
-      summary = mark.reason
-        ? `Marked ${MARK_LABELS[mark.mark]}: ${mark.reason}`
-        : `Marked ${MARK_LABELS[mark.mark]}`;
-    } else if (record) {
-      summary = record.record.summary;
-    }
-    const shown =
-      summary.length > MAX_SUMMARY
-        ? `${summary.slice(0, MAX_SUMMARY - 1)}…`
-        : summary;
-    this._summary.textContent = shown;
-    this._summary.hidden = summary === '';
-    if (shown !== summary) {
-      this._summary.title = summary;
-    } else {
-      this._summary.removeAttribute('title');
-    }
+    // The step line says only what the check lines do not: an active mark.
+    const summary =
+      markActive && mark
+        ? mark.reason
+          ? `Marked ${MARK_LABELS[mark.mark]}: ${mark.reason}`
+          : `Marked ${MARK_LABELS[mark.mark]}`
+        : '';
+    setText(this._summary, summary);
 
-    // When: the record's time (relative, ISO in the tooltip) or the mark's.
     const metaParts: (HTMLElement | string)[] = [];
-    const timeEl = (iso: string, prefix: string) =>
-      el(
-        'time',
-        { datetime: iso, title: iso, class: 'mlnb-Step-time' },
-        `${prefix}${relativeTime(iso, nowMs)}`
-      );
     if (markActive && mark) {
-      metaParts.push(timeEl(mark.updated, 'marked '));
-      if (record) {
+      metaParts.push(timeEl(mark.updated, nowMs, 'marked '));
+      if (newest && record) {
         metaParts.push(
           ` · last check ${STATUS_LABELS[record.record.status]} `,
-          timeEl(record.record.created, '')
+          timeEl(newest.record.created, nowMs, '')
         );
       }
-    } else if (record) {
-      metaParts.push(timeEl(record.record.created, 'checked '));
-      if (mark) {
-        metaParts.push(` · was marked ${MARK_LABELS[mark.mark]}`);
-      }
+    } else if (mark) {
+      metaParts.push(`was marked ${MARK_LABELS[mark.mark]}`);
     }
     replaceChildren(this._meta, ...metaParts);
     this._meta.hidden = metaParts.length === 0;
 
-    const action = record
-      ? 'Go to the cell with the newest check'
-      : 'Show questions and starter';
+    replaceChildren(
+      this._checks,
+      ...checks.map(hit => this._checkLine(hit, hit === record, nowMs))
+    );
+    this._checks.hidden = checks.length === 0;
+
     const parts = [
       `Step ${this.step.number}: ${this.step.title}`,
       STATUS_LABELS[status]
@@ -203,19 +219,77 @@ export class StepRow {
     if (summary) {
       parts.push(summary);
     }
-    parts.push(action);
+    if (checks.length) {
+      parts.push(
+        checks.length === 1 ? '1 check' : `${checks.length} checks`,
+        'Go to the cell of the check that decides the status'
+      );
+    } else {
+      parts.push('Show questions and starter');
+    }
     this._main.setAttribute('aria-label', parts.join('. '));
     this._main.title = record
-      ? 'Go to the newest check for this step'
+      ? 'Go to the check that decides this step’s status'
       : 'Show questions and a starter cell';
 
     this._renderMark();
   }
 
+  /** One check: status chip, name, time, summary, deciding condition; a button
+   * that jumps to the record's cell. */
+  private _checkLine(
+    hit: IRecordHit,
+    decides: boolean,
+    nowMs: number
+  ): HTMLLIElement {
+    const rec = hit.record;
+    const summary = el('span', { class: 'mlnb-Check-summary' });
+    setText(summary, rec.summary);
+    const decidedBy = rec.protocol_version >= 2 ? (rec.decided_by ?? '') : '';
+    const decided = el('span', { class: 'mlnb-Check-decided' });
+    setText(decided, decidedBy ? `decided by: ${decidedBy}` : '');
+    const button = el(
+      'button',
+      {
+        class: 'mlnb-Check-main',
+        type: 'button',
+        title: 'Go to the cell with this check',
+        'aria-label': [
+          `${hit.check}: ${STATUS_LABELS[rec.status]}`,
+          rec.summary,
+          decidedBy ? `decided by: ${decidedBy}` : '',
+          'Go to its cell'
+        ]
+          .filter(Boolean)
+          .join('. ')
+      },
+      el(
+        'span',
+        { class: 'mlnb-Check-head' },
+        badge(rec.status),
+        el('span', { class: 'mlnb-Check-name' }, hit.check),
+        timeEl(rec.created, nowMs, '', 'mlnb-Check-time')
+      ),
+      summary,
+      decided
+    );
+    button.addEventListener('click', () => this._actions.jump(hit));
+    return el(
+      'li',
+      {
+        class: 'mlnb-Check',
+        'data-check': hit.check,
+        'data-status': rec.status,
+        'data-decides': decides ? 'yes' : 'no'
+      },
+      button
+    );
+  }
+
   private _onMainClick(): void {
     const state = this._state;
     if (state && state.record) {
-      this._actions.jump(state);
+      this._actions.jump(state.record);
     } else {
       this.expanded = !this.expanded;
     }
@@ -422,6 +496,7 @@ export class StepRow {
   private _summary: HTMLSpanElement;
   private _meta: HTMLSpanElement;
   private _badgeSlot: HTMLSpanElement;
+  private _checks: HTMLUListElement;
   private _details: HTMLDivElement;
   private _markBox!: HTMLDivElement;
 }

@@ -1,6 +1,7 @@
 """``%load_ext mlnb`` and the ``%mlcheck`` line magic.
 
-``%mlcheck``                 the ten steps with the status known in this kernel
+``%mlcheck``                 the ten steps, each with the worst status of its checks
+                             in this kernel and every check listed under it
 ``%mlcheck help [STEP]``     what a step is about and the commands for it
 ``%mlcheck STEP ARGS``       run the step's check (``%mlcheck imbalance df --label y``)
 ``%mlcheck STEP --help``     the step command's usage
@@ -80,7 +81,7 @@ class MLCheckMagics(Magics):
 
         Usage::
 
-          %mlcheck                      the checklist with this kernel's statuses
+          %mlcheck                      the checklist: each step's worst check status
           %mlcheck help [STEP]          what a step is about and its commands
           %mlcheck STEP ARGS            run the check for STEP
           %mlcheck STEP --help          usage of the command for STEP

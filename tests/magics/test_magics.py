@@ -51,6 +51,36 @@ def test_no_argument_shows_the_ten_steps(shell, fraud_df):
     assert "<script" not in table._repr_html_()
 
 
+def test_table_shows_the_worst_check_of_each_step(shell, fraud_df):
+    """imbalance warns (5% positives), thresholds passes: step 4 stays warn with both
+    checks listed; a newer imbalance pass turns it pass."""
+    data = run(shell, "imbalance df --label is_fraud")
+    model = run(shell, "imbalance df --label is_fraud --score p")
+    assert (data.check, data.status) == ("imbalance", "warn")
+    assert (model.check, model.status) == ("thresholds", "pass")
+    table = run(shell, "")
+    row = {r["step"]: r for r in table.rows()}["imbalance"]
+    assert row["status"] == "warn"
+    assert [(c["check"], c["status"]) for c in row["checks"]] == [
+        ("imbalance", "warn"),
+        ("thresholds", "pass"),
+    ]
+    assert table.progress == "1 of 10 checked, 1 warning"
+    text = repr(table)
+    assert data.summary in text and model.summary in text
+    html = table._repr_html_()
+    assert "<code>imbalance</code>" in html and "<code>thresholds</code>" in html
+
+    shell.user_ns["even"] = pd.DataFrame({"y": [0, 1] * 50})
+    assert run(shell, "imbalance even --label y").status == "pass"
+    row = {r["step"]: r for r in run(shell, "").rows()}["imbalance"]
+    assert row["status"] == "pass"
+    assert [(c["check"], c["status"]) for c in row["checks"]] == [
+        ("thresholds", "pass"),
+        ("imbalance", "pass"),
+    ]
+
+
 def test_imbalance_command_matches_the_function(shell, fraud_df):
     res = run(shell, "imbalance df --label is_fraud")
     assert isinstance(res, mlnb.ImbalanceResult)

@@ -25,6 +25,8 @@ import pytest
 from labpage import TIMEOUT_MS, Lab, LabPage, http
 
 CHROMIUM = os.environ.get("MLNB_CHROMIUM", "/usr/bin/chromium")
+#: The extension built from this checkout (``jlpm build`` in labextension/).
+BUILT_EXTENSION = Path(__file__).resolve().parents[2] / "mlnb" / "labextension"
 REQUIRE_UI_ENV = "MLNB_REQUIRE_UI"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_ARGS = [
@@ -74,6 +76,16 @@ def lab(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     notification = settings / "@jupyterlab" / "apputils-extension"
     for d in (root, notification, base / "workspaces", base / "config", base / "data"):
         d.mkdir(parents=True, exist_ok=True)
+    # Serve the extension built from this checkout when there is one: JUPYTER_PATH
+    # comes first in the lab's extension search, so the build under test wins over
+    # whatever `jupyter labextension develop` last linked into the environment.
+    extra_path = {}
+    if (BUILT_EXTENSION / "package.json").exists():
+        (base / "path" / "labextensions").mkdir(parents=True)
+        (base / "path" / "labextensions" / "mlnb").symlink_to(BUILT_EXTENSION)
+        extra_path["JUPYTER_PATH"] = os.pathsep.join(
+            p for p in (str(base / "path"), os.environ.get("JUPYTER_PATH")) if p
+        )
     # Silence the news / update pop-up that would cover the page.
     (notification / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
@@ -87,6 +99,7 @@ def lab(chromium_path: str, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "JUPYTERLAB_SETTINGS_DIR": str(settings),
         "JUPYTERLAB_WORKSPACES_DIR": str(base / "workspaces"),
         "PYTHONUNBUFFERED": "1",
+        **extra_path,
     }
     log = base / "jupyter-lab.log"
     cmd = [

@@ -251,9 +251,52 @@ class LabPage:
     def progress_text(self) -> str:
         return self.panel.locator(".mlnb-Checklist-progressText").inner_text()
 
+    def check_lines(self, step_id: str) -> list[dict[str, str]]:
+        """The check lines under a step, top to bottom: ``check``, ``status``,
+        ``summary``, ``decided`` (the deciding condition's line, "" if none),
+        ``time`` (the ISO time in the tooltip) and ``decides`` ("yes" for the
+        check that decides the step's badge)."""
+        return self.page.evaluate(
+            """(step) => [...document.querySelectorAll(
+                `.mlnb-ChecklistPanel .mlnb-Step[data-step="${step}"] .mlnb-Check`)]
+                .map(e => {
+                    const text = sel => {
+                        const n = e.querySelector(sel);
+                        return n && !n.hidden ? n.textContent : '';
+                    };
+                    return {
+                        check: e.dataset.check, status: e.dataset.status,
+                        decides: e.dataset.decides,
+                        name: text('.mlnb-Check-name'),
+                        summary: text('.mlnb-Check-summary'),
+                        decided: text('.mlnb-Check-decided'),
+                        time: e.querySelector('time').getAttribute('title'),
+                    };
+                })""",
+            step_id,
+        )
+
+    def wait_check_lines(self, step_id: str, expected: list[tuple[str, str]]) -> None:
+        """Wait until the step lists exactly ``expected`` (check, status) lines."""
+        want = [list(pair) for pair in expected]
+        try:
+            self.page.wait_for_function(
+                """([step, want]) => JSON.stringify([...document.querySelectorAll(
+                    `.mlnb-ChecklistPanel .mlnb-Step[data-step="${step}"] .mlnb-Check`
+                    )].map(e => [e.dataset.check, e.dataset.status])) ===
+                    JSON.stringify(want)""",
+                arg=[step_id, want],
+                timeout=TIMEOUT_MS,
+            )
+        except Exception:
+            got = [(c["check"], c["status"]) for c in self.check_lines(step_id)]
+            assert got == expected  # shows the difference
+            raise
+
 
 # --- notebooks written for the tests ------------------------------------------------
 def record(step: str, status: str, summary: str, created: str) -> dict:
+    """A protocol version 1 record (no conditions, ``created`` in seconds)."""
     return {
         "protocol_version": 1,
         "step": step,
@@ -262,6 +305,39 @@ def record(step: str, status: str, summary: str, created: str) -> dict:
         "check": step,
         "created": created,
         "metrics": {"n": 1},
+    }
+
+
+def record2(
+    step: str,
+    check: str,
+    status: str,
+    summary: str,
+    created: str,
+    decided_by: str = "",
+) -> dict:
+    """A protocol version 2 record, as ``CheckResult.record()`` writes it."""
+    conditions = (
+        [
+            {
+                "condition": decided_by.split(" ")[0],
+                "status": status,
+                "sentence": decided_by,
+            }
+        ]
+        if decided_by
+        else []
+    )
+    return {
+        "protocol_version": 2,
+        "step": step,
+        "status": status,
+        "summary": summary,
+        "check": check,
+        "created": created,
+        "metrics": {"n": 1},
+        "conditions": conditions,
+        "decided_by": decided_by,
     }
 
 

@@ -1,4 +1,9 @@
-"""The ML checklist side panel and the status chip, in JupyterLab in Chromium."""
+"""The ML checklist side panel and the status chip, in JupyterLab in Chromium.
+
+A step's badge is the worst of the newest record of each check that reported on it;
+every such check has its own line under the step (status chip, name, time, summary
+and, for protocol version 2 records, the deciding condition).
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from labpage import (
     code,
     evidence,
     record,
+    record2,
     record_output,
     write_notebook,
 )
@@ -50,12 +56,16 @@ def test_live_records_show_and_survive_reload(lab_page: LabPage) -> None:
     assert lp.progress_text() == "3 of 10 checked, 1 failing, 1 warning"
 
     imbalance = lp.step("imbalance")
-    assert imbalance.locator(".mlnb-Step-summary").inner_text() == (
-        "positives are 1.7% of rows"
+    (line,) = lp.check_lines("imbalance")
+    assert line["summary"] == "positives are 1.7% of rows"
+    assert (line["check"], line["name"], line["decides"]) == ("imbalance",) * 2 + (
+        "yes",
     )
-    assert imbalance.locator(".mlnb-Badge").inner_text().strip().endswith("warn")
-    when = imbalance.locator("time")
-    assert re.fullmatch(r"checked (just now|\d+ min ago)", when.inner_text())
+    assert line["decided"] == ""  # a protocol 1 record has no deciding condition
+    head_badge = imbalance.locator(".mlnb-Step-head .mlnb-Badge")
+    assert head_badge.inner_text().strip().endswith("warn")
+    when = imbalance.locator(".mlnb-Check time")
+    assert re.fullmatch(r"just now|\d+ min ago", when.inner_text())
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", when.get_attribute("title"))
     assert (
         lp.step("drift")
@@ -143,7 +153,7 @@ def test_notebook_executed_headless_shows_its_statuses(lab_page: LabPage) -> Non
             code('emit("serving", "pass", "p99 latency 38 ms at 50 rps")'),
             code(
                 'emit("serving", "fail", "newer wins")\nemit("serving", "warn", "x", '
-                '{"protocol_version": 2})'
+                '{"protocol_version": 3})'
             ),
             code('emit("nonsense", "pass", "unknown step")'),
             code('emit("accuracy", "great", "unknown status")'),
@@ -157,11 +167,11 @@ def test_notebook_executed_headless_shows_its_statuses(lab_page: LabPage) -> Non
     lp.open_notebook("headless.ipynb")
     lp.panel.wait_for(state="visible")  # opened automatically (mlnb records)
     lp.wait_statuses({"training": "info", "drift": "fail", "serving": "fail"})
-    assert lp.step("serving").locator(".mlnb-Step-summary").inner_text() == "newer wins"
+    assert [c["summary"] for c in lp.check_lines("serving")] == ["newer wins"]
     assert lp.progress_text() == "3 of 10 checked, 2 failing"
     lp.page.wait_for_timeout(200)
     joined = "\n".join(lp.warnings)
-    assert "protocol_version 2" in joined
+    assert "protocol_version 3 (this extension understands 1 and 2)" in joined
     assert 'unknown step "nonsense"' in joined
     assert 'status "great"' in joined
 
@@ -339,6 +349,24 @@ def test_status_chip_renders_record_only_outputs_as_text(lab_page: LabPage) -> N
                 "bad = 1",
                 [record_output(record("drift", "maybe", "bad status", T0))],
             ),
+            code(
+                "v2 = 1",
+                [
+                    nbformat.v4.new_output(
+                        "display_data",
+                        data={
+                            MIME: record2(
+                                "fairness",
+                                "sliced_metrics",
+                                "fail",
+                                "slice a: recall 0.41 vs 0.78",
+                                "2026-11-28T12:00:00.125Z",
+                                "<b>recall gap</b> 0.37 > 0.1: fail",
+                            )
+                        },
+                    )
+                ],
+            ),
         ],
     )
     lp.open_notebook("chip.ipynb")
@@ -357,6 +385,13 @@ def test_status_chip_renders_record_only_outputs_as_text(lab_page: LabPage) -> N
     assert cells.nth(1).locator(".mlnb-Chip").count() == 0
     # A record the chip cannot read says so instead of failing.
     assert "Unrecognised mlnb status record" in cells.nth(2).inner_text()
+    # A version 2 record's chip says which condition decided, as text.
+    v2 = cells.nth(3).locator(".mlnb-Chip[data-step='fairness']")
+    assert v2.get_attribute("data-status") == "fail"
+    assert v2.locator(".mlnb-Chip-decided").inner_text() == (
+        "decided by: <b>recall gap</b> 0.37 > 0.1: fail"
+    )
+    assert v2.locator("b").count() == 0
 
 
 @pytest.mark.parametrize("theme", ["light", "dark"])
@@ -365,9 +400,9 @@ def test_panel_screenshots(lab_page: LabPage, artifacts, theme: str) -> None:
     lp = lab_page
     now = datetime.now(timezone.utc)
 
-    def ago(minutes: float) -> str:
+    def ago(minutes: float, timespec: str = "seconds") -> str:
         when = now - timedelta(minutes=minutes)
-        return when.isoformat(timespec="seconds").replace("+00:00", "Z")
+        return when.isoformat(timespec=timespec).replace("+00:00", "Z")
 
     write_notebook(
         lp.lab.root / f"tour-{theme}.ipynb",
@@ -379,13 +414,31 @@ def test_panel_screenshots(lab_page: LabPage, artifacts, theme: str) -> None:
             evidence(
                 "proto", "prototype", "info", "AUC-PR 0.62 vs 0.05 baseline", ago(42)
             ),
-            evidence(
+            code(
                 "imb",
-                "imbalance",
-                "warn",
-                "positives are 1.7% of rows; accuracy would be 98.3% by always "
-                "predicting 0",
-                ago(9),
+                [
+                    record_output(
+                        record2(
+                            "imbalance",
+                            "imbalance",
+                            "warn",
+                            "positives are 1.7% of rows; accuracy would be 98.3% by "
+                            "always predicting 0",
+                            ago(9, "milliseconds"),
+                            "imbalance_ratio 57.8 > 4: warn",
+                        )
+                    ),
+                    record_output(
+                        record2(
+                            "imbalance",
+                            "thresholds",
+                            "pass",
+                            "ROC AUC 0.952, AUC-PR 0.396 vs 0.016 for no skill",
+                            ago(7, "milliseconds"),
+                            "roc_auc 0.952 >= 0.8: pass",
+                        )
+                    ),
+                ],
             ),
             evidence("fair", "fairness", "fail", "age<25: recall 0.41 vs 0.78", ago(3)),
             evidence("drift", "drift", "pass", "no feature beyond JS 0.3", ago(0.2)),
@@ -437,6 +490,10 @@ def test_panel_screenshots(lab_page: LabPage, artifacts, theme: str) -> None:
     lp.page.mouse.up()
     lp.page.mouse.move(900, 1300)
     lp.page.wait_for_timeout(400)  # theme transition and fonts
+    # Step 4 lists both checks; the warning decides its badge.
+    assert [
+        (c["check"], c["status"], c["decides"]) for c in lp.check_lines("imbalance")
+    ] == [("imbalance", "warn", "yes"), ("thresholds", "pass", "no")]
     # All ten steps fit, collapsed.
     assert lp.step("serving").is_visible()
     panel = lp.panel.bounding_box()
@@ -478,7 +535,9 @@ def test_panel_screenshots(lab_page: LabPage, artifacts, theme: str) -> None:
             const bg = getComputedStyle(document.querySelector(
                 '.mlnb-Step[data-step="imbalance"]')).backgroundColor;
             return ['.mlnb-Step-title', '.mlnb-Step-summary', '.mlnb-Step-meta',
-                    '.mlnb-Checklist-progressText', '.mlnb-Step-questions li']
+                    '.mlnb-Checklist-progressText', '.mlnb-Step-questions li',
+                    '.mlnb-Check-name', '.mlnb-Check-summary', '.mlnb-Check-time',
+                    '.mlnb-Check-decided']
                 .map(sel => [sel, getComputedStyle(document.querySelector(
                     '.mlnb-Step[data-step="imbalance"] ' + sel) ||
                     document.querySelector(sel)).color, bg]);
@@ -544,8 +603,11 @@ def test_mlcheck_result_reaches_the_panel(lab_page: LabPage) -> None:
     assert len(records) == 1, outputs
     rec = records[0]
     lp.wait_statuses({"imbalance": rec["status"]})
-    summary = lp.step("imbalance").locator(".mlnb-Step-summary").inner_text()
-    assert summary == rec["summary"]
+    (line,) = lp.check_lines("imbalance")
+    assert (line["check"], line["summary"]) == ("imbalance", rec["summary"])
+    assert line["time"] == rec["created"]
+    if rec["decided_by"]:
+        assert line["decided"] == f"decided by: {rec['decided_by']}"
     # The result also carries text/html, which ranks above the chip.
     cell = lp.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(2)
     assert cell.locator(".jp-RenderedHTMLCommon").count() >= 1
@@ -579,3 +641,111 @@ def test_settings_choose_steps_and_auto_open(lab_page: LabPage) -> None:
         assert lp.progress_text() == "1 of 2 checked, 1 failing"
     finally:
         lp.lab.put_settings("mlnb:plugin", {})
+
+
+#: Step 4 with real checks: the data warns (1.6% positives), the model passes.
+REAL_STEP4 = [
+    code("%load_ext mlnb"),
+    code(
+        "import mlnb\n"
+        "from sklearn.ensemble import HistGradientBoostingClassifier\n"
+        "from sklearn.model_selection import train_test_split\n"
+        "df = mlnb.datasets.load_transactions()\n"
+        'features = ["amount", "hour", "card_present", "foreign", "distance_km",\n'
+        '            "tx_last_24h", "account_age_days"]\n'
+        "X_tr, X_te, y_tr, y_te = train_test_split(\n"
+        "    df[features].astype(float), df['is_fraud'].to_numpy(), test_size=0.3,\n"
+        "    random_state=0, stratify=df['is_fraud'])\n"
+        "model = HistGradientBoostingClassifier(random_state=0).fit(X_tr, y_tr)"
+    ),
+    code('mlnb.imbalance(df, label="is_fraud")'),
+    code("mlnb.thresholds(y_te, y_score=model.predict_proba(X_te)[:, 1])"),
+]
+
+
+def test_real_checks_warn_then_pass_keep_step_4_warn(
+    lab_page: LabPage, artifacts
+) -> None:
+    """imbalance() warns, thresholds() passes later: step 4 stays WARN with both
+    checks listed (live, and from the saved file); a newer imbalance() pass turns
+    it PASS. Screenshots of the panel in both themes."""
+    lp = lab_page
+    path = write_notebook(lp.lab.root / "step4.ipynb", REAL_STEP4)
+    lp.page.set_viewport_size({"width": 1400, "height": 1000})
+    lp.set_theme(dark=False)
+    lp.open_notebook("step4.ipynb", wait_kernel=True)
+    lp.open_panel()
+    lp.run_all(timeout_ms=120_000)
+    lp.wait_statuses({"imbalance": "warn"})
+    lp.wait_check_lines("imbalance", [("imbalance", "warn"), ("thresholds", "pass")])
+    assert lp.progress_text() == "1 of 10 checked, 1 warning"
+    data, model = lp.check_lines("imbalance")
+    assert "1.6%" in data["summary"] and data["decides"] == "yes"
+    assert "ROC AUC" in model["summary"] and model["decides"] == "no"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["time"])
+
+    # The saved records are what the panel read.
+    lp.save()
+    saved = json.loads(path.read_text())
+    recs = [
+        o["data"][MIME]
+        for cell in saved["cells"]
+        for o in cell.get("outputs", [])
+        if MIME in o.get("data", {})
+    ]
+    assert [(r["check"], r["status"]) for r in recs] == [
+        ("imbalance", "warn"),
+        ("thresholds", "pass"),
+    ]
+    assert all(r["protocol_version"] == 2 for r in recs)
+    assert data["summary"] == recs[0]["summary"]
+    if recs[0]["decided_by"]:
+        assert data["decided"] == f"decided by: {recs[0]['decided_by']}"
+
+    # A click on a check line goes to that check's cell.
+    lp.page.evaluate(
+        "() => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = 0; }"
+    )
+    lp.step("imbalance").locator('.mlnb-Check[data-check="thresholds"] button').click()
+    lp.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 3"
+    )
+    # The step line goes to the check that decides the badge.
+    lp.step("imbalance").locator(".mlnb-Step-main").click()
+    lp.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.activeCellIndex === 2"
+    )
+
+    lp.page.mouse.move(1300, 950)
+    for theme in ("light", "dark"):
+        lp.set_theme(dark=theme == "dark")
+        lp.page.wait_for_timeout(300)  # the theme's transition
+        lp.step("imbalance").screenshot(
+            path=str(artifacts / f"checklist-step4-checks-{theme}.png")
+        )
+        lp.panel.screenshot(path=str(artifacts / f"checklist-step4-panel-{theme}.png"))
+    lp.set_theme(dark=False)
+
+    # A newer imbalance() that passes replaces only its own older record.
+    lp.page.evaluate(
+        """() => {
+            const w = window.jupyterapp.shell.currentWidget;
+            w.model.sharedModel.insertCell(4, {cell_type: 'code',
+                source: 'mlnb.imbalance([0, 1] * 50)'});
+            w.content.activeCellIndex = 4;
+        }"""
+    )
+    lp.command("notebook:run-cell")
+    lp.wait_statuses({"imbalance": "pass"})
+    lp.wait_check_lines("imbalance", [("thresholds", "pass"), ("imbalance", "pass")])
+    assert lp.progress_text() == "1 of 10 checked"
+
+    # Reopened without a kernel, from the saved file: the same rule.
+    lp.save()
+    lp.lab.delete_sessions()
+    lp.goto()
+    lp.open_notebook("step4.ipynb")
+    lp.open_panel()
+    lp.wait_statuses({"imbalance": "pass"})
+    lp.wait_check_lines("imbalance", [("thresholds", "pass"), ("imbalance", "pass")])
+    assert not lp.errors, lp.errors

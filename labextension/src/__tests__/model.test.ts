@@ -1,9 +1,11 @@
 import {
   cellSource,
   collectRecords,
+  compareHits,
   computeStates,
   ICellLike,
   IMark,
+  IRecordHit,
   isStepList,
   MIME_TYPE,
   notebookLoadsExtension,
@@ -13,7 +15,8 @@ import {
   relativeTime,
   starterSource,
   validateRecord,
-  withMark
+  withMark,
+  worstHit
 } from '../model';
 import { STEP_IDS, STEPS, stepById } from '../steps';
 import stepsJson from '../steps.json';
@@ -54,6 +57,36 @@ function codeCell(id: string, outputs: unknown[] = [], source = ''): ICellLike {
   };
 }
 
+/** A protocol 2 record, as mlnb.checklist.result writes it. */
+function record2(
+  step: string,
+  check: string,
+  status: string,
+  created: string,
+  extra: Rec = {}
+): Rec {
+  const sentence = `${check} says ${status}`;
+  return {
+    protocol_version: 2,
+    step,
+    status,
+    summary: `${check} is ${status}`,
+    check,
+    created,
+    metrics: { n: 1 },
+    conditions: [{ condition: `${check} rule`, status, sentence }],
+    decided_by: sentence,
+    ...extra
+  };
+}
+
+/** The only hit of a step (fails when there are more). */
+function only(found: Map<string, IRecordHit[]>, step: string): IRecordHit {
+  const hits = found.get(step) ?? [];
+  expect(hits).toHaveLength(1);
+  return hits[0];
+}
+
 const T0 = '2026-11-28T12:00:00Z';
 const T1 = '2026-11-28T12:05:00Z';
 const T2 = '2026-11-28T12:10:00Z';
@@ -90,6 +123,55 @@ describe('validateRecord', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 
+  it('accepts a protocol 2 record with conditions and decided_by', () => {
+    const r = validateRecord(
+      record2('imbalance', 'imbalance', 'warn', '2026-11-28T12:00:00.123Z'),
+      STEP_IDS,
+      warn
+    );
+    expect(r?.decided_by).toBe('imbalance says warn');
+    expect(r?.conditions).toEqual([
+      {
+        condition: 'imbalance rule',
+        status: 'warn',
+        sentence: 'imbalance says warn'
+      }
+    ]);
+    // both are optional in version 2
+    const bare = record2('drift', 'drift', 'pass', T0);
+    delete bare.conditions;
+    delete bare.decided_by;
+    expect(validateRecord(bare, STEP_IDS, warn)?.status).toBe('pass');
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('does not interpret version 2 fields on a version 1 record', () => {
+    const r = validateRecord(
+      record('imbalance', 'warn', T0, {
+        decided_by: 'not in version 1',
+        conditions: 'whatever'
+      }),
+      STEP_IDS,
+      warn
+    );
+    expect(r?.status).toBe('warn');
+    expect(r).not.toHaveProperty('decided_by');
+    expect(r).not.toHaveProperty('conditions');
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('names the versions it understands when it ignores a newer one', () => {
+    validateRecord(
+      record('imbalance', 'pass', T0, { protocol_version: 3 }),
+      STEP_IDS,
+      warn
+    );
+    expect(warn.mock.calls[0][0]).toBe(
+      'mlnb: ignoring a status record with protocol_version 3 ' +
+        '(this extension understands 1 and 2)'
+    );
+  });
+
   it('accepts a JSON string of a record', () => {
     const r = validateRecord(
       JSON.stringify(record('drift', 'pass', T0)),
@@ -101,8 +183,12 @@ describe('validateRecord', () => {
 
   it.each([
     [
-      'wrong protocol_version',
-      record('imbalance', 'pass', T0, { protocol_version: 2 })
+      'a newer protocol_version',
+      record('imbalance', 'pass', T0, { protocol_version: 3 })
+    ],
+    [
+      'protocol_version 0',
+      record('imbalance', 'pass', T0, { protocol_version: 0 })
     ],
     [
       'protocol_version as string',
@@ -126,6 +212,26 @@ describe('validateRecord', () => {
       record('imbalance', 'pass', T0, { metrics: [1, 2] })
     ],
     ['check not a string', record('imbalance', 'pass', T0, { check: 3 })],
+    [
+      'v2 conditions not a list',
+      record2('imbalance', 'imbalance', 'warn', T0, { conditions: {} })
+    ],
+    [
+      'v2 condition without a sentence',
+      record2('imbalance', 'imbalance', 'warn', T0, {
+        conditions: [{ condition: 'x', status: 'warn' }]
+      })
+    ],
+    [
+      'v2 condition with an unknown status',
+      record2('imbalance', 'imbalance', 'warn', T0, {
+        conditions: [{ condition: 'x', status: 'bad', sentence: 's' }]
+      })
+    ],
+    [
+      'v2 decided_by not a string',
+      record2('imbalance', 'imbalance', 'warn', T0, { decided_by: 1 })
+    ],
     ['not an object', [1, 2, 3]],
     ['null', null],
     ['bad JSON string', '{not json']
@@ -164,20 +270,21 @@ describe('collectRecords', () => {
     ];
     const found = collectRecords(cells, STEP_IDS, jest.fn());
     expect([...found.keys()].sort()).toEqual(['drift', 'imbalance']);
-    expect(found.get('imbalance')).toMatchObject({
+    expect(only(found, 'imbalance')).toMatchObject({
+      check: 'imbalance',
       cellIndex: 0,
       cellId: 'a',
       outputIndex: 0
     });
-    expect(found.get('drift')?.record.status).toBe('fail');
+    expect(only(found, 'drift').record.status).toBe('fail');
   });
 
-  it('keeps the newest record per step by created, wherever the cell is', () => {
+  it('keeps the newest record of a check by created, wherever the cell is', () => {
     const cells = [
       codeCell('late', [output(record('imbalance', 'pass', T2))]),
       codeCell('early', [output(record('imbalance', 'fail', T0))])
     ];
-    const hit = collectRecords(cells, STEP_IDS, jest.fn()).get('imbalance');
+    const hit = only(collectRecords(cells, STEP_IDS, jest.fn()), 'imbalance');
     expect(hit?.record.status).toBe('pass');
     expect(hit?.cellId).toBe('late');
   });
@@ -187,7 +294,7 @@ describe('collectRecords', () => {
       codeCell('first', [output(record('imbalance', 'fail', T1))]),
       codeCell('second', [output(record('imbalance', 'warn', T1))])
     ];
-    const hit = collectRecords(cells, STEP_IDS, jest.fn()).get('imbalance');
+    const hit = only(collectRecords(cells, STEP_IDS, jest.fn()), 'imbalance');
     expect(hit?.cellId).toBe('second');
     expect(hit?.record.status).toBe('warn');
   });
@@ -199,7 +306,7 @@ describe('collectRecords', () => {
         output(record('fairness', 'info', T1))
       ])
     ];
-    const hit = collectRecords(cells, STEP_IDS, jest.fn()).get('fairness');
+    const hit = only(collectRecords(cells, STEP_IDS, jest.fn()), 'fairness');
     expect(hit).toMatchObject({ outputIndex: 1 });
     expect(hit?.record.status).toBe('info');
   });
@@ -212,7 +319,7 @@ describe('collectRecords', () => {
       codeCell('b', [output(record('drift', 'fail', '2026-11-28T11:30:00Z'))])
     ];
     expect(
-      collectRecords(cells, STEP_IDS, jest.fn()).get('drift')?.cellId
+      only(collectRecords(cells, STEP_IDS, jest.fn()), 'drift').cellId
     ).toBe('b');
   });
 
@@ -227,7 +334,7 @@ describe('collectRecords', () => {
       ])
     ];
     const found = collectRecords(cells, STEP_IDS, warn);
-    expect(found.get('imbalance')?.record.status).toBe('pass');
+    expect(only(found, 'imbalance').record.status).toBe('pass');
     expect(found.size).toBe(1);
     expect(warn).toHaveBeenCalledTimes(3);
   });
@@ -258,8 +365,218 @@ describe('collectRecords', () => {
         outputs: [{ output_type: 'display_data', data: null }]
       }
     ];
-    const hit = collectRecords(cells, STEP_IDS, jest.fn()).get('serving');
+    const hit = only(collectRecords(cells, STEP_IDS, jest.fn()), 'serving');
     expect(hit).toMatchObject({ cellIndex: 1, cellId: undefined });
+  });
+});
+
+describe('newest record per check, worst per step', () => {
+  const warn = jest.fn();
+  const stepState = (cells: ICellLike[], step = 'imbalance', meta?: unknown) =>
+    computeStates(
+      STEPS,
+      collectRecords(cells, STEP_IDS, warn),
+      readMarks(meta, STEP_IDS, warn)
+    ).find(s => s.step.id === step)!;
+  const checksOf = (hits: ReadonlyArray<IRecordHit>) =>
+    hits.map(h => [h.check, h.record.status]);
+
+  afterEach(() => {
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['protocol 1', record('imbalance', 'warn', T0, { check: 'imbalance' })],
+    ['protocol 2', record2('imbalance', 'imbalance', 'warn', T0)]
+  ])(
+    'a passing check does not hide a warning (%s imbalance record)',
+    (_v, imbalanceRecord) => {
+      const cells = [
+        codeCell('data', [output(imbalanceRecord)]),
+        codeCell('model', [
+          output(record2('imbalance', 'thresholds', 'pass', T1))
+        ])
+      ];
+      const s = stepState(cells);
+      expect(s.status).toBe('warn');
+      expect(checksOf(s.checks)).toEqual([
+        ['imbalance', 'warn'],
+        ['thresholds', 'pass']
+      ]);
+      expect(s.record?.cellId).toBe('data'); // the deciding check
+      expect(s.newest?.cellId).toBe('model');
+      expect(progress([s]).text).toBe('1 of 1 checked, 1 warning');
+    }
+  );
+
+  it('a newer record replaces only its own check', () => {
+    const cells = [
+      codeCell('a', [output(record2('imbalance', 'imbalance', 'warn', T0))]),
+      codeCell('b', [output(record2('imbalance', 'thresholds', 'pass', T1))]),
+      codeCell('c', [output(record2('imbalance', 'imbalance', 'pass', T2))])
+    ];
+    const s = stepState(cells);
+    expect(s.status).toBe('pass');
+    expect(checksOf(s.checks)).toEqual([
+      ['thresholds', 'pass'],
+      ['imbalance', 'pass']
+    ]);
+    expect(s.checks.map(h => h.cellId)).toEqual(['b', 'c']);
+    // a newer failure of the other check shows, with both checks kept
+    const later = [
+      ...cells,
+      codeCell('d', [
+        output(
+          record2('imbalance', 'thresholds', 'fail', '2026-11-28T12:15:00Z')
+        )
+      ])
+    ];
+    const s2 = stepState(later);
+    expect(s2.status).toBe('fail');
+    expect(checksOf(s2.checks)).toEqual([
+      ['imbalance', 'pass'],
+      ['thresholds', 'fail']
+    ]);
+  });
+
+  it('an older record in a later cell does not replace a newer one', () => {
+    const cells = [
+      codeCell('new', [output(record2('drift', 'drift', 'pass', T2))]),
+      codeCell('old', [output(record2('drift', 'drift', 'fail', T0))])
+    ];
+    const s = stepState(cells, 'drift');
+    expect(s.status).toBe('pass');
+    expect(s.checks.map(h => h.cellId)).toEqual(['new']);
+  });
+
+  it('the step badge is the most severe check: fail > warn > info > pass', () => {
+    const order = ['pass', 'info', 'warn', 'fail'];
+    for (const a of order) {
+      for (const b of order) {
+        const s = stepState(
+          [
+            codeCell('a', [output(record2('drift', 'drift', a, T0))]),
+            codeCell('b', [output(record2('drift', 'skew', b, T1))])
+          ],
+          'drift'
+        );
+        const expected = order[Math.max(order.indexOf(a), order.indexOf(b))];
+        expect([a, b, s.status]).toEqual([a, b, expected]);
+      }
+    }
+  });
+
+  it('of equally severe checks the newest decides (and is jumped to)', () => {
+    const s = stepState(
+      [
+        codeCell('a', [output(record2('drift', 'drift', 'warn', T1))]),
+        codeCell('b', [output(record2('drift', 'skew', 'warn', T0))])
+      ],
+      'drift'
+    );
+    expect(s.record?.check).toBe('drift');
+    expect(s.checks.map(h => h.check)).toEqual(['skew', 'drift']);
+  });
+
+  it('same millisecond: the later cell, then the later output, is newer', () => {
+    const t = '2026-11-28T12:00:00.123Z';
+    const cells = [
+      codeCell('a', [
+        output(record2('imbalance', 'imbalance', 'warn', t)),
+        output(record2('imbalance', 'thresholds', 'fail', t))
+      ]),
+      codeCell('b', [
+        output(record2('imbalance', 'imbalance', 'pass', t)),
+        output(record2('imbalance', 'thresholds', 'pass', t)),
+        output(record2('imbalance', 'thresholds', 'info', t))
+      ])
+    ];
+    const s = stepState(cells);
+    expect(checksOf(s.checks)).toEqual([
+      ['imbalance', 'pass'],
+      ['thresholds', 'info']
+    ]);
+    expect(s.checks.map(h => [h.cellIndex, h.outputIndex])).toEqual([
+      [1, 0],
+      [1, 2]
+    ]);
+    expect(s.status).toBe('info');
+    expect(s.newest?.outputIndex).toBe(2);
+  });
+
+  it('orders checks by time, then cell, then output', () => {
+    const cells = [
+      codeCell('a', [output(record2('fairness', 'late', 'pass', T2))]),
+      codeCell('b', [
+        output(record2('fairness', 'tie2', 'pass', T1)),
+        output(record2('fairness', 'tie3', 'pass', T1))
+      ]),
+      codeCell('c', [output(record2('fairness', 'early', 'pass', T0))]),
+      codeCell('d', [output(record2('fairness', 'tie4', 'pass', T1))])
+    ];
+    const s = stepState(cells, 'fairness');
+    expect(s.checks.map(h => h.check)).toEqual([
+      'early',
+      'tie2',
+      'tie3',
+      'tie4',
+      'late'
+    ]);
+    const sorted = [...s.checks].reverse().sort(compareHits);
+    expect(sorted.map(h => h.check)).toEqual(s.checks.map(h => h.check));
+  });
+
+  it('version 1 seconds and version 2 milliseconds compare as times', () => {
+    const cells = [
+      codeCell('v2', [
+        output(
+          record2('imbalance', 'imbalance', 'pass', '2026-11-28T12:00:00.500Z')
+        )
+      ]),
+      codeCell('v1', [
+        output(
+          record('imbalance', 'warn', '2026-11-28T12:00:00Z', {
+            check: 'imbalance'
+          })
+        )
+      ])
+    ];
+    const s = stepState(cells);
+    expect(checksOf(s.checks)).toEqual([['imbalance', 'pass']]);
+    expect(s.record?.record.protocol_version).toBe(2);
+  });
+
+  it('a record without check counts as the check named after its step', () => {
+    const noCheck = record('serving', 'fail', T0);
+    delete noCheck.check;
+    const s = stepState(
+      [
+        codeCell('a', [output(noCheck)]),
+        codeCell('b', [output(record('serving', 'pass', T1))]) // check: serving
+      ],
+      'serving'
+    );
+    expect(checksOf(s.checks)).toEqual([['serving', 'pass']]);
+  });
+
+  it('a mark is judged against the newest check', () => {
+    const cells = [
+      codeCell('a', [output(record2('training', 'speed', 'fail', T0))]),
+      codeCell('b', [output(record2('training', 'cost', 'pass', T2))])
+    ];
+    const meta = (updated: string) => ({
+      protocol_version: 1,
+      steps: { training: { mark: 'skipped', reason: 'r', updated } }
+    });
+    const before = stepState(cells, 'training', meta(T1));
+    expect(before).toMatchObject({ status: 'fail', markActive: false });
+    const after = stepState(cells, 'training', meta(T2));
+    expect(after).toMatchObject({ status: 'skipped', markActive: true });
+    expect(after.record?.check).toBe('speed'); // still the deciding check
+  });
+
+  it('worstHit of nothing is null', () => {
+    expect(worstHit([])).toBeNull();
   });
 });
 
@@ -409,6 +726,7 @@ describe('computeStates and progress', () => {
     );
     const training = s.find(x => x.step.id === 'training')!;
     expect(training).toMatchObject({ status: 'skipped', markActive: true });
+    expect(training.checks).toHaveLength(1);
     expect(training.record?.record.status).toBe('fail');
     expect(progress(s).text).toBe('0 of 10 checked, 1 skipped');
   });
