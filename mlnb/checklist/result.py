@@ -218,7 +218,8 @@ class CheckResult:
         return pd.DataFrame(self._frame_rows())
 
     def publish(self):
-        """Remember this result's record as the newest for its step; returns self."""
+        """Remember this result's record as its check's newest in this session (the
+        step's status is the worst of its checks' newest records); returns self."""
         session.publish(self.record())
         return self
 

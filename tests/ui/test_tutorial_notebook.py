@@ -2,9 +2,10 @@
 
 A newcomer opens ``notebooks/04_imbalanced_data.ipynb``, runs it, and sees step 4
 light up in the ML checklist panel — and the same after a reload, read from the
-saved notebook. The expected status is read from the saved ``.ipynb`` here: the
-newest ``application/vnd.mlnb.check+json`` record of step "imbalance" (newest by
-``created``, then by position, as ``labextension/src/model.ts`` documents).
+saved notebook. The expected status is read from the saved ``.ipynb`` here: of the
+newest ``application/vnd.mlnb.check+json`` record of each check on step "imbalance"
+(newest by ``created``, then by position), the most severe — the newest of equally
+severe ones — as ``labextension/src/model.ts`` documents.
 
 Screenshot: ``tests/ui/artifacts/tutorial-04-panel.png`` (the lab with the panel
 open and the notebook at the ImbalanceExplorer).
@@ -32,9 +33,13 @@ STEP = "imbalance"
 RUN_ALL_MS = 300_000
 
 
-def newest_record(notebook: dict, step: str) -> tuple[dict, int]:
-    """The record the panel should show for ``step``, and its cell index: the
-    newest by ``created``; on a tie the later cell, then the later output."""
+SEVERITY = {"pass": 0, "info": 1, "warn": 2, "fail": 3}
+
+
+def deciding_record(notebook: dict, step: str) -> tuple[dict, int]:
+    """The record that decides ``step`` in the panel, and its cell index: the newest
+    record of each check (by ``created``; on a tie the later cell, then output), then
+    the most severe of those, the newest on a tie."""
     hits = []
     for cell_index, cell in enumerate(notebook["cells"]):
         for output_index, output in enumerate(cell.get("outputs", [])):
@@ -43,11 +48,18 @@ def newest_record(notebook: dict, step: str) -> tuple[dict, int]:
                 rec = json.loads(rec)
             if not isinstance(rec, dict) or rec.get("step") != step:
                 continue
-            assert rec.get("protocol_version") == 1, rec
+            assert rec.get("protocol_version") in (1, 2), rec
             created = datetime.fromisoformat(rec["created"].replace("Z", "+00:00"))
             hits.append(((created, cell_index, output_index), rec, cell_index))
     assert hits, f"no {step!r} record in the saved notebook"
-    _, rec, cell_index = max(hits, key=lambda hit: hit[0])
+    newest: dict[str, tuple] = {}
+    for hit in hits:
+        check = hit[1].get("check") or step
+        if check not in newest or hit[0] > newest[check][0]:
+            newest[check] = hit
+    _, rec, cell_index = max(
+        newest.values(), key=lambda hit: (SEVERITY[hit[1]["status"]], hit[0])
+    )
     return rec, cell_index
 
 
@@ -75,8 +87,9 @@ def check_panel(lp: LabPage, rec: dict) -> None:
     lp.wait_statuses({STEP: rec["status"]})
     assert lp.progress_text() == progress(rec["status"])
     step = lp.step(STEP)
-    assert step.locator(".mlnb-Step-summary").inner_text() == rec["summary"]
-    assert step.locator("time").get_attribute("title") == rec["created"]
+    decides = step.locator('.mlnb-Check[data-decides="yes"]')
+    assert decides.locator(".mlnb-Check-summary").inner_text() == rec["summary"]
+    assert decides.locator("time").get_attribute("title") == rec["created"]
 
 
 def executed_counts(lp: LabPage) -> list[Any]:
@@ -114,14 +127,14 @@ def test_tutorial_04_lights_up_step_4_and_survives_a_reload(
 
     saved = json.loads(path.read_text(encoding="utf-8"))
     assert error_outputs(saved) == []
-    rec, cell_index = newest_record(saved, STEP)
+    rec, cell_index = deciding_record(saved, STEP)
     check_panel(lp, rec)
     # Only step 4 is checked: the tutorial covers one step.
     assert {s for s, v in lp.statuses().items() if v != "unchecked"} == {STEP}
     # The widget rendered live (not the static fallback).
     lp.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .mlnb-ie-cmgrid").wait_for()
 
-    # Clicking the step selects the cell holding that newest record.
+    # Clicking the step selects the cell holding the deciding record.
     lp.step(STEP).locator(".mlnb-Step-main").click()
     lp.page.wait_for_function(
         "(i) => window.jupyterapp.shell.currentWidget.content.activeCellIndex === i",
