@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import mlnb
 from mlnb.core import conditions as C
@@ -467,3 +469,32 @@ def test_as_conditions_never_prints_data():
         as_conditions([secret], argument="my_conditions")
     assert "DISTINCTIVE" not in str(info.value)
     assert "my_conditions" in str(info.value) and "DataFrame" in str(info.value)
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+
+
+@given(value=finite, base=finite, limit=st.floats(0, 1e3), relative=st.booleans())
+def test_change_property(value, base, limit, relative):
+    """A drop (rise) breaks the rule exactly when it is larger than the limit."""
+    if relative and base == 0:
+        size = 0.0 if value == 0 else math.copysign(math.inf, value)
+    else:
+        size = (value - base) / (abs(base) if relative else 1.0)
+    drop = Condition("m", max_drop=limit, relative=relative)
+    rise = Condition("m", max_rise=limit, relative=relative, status="warn")
+    assert drop.evaluate(value, base).status == ("fail" if -size > limit else "pass")
+    assert rise.evaluate(value, base).status == ("warn" if size > limit else "pass")
+
+
+@given(value=finite, bound=finite)
+def test_bound_property(value, bound):
+    for op, holds in {
+        ">=": value >= bound,
+        ">": value > bound,
+        "<=": value <= bound,
+        "<": value < bound,
+    }.items():
+        assert Condition("m", op, bound).evaluate(value).status == (
+            "pass" if holds else "fail"
+        )
