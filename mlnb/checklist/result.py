@@ -70,7 +70,18 @@ def judge(
 ) -> tuple[str, tuple]:
     """Status and outcomes of ``conditions`` (``None``: the check's ``defaults``)
     over a check's ``values``; ``baseline`` is a result of the same check or a
-    mapping of its values, for change conditions."""
+    mapping of its values, for change conditions.
+
+    The status is the worst outcome (``"info"`` when there are no conditions).
+
+    Raises
+    ------
+    MlnbValueError
+        ``conditions`` is not a list of :class:`~mlnb.core.conditions.Condition`;
+        a condition reads a value the check does not have (the message lists the
+        ones it has); ``baseline`` is a result of another check, or neither a
+        result nor a mapping.
+    """
     conds = defaults if conditions is None else C.as_conditions(conditions)
     base = _baseline_values(baseline, check)
     outcomes = C.evaluate(conds, values, baseline=base, check=check)
@@ -82,10 +93,11 @@ def _baseline_values(baseline: Any, check: str) -> Mapping[str, Any] | None:
     if baseline is None:
         return None
     if isinstance(baseline, CheckResult):
-        if baseline.check != check:
+        other = baseline.check or baseline.step
+        if other != check:
             raise MlnbValueError(
-                f"baseline must be a result of {check}(); got a "
-                f"{type(baseline).__name__} from {baseline.check}()"
+                f"baseline must be an earlier {check}() result or a dict of its "
+                f"values; got a {type(baseline).__name__} from {other}()"
             )
         return baseline.condition_values
     if isinstance(baseline, Mapping):
@@ -171,7 +183,16 @@ class CheckResult:
     def judge(self, conditions: Any = None, *, baseline: Any = None):
         """This result judged by other ``conditions`` (``None``: the defaults), or
         by change conditions against ``baseline`` (an earlier result of the same
-        check): a new result with the new status; nothing is recomputed."""
+        check, or a dict of its values): a new result with the new status, outcomes
+        and ``created`` time; every number is kept, nothing is recomputed, and the
+        result is not published (call :meth:`publish`).
+
+        Raises
+        ------
+        MlnbValueError
+            As :func:`judge`: a condition reads a value this result does not have,
+            or ``baseline`` comes from another check.
+        """
         status, outcomes = judge(
             conditions,
             self.condition_values,

@@ -13,8 +13,15 @@ Analysis' ``GenericValueThreshold`` / ``GenericChangeThreshold``:
 Every check has documented default conditions (its ``DEFAULT_CONDITIONS``), accepts
 ``conditions=`` to replace them, and its result's ``.conditions`` frame shows each
 condition's value, bound, status and sentence; the result's status is their worst
-(fail > warn > info > pass). A condition whose value is undefined (NaN, missing)
-gives ``info`` — it cannot be judged — unless ``if_undefined=`` says otherwise.
+(fail > warn > info > pass).
+
+Undefined values: ``None``, NaN (and anything that is not a real number, such as
+``pandas.NA``) cannot be judged, so a condition over one gives ``info`` unless
+``if_undefined=`` says otherwise. ``±inf`` *is* a value: ``inf >= 0.8`` holds, and a
+change from a finite baseline to ``inf`` is an infinite rise. Booleans (Python's and
+numpy's) count as 1 and 0. A change condition without a baseline value (no baseline,
+or the baseline's value is undefined) gives ``info``; with ``relative=True`` a change
+from a baseline of 0 is infinite (any change breaks it, no change holds).
 
     >>> from mlnb.core.conditions import Condition, evaluate
     >>> c = Condition("roc_auc", ">=", 0.8, status="warn")
@@ -54,35 +61,80 @@ _OPS = {
 
 
 def worst(statuses: Iterable[str], default: str = "info") -> str:
-    """The most severe status (``default`` when there is none)."""
+    """The most severe status (``default`` when there is none).
+
+    Raises
+    ------
+    MlnbValueError
+        A status that is not one of ``pass``, ``info``, ``warn``, ``fail``.
+    """
     out = None
     for s in statuses:
+        _check_status(s, "status")
         if out is None or SEVERITY[s] > SEVERITY[out]:
             out = s
     return default if out is None else out
 
 
+def _check_status(value: Any, argument: str) -> None:
+    if not isinstance(value, str) or value not in SEVERITY:
+        raise MlnbValueError(
+            f"{argument} must be one of {', '.join(SEVERITY)}; got {value!r}"
+        )
+
+
+def _is_bool(v: Any) -> bool:
+    """Python's or numpy's bool (without importing numpy)."""
+    t = type(v)
+    return isinstance(v, bool) or (
+        t.__module__ == "numpy" and t.__name__ in ("bool", "bool_")
+    )
+
+
 def _fmt(v: Any) -> str:
-    if isinstance(v, bool):
-        return str(v)
+    if _is_bool(v):
+        return str(bool(v))
     if isinstance(v, numbers.Integral):
         return f"{int(v):,}"
     if isinstance(v, numbers.Real):
         f = float(v)
         if math.isinf(f):
             return "∞" if f > 0 else "−∞"
+        if f.is_integer() and 1e3 <= abs(f) < 1e15:  # 12,345, not 1.234e+04
+            return f"{int(f):,}"
         return f"{f:.4g}"
     return str(v)
 
 
 def _real(v: Any) -> float | None:
-    """``v`` as a finite-or-infinite float; ``None`` when missing or NaN."""
-    if v is None or isinstance(v, bool):
-        return None if v is None else float(v)
+    """``v`` as a finite-or-infinite float; ``None`` when undefined (``None``, NaN,
+    or not a real number, e.g. ``pandas.NA``); booleans are 1.0 and 0.0."""
+    if v is None:
+        return None
+    if _is_bool(v):
+        return float(bool(v))
     if isinstance(v, numbers.Real):
-        f = float(v)
+        try:
+            f = float(v)
+        except OverflowError:  # an int too large for a float
+            f = math.inf if v > 0 else -math.inf
         return None if math.isnan(f) else f
     return None
+
+
+def _change(v: float, b: float, relative: bool) -> float:
+    """The signed change from ``b`` to ``v`` (as a share of ``|b|`` when
+    ``relative``); 0 when both are the same infinity."""
+    if v == b:
+        return 0.0
+    delta = v - b
+    if not relative:
+        return delta
+    if math.isinf(b):  # the limit of (v - b) / |b| for a finite v
+        return math.inf if math.isinf(v) else -math.copysign(1.0, b)
+    if b == 0:
+        return math.copysign(math.inf, delta)
+    return delta / abs(b)
 
 
 @dataclass(frozen=True)
@@ -108,8 +160,8 @@ class Condition:
     name:
         A readable name (default: built from the rule).
     why:
-        Where the default comes from, shown in ``.conditions`` (a citation, a
-        reason).
+        Where the rule comes from (a citation, a reason), shown in the result's
+        card and ``to_dict()``.
     if_undefined:
         The status when the value is undefined (NaN / missing): ``"info"`` (default,
         "cannot judge"), ``"pass"``, ``"warn"`` or ``"fail"``.
@@ -132,12 +184,18 @@ class Condition:
                 f"Condition metric must be the name of a value, e.g. "
                 f"Condition('roc_auc', '>=', 0.8); got {self.metric!r}"
             )
+        for arg in ("name", "why"):
+            if not isinstance(getattr(self, arg), str):
+                raise MlnbValueError(
+                    f"Condition({self.metric!r}): {arg} must be a string; got "
+                    f"{type(getattr(self, arg)).__name__}"
+                )
         if (self.op is None) != (self.bound is None):
             raise MlnbValueError(
                 f"Condition({self.metric!r}): give both op and bound (e.g. '>=', 0.8) "
                 f"or neither; got op={self.op!r}, bound={self.bound!r}"
             )
-        if self.op is not None and self.op not in _OPS:
+        if self.op is not None and not (isinstance(self.op, str) and self.op in _OPS):
             raise MlnbValueError(
                 f"Condition({self.metric!r}): op must be one of "
                 f"{', '.join(_OPS)}; got {self.op!r}"
@@ -146,16 +204,18 @@ class Condition:
             v = getattr(self, arg)
             if v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+            f = None if _is_bool(v) else _real(v)
+            if f is None:
                 raise MlnbValueError(
-                    f"Condition({self.metric!r}): {arg} must be a number; got {v!r}"
+                    f"Condition({self.metric!r}): {arg} must be a number (not NaN), "
+                    f"e.g. {arg}=0.8; got {v!r}"
                 )
-            if arg != "bound" and v < 0:
+            if arg != "bound" and f < 0:
                 raise MlnbValueError(
                     f"Condition({self.metric!r}): {arg} must be >= 0 (the largest "
-                    f"change allowed); got {v!r}"
+                    f"change allowed, e.g. {arg}=0.01); got {v!r}"
                 )
-            object.__setattr__(self, arg, float(v))
+            object.__setattr__(self, arg, f)
         if self.op is None and self.max_drop is None and self.max_rise is None:
             raise MlnbValueError(
                 f"Condition({self.metric!r}) has no rule: give a bound "
@@ -164,7 +224,7 @@ class Condition:
             )
         for arg in ("status", "if_undefined"):
             v = getattr(self, arg)
-            if v not in SEVERITY:
+            if not isinstance(v, str) or v not in SEVERITY:
                 raise MlnbValueError(
                     f"Condition({self.metric!r}): {arg} must be one of "
                     f"{', '.join(SEVERITY)}; got {v!r}"
@@ -174,9 +234,16 @@ class Condition:
                 f"Condition({self.metric!r}): status is what a violation gives, so it "
                 "must be 'fail', 'warn' or 'info', not 'pass'"
             )
-        if not isinstance(self.relative, bool):
+        if not _is_bool(self.relative):
             raise MlnbValueError(
-                f"Condition({self.metric!r}): relative must be True or False"
+                f"Condition({self.metric!r}): relative must be True or False; got "
+                f"{self.relative!r}"
+            )
+        object.__setattr__(self, "relative", bool(self.relative))
+        if self.relative and not self.needs_baseline:
+            raise MlnbValueError(
+                f"Condition({self.metric!r}): relative=True applies to a change "
+                "(max_drop= or max_rise=); give one, or drop relative=True"
             )
         if not self.name:
             object.__setattr__(self, "name", self.describe())
@@ -198,16 +265,18 @@ class Condition:
         return " and ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:
+        """The condition as strict JSON (an infinite number becomes ``None``)."""
         return {
             "name": self.name,
             "metric": self.metric,
             "op": self.op,
-            "bound": self.bound,
+            "bound": _finite(self.bound),
             "status": self.status,
-            "max_drop": self.max_drop,
-            "max_rise": self.max_rise,
+            "max_drop": _finite(self.max_drop),
+            "max_rise": _finite(self.max_rise),
             "relative": self.relative,
             "why": self.why,
+            "if_undefined": self.if_undefined,
         }
 
     # -- judging ------------------------------------------------------------------
@@ -239,9 +308,7 @@ class Condition:
                         baseline,
                     )
             else:
-                delta = v - b
-                scale = abs(b) if self.relative else 1.0
-                size = (delta / scale) if scale else (math.inf if delta else 0.0)
+                size = _change(v, b, self.relative)
                 unit = "" if not self.relative else " relative"
                 if self.max_drop is not None and -size > self.max_drop:
                     broken.append(
@@ -290,22 +357,33 @@ class Outcome:
         return self.condition.name
 
     def to_dict(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            return None if x is None or (isinstance(x, float) and math.isinf(x)) else x
-
+        """The outcome as strict JSON (an infinite number becomes ``None``; the
+        sentence still says ``∞``)."""
         return {
             "condition": self.condition.name,
             "metric": self.condition.metric,
-            "value": clean(self.value),
-            "bound": self.condition.bound,
-            "baseline": clean(self.baseline),
+            "value": _finite(self.value),
+            "bound": _finite(self.condition.bound),
+            "baseline": _finite(self.baseline),
             "status": self.status,
             "sentence": self.sentence,
+            "why": self.condition.why,
         }
 
 
+def _finite(x: float | None) -> float | None:
+    return None if x is None or not math.isfinite(x) else x
+
+
 def as_conditions(conditions: Any, *, argument: str = "conditions") -> tuple:
-    """Validate a user's ``conditions=``: a Condition or an iterable of them."""
+    """Validate a user's ``conditions=``: a Condition or an iterable of them.
+
+    Raises
+    ------
+    MlnbValueError
+        ``conditions`` is not a Condition or an iterable of them (a string, a dict,
+        ``None``, a number) or holds something else.
+    """
     if isinstance(conditions, Condition):
         return (conditions,)
     if isinstance(conditions, (str, bytes, Mapping)) or not isinstance(
@@ -316,10 +394,14 @@ def as_conditions(conditions: Any, *, argument: str = "conditions") -> tuple:
             f"[mlnb.Condition('roc_auc', '>=', 0.8)]; got {type(conditions).__name__}"
         )
     out = tuple(conditions)
-    for c in out:
+    for i, c in enumerate(out):
         if not isinstance(c, Condition):
+            shown = repr(c) if isinstance(c, (str, numbers.Number)) else ""
+            shown = shown if len(shown) <= 40 else shown[:37] + "..."
             raise MlnbValueError(
-                f"{argument} must hold mlnb.Condition objects; got {c!r}"
+                f"{argument} must hold mlnb.Condition objects; item {i} is a "
+                f"{type(c).__name__}{' ' + shown if shown else ''}. Wrap each rule: "
+                f"[mlnb.Condition('roc_auc', '>=', 0.8)]"
             )
     return out
 
@@ -343,9 +425,10 @@ def evaluate(
     for c in conditions:
         if c.metric not in values:
             what = f"{check}() results" if check else "this result"
+            can = ", ".join(sorted(map(str, values))) or "(none)"
             raise MlnbValueError(
                 f"condition {c.name!r} reads {c.metric!r}, which {what} do not have; "
-                f"conditions can use: {', '.join(sorted(values))}"
+                f"conditions can use: {can}"
             )
         base = None if baseline is None else baseline.get(c.metric)
         out.append(c.evaluate(values[c.metric], base))
@@ -355,8 +438,9 @@ def evaluate(
 def decide(
     outcomes: Iterable[Outcome], default: str = "info"
 ) -> tuple[str, Outcome | None]:
-    """The worst status and the first outcome that has it (the one that decided);
-    ``(default, None)`` when there are no outcomes."""
+    """The worst status and the first outcome that has it (the one that decided:
+    among equally severe outcomes the first one wins); ``(default, None)`` when
+    there are no outcomes."""
     best: Outcome | None = None
     for o in outcomes:
         if best is None or SEVERITY[o.status] > SEVERITY[best.status]:
@@ -365,10 +449,14 @@ def decide(
 
 
 def outcomes_frame(outcomes: Iterable[Outcome]):
-    """``.conditions`` of a result: one row per condition with its ``value``,
-    ``bound``, ``baseline``, ``status`` and ``sentence``."""
+    """``.conditions`` of a result: one row per condition, in order, with columns
+    ``condition`` (its name), ``metric``, ``value``, ``bound``, ``baseline``,
+    ``status`` and ``sentence`` (``None`` where a number is missing or infinite)."""
     import pandas as pd
 
     rows = [o.to_dict() for o in outcomes]
     cols = ["condition", "metric", "value", "bound", "baseline", "status", "sentence"]
-    return pd.DataFrame(rows, columns=cols)
+    frame = pd.DataFrame(rows, columns=cols)
+    for col in ("value", "bound", "baseline"):  # numbers, None shown as NaN
+        frame[col] = frame[col].astype("float64")
+    return frame

@@ -113,12 +113,17 @@ class Metric:
         return self.higher_is_better is not None
 
     def to_dict(self) -> dict[str, Any]:
+        """The entry as strict JSON (an infinite end of ``range`` is ``None``)."""
+
+        def end(x: float) -> float | None:
+            return x if math.isfinite(x) else None
+
         return {
             "name": self.name,
             "tasks": list(self.tasks),
             "needs": self.needs,
             "higher_is_better": self.higher_is_better,
-            "range": [self.range[0], self.range[1]],
+            "range": [end(self.range[0]), end(self.range[1])],
             "interval": self.interval,
             "label": self.label or self.name,
             "builtin": self.builtin,
@@ -126,43 +131,128 @@ class Metric:
 
 
 # --- reference implementations (scikit-learn, imported on first use) ---------------
+# Every built-in ``fn`` gives NaN where the metric is undefined rather than raising:
+# no rows, weights that sum to 0, one class only for a ranking metric, no positive
+# decisions for precision, scores outside [0, 1] for log loss.
+
+
+def _weights(sample_weight: Any, n: int) -> np.ndarray | None:
+    if sample_weight is None:
+        return None
+    w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+    if len(w) != n:
+        raise MlnbValueError(
+            f"sample_weight has {len(w):,} values for {n:,} rows; pass one weight "
+            "per row"
+        )
+    return w
+
+
+def _undefined(y: np.ndarray, w: np.ndarray | None) -> bool:
+    """No rows, or no weight: every metric is undefined."""
+    return len(y) == 0 or (w is not None and not float(w.sum()) > 0)
+
+
 def _sk(name: str, **kw: Any) -> Callable[..., float]:
     def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
         from sklearn import metrics as skm
 
-        return float(
-            getattr(skm, name)(y_true, y_out, sample_weight=sample_weight, **kw)
-        )
+        y = np.asarray(y_true)
+        w = _weights(sample_weight, len(y))
+        if _undefined(y, w):
+            return math.nan
+        return float(getattr(skm, name)(y, y_out, sample_weight=w, **kw))
 
     fn.__name__ = name
     return fn
+
+
+def _ranking(name: str, *, needs_negatives: bool = True) -> Callable[..., float]:
+    """A binary ranking metric: NaN unless the positives (and, for ROC AUC, the
+    negatives) have weight."""
+    sk = _sk(name)
+
+    def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+        y = np.asarray(y_true).astype(bool)
+        w = _weights(sample_weight, len(y))
+        w_all = np.ones(len(y)) if w is None else w
+        negatives = w_all[~y].sum() > 0 or not needs_negatives
+        if not (w_all[y].sum() > 0 and negatives):
+            return math.nan
+        return sk(y.astype(np.int64), y_out, sample_weight=w)
+
+    fn.__name__ = name
+    return fn
+
+
+def _log_loss(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+    """Log loss of probabilities (NaN when a score is outside [0, 1])."""
+    s = np.asarray(y_out, dtype=np.float64)
+    if len(s) and not (np.all(s >= 0.0) and np.all(s <= 1.0)):
+        return math.nan
+    return _sk("log_loss", labels=[0, 1])(y_true, s, sample_weight=sample_weight)
+
+
+def _roc_auc_ovr(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+    """One-vs-rest ROC AUC: the unweighted mean over the classes that have both
+    positives and negatives (column ``j`` of the scores is class ``j`` when the
+    labels are the integers ``0..k-1``, else the ``j``-th of the sorted labels)."""
+    y = np.asarray(y_true)
+    scores = np.asarray(y_out, dtype=np.float64)
+    if scores.ndim != 2:
+        raise MlnbValueError(
+            "roc_auc_ovr needs one score column per class (an array of shape "
+            f"(n_rows, n_classes)); got shape {scores.shape}"
+        )
+    k = scores.shape[1]
+    if y.dtype.kind in "iub" and (len(y) == 0 or (y.min() >= 0 and y.max() < k)):
+        classes = np.arange(k)
+    else:
+        classes = np.unique(y)
+        if len(classes) != k:
+            raise MlnbValueError(
+                f"roc_auc_ovr: {len(classes)} labels but {k} score columns; pass "
+                "integer labels 0..k-1 (one per score column)"
+            )
+    auc = _ranking("roc_auc_score")
+    per_class = [
+        auc(y == c, scores[:, j], sample_weight) for j, c in enumerate(classes)
+    ]
+    defined = [a for a in per_class if not math.isnan(a)]
+    return float(np.mean(defined)) if defined else math.nan
 
 
 def _rate(which: str) -> Callable[..., float]:
     def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
         y = np.asarray(y_true).astype(bool)
         p = np.asarray(y_out).astype(bool)
-        w = (
-            np.ones(len(y))
-            if sample_weight is None
-            else np.asarray(sample_weight, float)
-        )
+        w = _weights(sample_weight, len(y))
+        w = np.ones(len(y)) if w is None else w
         if which == "fpr":
             d = w[~y].sum()
-            return float(w[~y & p].sum() / d) if d else math.nan
+            return float(w[~y & p].sum() / d) if d > 0 else math.nan
         d = w[y].sum()
-        return float(w[y & ~p].sum() / d) if d else math.nan
+        return float(w[y & ~p].sum() / d) if d > 0 else math.nan
 
     fn.__name__ = which
     return fn
 
 
+def _average(a: np.ndarray, w: np.ndarray | None) -> float:
+    if _undefined(a, w):
+        return math.nan
+    return float(np.average(a, weights=w))
+
+
 def _mean(kind: str) -> Callable[..., float]:
     def fn(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
-        a = np.asarray(y_true if kind == "label" else y_out, dtype=np.float64)
-        if kind == "error":
-            a = np.asarray(y_out, dtype=np.float64) - np.asarray(y_true, np.float64)
-        return float(np.average(a, weights=sample_weight))
+        if kind == "label":
+            a = np.asarray(y_true, dtype=np.float64)
+        elif kind == "error":
+            a = np.asarray(y_out, np.float64) - np.asarray(y_true, np.float64)
+        else:
+            a = np.asarray(y_out, dtype=np.float64)
+        return _average(a, _weights(sample_weight, len(a)))
 
     fn.__name__ = f"{kind}_mean"
     return fn
@@ -170,15 +260,16 @@ def _mean(kind: str) -> Callable[..., float]:
 
 def _rmse(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
     e = np.asarray(y_out, np.float64) - np.asarray(y_true, np.float64)
-    return float(math.sqrt(np.average(e * e, weights=sample_weight)))
+    return math.sqrt(_average(e * e, _weights(sample_weight, len(e))))
 
 
 def _calibration(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
     """Mean predicted probability divided by the observed positive rate."""
     y = np.asarray(y_true, np.float64)
     s = np.asarray(y_out, np.float64)
-    rate = float(np.average(y, weights=sample_weight))
-    return float(np.average(s, weights=sample_weight)) / rate if rate else math.nan
+    w = _weights(sample_weight, len(y))
+    rate = _average(y, w)
+    return _average(s, w) / rate if rate else math.nan
 
 
 _BUILTINS: tuple[Metric, ...] = (
@@ -202,11 +293,12 @@ _BUILTINS: tuple[Metric, ...] = (
            label="false negative rate", fn=_rate("fnr")),
     # binary, from scores
     Metric("roc_auc", ("binary",), "score", True, interval="hanley_mcneil",
-           label="ROC AUC", fn=_sk("roc_auc_score")),
+           label="ROC AUC", fn=_ranking("roc_auc_score")),
     Metric("average_precision", ("binary",), "score", True, interval="logit_ap",
-           label="AUC-PR (average precision)", fn=_sk("average_precision_score")),
+           label="AUC-PR (average precision)",
+           fn=_ranking("average_precision_score", needs_negatives=False)),
     Metric("log_loss", ("binary",), "score", False, range=(0.0, _INF),
-           interval="normal", label="log loss", fn=_sk("log_loss", labels=[0, 1])),
+           interval="normal", label="log loss", fn=_log_loss),
     Metric("mean_prediction", ("binary",), "score", None, interval="normal",
            label="mean prediction", fn=_mean("prediction")),
     Metric("calibration", ("binary",), "score", None, range=(0.0, _INF),
@@ -214,11 +306,11 @@ _BUILTINS: tuple[Metric, ...] = (
            fn=_calibration),
     # multiclass
     Metric("macro_f1", ("multiclass",), "threshold", True, interval="dirichlet",
-           label="macro F1", fn=_sk("f1_score", average="macro")),
+           label="macro F1", fn=_sk("f1_score", average="macro", zero_division=0.0)),
     Metric("micro_f1", ("multiclass",), "threshold", True, interval="wilson",
            label="micro F1", fn=_sk("f1_score", average="micro")),
     Metric("roc_auc_ovr", ("multiclass",), "score", True, interval="none",
-           label="one-vs-rest ROC AUC", fn=_sk("roc_auc_score", multi_class="ovr")),
+           label="one-vs-rest ROC AUC", fn=_roc_auc_ovr),
     # regression
     Metric("mae", ("regression",), "prediction", False, range=(0.0, _INF),
            interval="normal", label="mean absolute error",
@@ -281,7 +373,8 @@ def goals(task: str) -> tuple[str, ...]:
 
 
 def catalogue() -> list[dict[str, Any]]:
-    """Every registered metric as a dict (for docs and the README's table)."""
+    """Every registered metric as a strict-JSON dict (for docs and the README's
+    table): the built-ins, then the user's in registration order."""
     with _lock:
         return [m.to_dict() for m in _REGISTRY.values()]
 
@@ -342,37 +435,63 @@ def register_metric(
     """
     if not (isinstance(name, str) and name.isidentifier()):
         raise MlnbValueError(
-            f"metric name must be an identifier such as 'brier_score'; got {name!r}"
+            f"metric name must be an identifier (letters, digits, underscores) such "
+            f"as 'brier_score'; got {name!r}"
         )
     if not callable(fn):
         raise MlnbValueError(
             f"fn must be callable as fn(y_true, y_out, sample_weight=None); got "
             f"{type(fn).__name__}"
         )
-    tasks = (task,) if isinstance(task, str) else tuple(task)
+    if isinstance(task, str):
+        tasks: tuple[Any, ...] = (task,)
+    elif isinstance(task, (tuple, list)):
+        tasks = tuple(dict.fromkeys(task))
+    else:
+        raise MlnbValueError(
+            f"task must be one of {', '.join(TASKS)} or a tuple of them, e.g. "
+            f"task='binary'; got {type(task).__name__}"
+        )
     if not tasks:
-        raise MlnbValueError(f"task must name at least one of {', '.join(TASKS)}")
+        raise MlnbValueError(
+            f"task must name at least one of {', '.join(TASKS)}, e.g. task='binary'"
+        )
     for t in tasks:
         _check_task(t)
-    if needs not in NEEDS:
-        raise MlnbValueError(f"needs must be one of {', '.join(NEEDS)}; got {needs!r}")
-    if higher_is_better not in (True, False, None):
+    if not (isinstance(needs, str) and needs in NEEDS):
         raise MlnbValueError(
-            f"higher_is_better must be True, False or None; got {higher_is_better!r}"
+            f"needs must be one of {', '.join(NEEDS)} (what fn receives as y_out); "
+            f"got {needs!r}"
         )
+    if higher_is_better is not None and type(higher_is_better).__name__ not in (
+        "bool",
+        "bool_",
+    ):
+        raise MlnbValueError(
+            f"higher_is_better must be True, False or None (descriptive only); got "
+            f"{higher_is_better!r}"
+        )
+    hib = None if higher_is_better is None else bool(higher_is_better)
     try:
+        if isinstance(range, (str, bytes)) or len(range) != 2:
+            raise TypeError
         lo, hi = (float(range[0]), float(range[1]))
-    except (TypeError, ValueError, IndexError):
-        raise MlnbValueError(f"range must be (low, high); got {range!r}") from None
+    except (TypeError, ValueError, IndexError, KeyError):
+        raise MlnbValueError(
+            f"range must be (low, high), e.g. range=(0.0, 1.0); got {range!r}"
+        ) from None
     if math.isnan(lo) or math.isnan(hi) or lo >= hi:
         raise MlnbValueError(
-            f"range must be (low, high) with low < high; got {range!r}"
+            f"range must be (low, high) with low < high, e.g. range=(0.0, 1.0); got "
+            f"{range!r}"
         )
+    if not isinstance(label, str):
+        raise MlnbValueError(f"label must be a string; got {type(label).__name__}")
     metric = Metric(
         name,
         tasks,
         needs,
-        higher_is_better,
+        hib,
         range=(lo, hi),
         interval="none",
         label=label or name,
@@ -381,20 +500,28 @@ def register_metric(
     with _lock:
         old = _REGISTRY.get(name)
         if old is not None and (old.builtin or not replace):
-            why = (
-                "a built-in metric"
-                if old.builtin
-                else "already registered (pass replace=True)"
-            )
-            raise MlnbValueError(f"metric {name!r} is {why}; choose another name")
+            if old.builtin:
+                why = "a built-in metric, which cannot be replaced; choose another name"
+            else:
+                why = (
+                    "already registered; pass replace=True to replace it, or choose "
+                    "another name"
+                )
+            raise MlnbValueError(f"metric {name!r} is {why}")
         _REGISTRY[name] = metric
     return metric
 
 
 def unregister_metric(name: str) -> None:
-    """Remove a user metric (built-ins stay)."""
+    """Remove a user metric (nothing happens when ``name`` is not registered).
+
+    Raises
+    ------
+    MlnbValueError
+        ``name`` is a built-in metric.
+    """
     with _lock:
-        old = _REGISTRY.get(name)
+        old = _REGISTRY.get(name) if isinstance(name, str) else None
         if old is None:
             return
         if old.builtin:
@@ -412,15 +539,69 @@ def compute(
 ) -> float:
     """``name`` on one set of rows with its reference implementation.
 
-    For ``"threshold"`` metrics of a binary task ``y_out`` may be scores: they are
-    turned into decisions with ``y_out >= threshold``.
+    For ``"threshold"`` metrics of a binary task ``y_out`` may be scores: a 1-D
+    float array is turned into decisions with ``y_out >= threshold``. Metrics that
+    need nothing but the label (``needs="none"``) accept ``y_out=None``.
+
+    Returns
+    -------
+    float
+        NaN where the metric is undefined on these rows (no rows, one class only
+        for a ranking metric, no predicted positives for precision ...).
+
+    Raises
+    ------
+    MlnbValueError
+        An unknown metric (the message lists the registered ones), a threshold
+        that is not a number, or arrays of different lengths.
     """
     metric = get(name)
-    out = np.asarray(y_out)
+    if isinstance(threshold, bool) or not isinstance(
+        threshold, (int, float, np.number)
+    ):
+        raise MlnbValueError(
+            f"threshold must be a number (the decision threshold), e.g. "
+            f"threshold=0.5; got {threshold!r}"
+        )
+    y = np.asarray(y_true)
+    if y.ndim != 1:
+        raise MlnbValueError(
+            f"y_true must be one label per row (1-D); got shape {y.shape}"
+        )
+    if y_out is None and metric.needs == "none":
+        out = y
+    elif y_out is None:
+        raise MlnbValueError(
+            f"{name} needs y_out ({_NEEDS_WORDS[metric.needs]}); got None"
+        )
+    else:
+        out = np.asarray(y_out)
+        if out.ndim == 0 or len(out) != len(y):
+            got = "a scalar" if out.ndim == 0 else f"{len(out):,} rows"
+            raise MlnbValueError(
+                f"y_out has {got} but y_true has {len(y):,}; pass one "
+                f"{_NEEDS_WORDS[metric.needs]} per row"
+            )
     if metric.needs == "threshold" and out.ndim == 1 and out.dtype.kind == "f":
         out = (out >= threshold).astype(np.int64)
+    if sample_weight is not None:
+        w = np.asarray(sample_weight, dtype=np.float64).reshape(-1)
+        if len(w) != len(y):
+            raise MlnbValueError(
+                f"sample_weight has {len(w):,} values but y_true has {len(y):,} "
+                "rows; pass one weight per row"
+            )
+        sample_weight = w
     assert metric.fn is not None
-    return float(metric.fn(np.asarray(y_true), out, sample_weight=sample_weight))
+    return float(metric.fn(y, out, sample_weight=sample_weight))
+
+
+_NEEDS_WORDS = {
+    "threshold": "a 0/1 decision or a score",
+    "score": "a score or probability",
+    "prediction": "a predicted value",
+    "none": "nothing",
+}
 
 
 def _check_task(task: Any) -> None:

@@ -130,19 +130,33 @@ def image_png(png_base64: str, *, alt: str, width: int | None = None) -> str:
     return f'<img alt="{esc(alt)}"{w} src="data:image/png;base64,{png_base64}"/>'
 
 
+_SEVERITY = {"pass": 0, "info": 1, "warn": 2, "fail": 3}
+
+
 def conditions_table(outcomes: Iterable[Any]) -> list[str]:
-    """The conditions block of a result card: which rule decided the status, then
-    every condition with its status chip and sentence (empty when none)."""
+    """The conditions block of a result card: which rule decided the status (the
+    first of the most severe, as :func:`mlnb.core.conditions.decide`), then every
+    condition with its status chip, name, sentence and, where given, why it is
+    there (empty list when there are no outcomes). Everything is escaped."""
     outcomes = list(outcomes)
     if not outcomes:
         return []
-    severity = {"pass": 0, "info": 1, "warn": 2, "fail": 3}
-    decided = max(outcomes, key=lambda o: severity[o.status])
+    decided = outcomes[0]
+    for o in outcomes[1:]:
+        if _SEVERITY.get(o.status, 0) > _SEVERITY.get(decided.status, 0):
+            decided = o
     cell = f"padding:2px 10px;border-bottom:1px solid {_BORDER};"
+
+    def why(o: Any) -> str:
+        text = getattr(getattr(o, "condition", None), "why", "")
+        if not text:
+            return ""
+        return f'<div style="color:{_FG2};font-size:90%">{esc(text)}</div>'
+
     rows = "".join(
         f'<tr><td style="{cell}">{badge(o.status)}</td>'
         f'<td style="{cell}"><code>{esc(o.name)}</code></td>'
-        f'<td style="{cell}">{esc(o.sentence)}</td></tr>'
+        f'<td style="{cell}">{esc(o.sentence)}{why(o)}</td></tr>'
         for o in outcomes
     )
     why = esc(decided.sentence)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import math
 import re
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -13,7 +16,9 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 import mlnb
 from mlnb import MlnbValueError
-from mlnb.checklist.result import MIME_TYPE, CheckResult, worst_status
+from mlnb.checklist.result import MIME_TYPE, CheckResult, judge, worst_status
+from mlnb.core.conditions import Condition
+from mlnb.render import html as H
 
 RECORD_KEYS = {
     "protocol_version",
@@ -272,3 +277,198 @@ def test_worst_status():
     assert worst_status("pass", "info") == "info"
     assert worst_status("warn", "pass", "fail") == "fail"
     assert worst_status("pass") == "pass"
+
+
+# -- conditions on a result ------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class ScoreResult(CheckResult):
+    """A minimal check result whose status comes from conditions."""
+
+    check: ClassVar[str] = "score_check"
+    DEFAULT_CONDITIONS: ClassVar[tuple] = (
+        Condition("auc", ">=", 0.6, name="better than chance", why="<b>cited</b>"),
+        Condition("auc", ">=", 0.8, status="warn", name="good enough"),
+    )
+    auc: float
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, repr=False)
+class OtherResult(CheckResult):
+    check: ClassVar[str] = "other_check"
+
+
+def score_result(auc: float, **values) -> ScoreResult:
+    vals = {"auc": auc, **values}
+    status, outcomes = judge(
+        None, vals, defaults=ScoreResult.DEFAULT_CONDITIONS, check="score_check"
+    )
+    return ScoreResult(
+        step="prototype",
+        status=status,
+        summary=f"AUC {auc}",
+        auc=auc,
+        outcomes=outcomes,
+        condition_values=vals,
+    )
+
+
+@pytest.mark.parametrize("auc, status", [(0.9, "pass"), (0.7, "warn"), (0.5, "fail")])
+def test_defaults_decide_the_status(auc, status):
+    r = score_result(auc)
+    assert r.status == status
+    assert r.conditions["status"].tolist() == [
+        "pass" if auc >= 0.6 else "fail",
+        "pass" if auc >= 0.8 else "warn",
+    ]
+    decider = {"pass": 0, "warn": 1, "fail": 0}[status]
+    assert r.decided_by == r.outcomes[decider].sentence
+    assert r.record()["decided_by"] == r.decided_by
+    assert r.record()["conditions"] == [
+        {"condition": o.name, "status": o.status, "sentence": o.sentence}
+        for o in r.outcomes
+    ]
+
+
+def test_judge_with_user_conditions_keeps_numbers():
+    r = score_result(0.9)
+    strict = Condition("auc", ">=", 0.95, status="warn", name="strict")
+    j = r.judge([strict])
+    assert (r.status, j.status) == ("pass", "warn")
+    assert j.decided_by == "auc 0.9 < 0.95: warn"
+    assert j.auc == r.auc and j.summary == r.summary
+    assert j.condition_values == r.condition_values
+    before, after = r.to_dict(), j.to_dict()
+    for d in (before, after):
+        del d["created"], d["status"], d["conditions"]
+    assert before == after
+    assert r.status == "pass" and len(r.outcomes) == 2  # the original is untouched
+    assert j.judge().status == "pass"  # None: back to the defaults
+    assert j.judge(strict).status == "warn"  # one Condition is enough
+    assert j.judge([]).status == "info" and j.decided_by != ""
+    assert j.judge([]).decided_by == ""
+
+
+def test_judge_unknown_value_lists_the_values():
+    with pytest.raises(MlnbValueError) as info:
+        score_result(0.9, n=3).judge([Condition("roc_auc", ">=", 0.5)])
+    msg = str(info.value)
+    assert "'roc_auc'" in msg and "score_check() results" in msg
+    assert "conditions can use: auc, n" in msg
+
+
+@pytest.mark.parametrize(
+    "now, before, status",
+    [
+        (0.80, 0.85, "fail"),  # fell 0.05 > 0.01
+        (0.845, 0.85, "pass"),  # fell 0.005
+        (0.95, 0.85, "pass"),  # rose
+    ],
+)
+def test_judge_against_a_baseline_result(now, before, status):
+    earlier, later = score_result(before), score_result(now)
+    drop = Condition("auc", max_drop=0.01)
+    j = later.judge([drop], baseline=earlier)
+    assert j.status == status
+    assert j.outcomes[0].baseline == before
+    assert j.conditions["baseline"].tolist() == [before]
+    # a dict of the baseline's values does the same
+    assert later.judge(drop, baseline={"auc": before}).status == status
+    # the other direction: a rise is bounded by max_rise
+    rise = Condition("auc", max_rise=0.01, status="warn")
+    expected = "warn" if now - before > 0.01 else "pass"
+    assert later.judge([rise], baseline=earlier).status == expected
+
+
+def test_judge_without_baseline_cannot_judge_a_change():
+    j = score_result(0.5).judge([Condition("auc", max_drop=0.01)])
+    assert j.status == "info" and "no baseline auc" in j.decided_by
+
+
+@pytest.mark.parametrize(
+    "baseline, words",
+    [
+        (OtherResult(step="prototype", status="pass", summary="x"), ["other_check()"]),
+        (CheckResult(step="drift", status="pass", summary="x"), ["from drift()"]),
+        ([0.8], ["dict of its values", "list"]),
+        (0.8, ["dict of its values", "float"]),
+    ],
+)
+def test_judge_bad_baseline(baseline, words):
+    with pytest.raises(MlnbValueError) as info:
+        score_result(0.9).judge([Condition("auc", max_drop=0.1)], baseline=baseline)
+    msg = str(info.value)
+    assert "baseline must be an earlier score_check() result" in msg
+    for word in words:
+        assert word in msg
+
+
+def test_conditions_shown_escaped_in_html():
+    evil = "<script>alert(1)</script>"
+    r = score_result(0.9).judge([Condition("auc", ">=", 0.95, name=evil, why=evil)])
+    html = r._repr_html_()
+    assert_escaped(html)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "Status decided by: auc 0.9 &lt; 0.95: fail" in html
+    d = score_result(0.9)._repr_html_()
+    assert "&lt;b&gt;cited&lt;/b&gt;" in d and "<b>cited" not in d
+
+
+def test_html_names_the_first_worst_condition():
+    conds = [
+        Condition("auc", ">=", 0.95, status="warn", name="first"),
+        Condition("auc", ">=", 0.99, status="warn", name="second"),
+    ]
+    html = score_result(0.9).judge(conds)._repr_html_()
+    assert "Status decided by: auc 0.9 &lt; 0.95: warn" in html
+
+
+def test_result_without_conditions_shows_no_block():
+    r = CheckResult(step="problem", status="info", summary="nothing")
+    assert "mlnb-conditions" not in r._repr_html_()
+    assert r.decided_by == "" and r.record()["conditions"] == []
+    assert list(r.conditions.columns)[:2] == ["condition", "metric"]
+
+
+@pytest.mark.parametrize("value", [math.inf, -math.inf, math.nan, None])
+def test_record_and_to_dict_are_strict_json_with_odd_values(value):
+    r = score_result(0.9, x=value)
+    r = r.judge(
+        [Condition("x", ">=", 0.5), Condition("x", "<=", math.inf, max_rise=1)],
+        baseline={"x": -math.inf},
+    )
+    json.loads(strict_json(r.record()))
+    d = json.loads(strict_json(r.to_dict()))
+    assert [c["value"] for c in d["conditions"]] == [None, None]
+    assert d["conditions"][1]["bound"] is None
+
+
+def test_thresholds_judged_by_a_user_condition(imbalanced):
+    y, s = imbalanced
+    r = mlnb.thresholds(y, s, publish=False)
+    if "roc_auc" not in r.condition_values:
+        pytest.skip("thresholds() does not expose condition values yet")
+    strict = Condition("roc_auc", ">=", 0.99, name="<script>x</script> near perfect")
+    j = r.judge([strict])
+    assert j.status == "fail" and r.roc_auc < 0.99
+    assert j.roc_auc == r.roc_auc and j.average_precision == r.average_precision
+    assert j.decided_by.startswith("roc_auc ") and j.decided_by.endswith(": fail")
+    assert j.record()["decided_by"] == j.decided_by
+    html = j._repr_html_()
+    assert_escaped(html)
+    assert "&lt;script&gt;x&lt;/script&gt; near perfect" in html
+    assert H.esc(j.decided_by) in html
+    json.loads(strict_json(j.record()))
+    assert j.judge([Condition("roc_auc", ">=", 0.5)]).status == "pass"
+    # a change condition against an earlier result, both directions
+    worse = mlnb.thresholds(y, np.where(y == 1, s * 0.5, s), publish=False)
+    drop = Condition("roc_auc", max_drop=0.01)
+    assert worse.judge(drop, baseline=r).status == "fail"
+    assert r.judge(drop, baseline=worse).status == "pass"
+    rise = Condition("roc_auc", max_rise=0.01, status="warn")
+    assert r.judge(rise, baseline=worse).status == "warn"
+    assert worse.judge(rise, baseline=r).status == "pass"
+    other = mlnb.imbalance(y, publish=False)
+    with pytest.raises(MlnbValueError, match=r"earlier thresholds\(\) result"):
+        r.judge(drop, baseline=other)
