@@ -539,6 +539,7 @@ def thresholds(
 
     # 2 compute
     ranking = BinaryRanking(scores, mask, weights)
+    del scores, mask, weights  # the ranking holds what it needs (memory budget)
     roc_auc = float(ranking.roc_auc)
     ap = float(ranking.average_precision)
     prevalence = ranking.prevalence
