@@ -191,8 +191,10 @@ class ThresholdsResult(CheckResult):
             0.2,
             status="warn",
             name="finds the positive class",
-            why="AUC-PR gain over a no-skill model below 0.2: the model barely finds "
-            "the rare class even when ROC AUC looks good",
+            why="mlnb's rule: an AUC-PR gain over a no-skill model below 0.2 means the "
+            "model barely finds the rare class even when ROC AUC looks good (a "
+            "no-skill model's AUC-PR is the prevalence: Saito & Rehmsmeier, PLoS ONE "
+            "2015)",
         ),
     )
 
