@@ -551,6 +551,7 @@ def _data_summary(r: ImbalanceResult) -> dict[str, Any]:
             "objectives": objectives,
             "remedies": list(r.remedies),
             "status": r.status,
+            "decided_by": r.decided_by,
             "summary": r.summary,
             "trap": trap,
         }
@@ -574,6 +575,7 @@ def _model_summary(r: ThresholdsResult) -> dict[str, Any]:
             "scores_are_probabilities": r.scores_are_probabilities,
             "weighted": r.weighted,
             "status": r.status,
+            "decided_by": r.decided_by,
             "summary": r.summary,
         }
     )

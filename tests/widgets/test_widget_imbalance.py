@@ -128,6 +128,9 @@ def test_initial_state_matches_oracles(widget, data):
     assert widget.error == ""
     # the step's status is the worst side's: the data warns, the model passes
     assert ms["status"] == widget.thresholds_result.status == "pass"
+    assert ds["decided_by"] == widget.imbalance_result.decided_by
+    assert ds["decided_by"].startswith("imbalance_ratio ")
+    assert ms["decided_by"] == widget.thresholds_result.decided_by
     assert widget.status == "warn"
     assert widget.summary == widget.imbalance_result.summary
 
