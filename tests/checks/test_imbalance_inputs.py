@@ -222,7 +222,10 @@ def test_user_condition_changes_status_html_and_record(call, condition, before, 
     # judging the finished default result gives the same, recomputing nothing
     rejudged = default.judge([condition])
     assert (rejudged.status, rejudged.decided_by) == (after, sentence)
-    assert rejudged.summary == default.summary
+    assert rejudged.summary == r.summary
+    # thresholds words its summary by the deciding condition; imbalance describes
+    # the data (its degree of imbalance) whatever the conditions
+    assert (sentence in r.summary) == isinstance(r, ThresholdsResult)
 
 
 # -- (c) change conditions against a baseline ------------------------------------------

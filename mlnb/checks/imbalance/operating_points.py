@@ -13,6 +13,7 @@ below 0.2 warns — the model barely finds the rare class even when ROC AUC look
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -361,6 +362,20 @@ class ThresholdsResult(CheckResult):
 
         return threshold_curves(self, ax=ax, threshold=threshold)
 
+    def judge(self, conditions: Any = None, *, baseline: Any = None):
+        """This result judged by other ``conditions`` (``None``: the defaults) or
+        by change conditions against ``baseline`` (an earlier thresholds result);
+        the summary names the condition that now decides. Nothing is recomputed."""
+        judged = super().judge(conditions, baseline=baseline)
+        summary = _summary(
+            self.roc_auc,
+            self.average_precision,
+            self.prevalence,
+            self.at(),
+            judged.outcomes,
+        )
+        return dataclasses.replace(judged, summary=summary)
+
     # -- rendering ---------------------------------------------------------------
     def record_metrics(self) -> dict[str, Any]:
         p = self.at()
@@ -566,12 +581,7 @@ def thresholds(
     )
 
     # 4 word the summary
-    lift = ap / prevalence if prevalence > 0 else math.inf
-    summary = (
-        f"ROC AUC {roc_auc:.3f}, AUC-PR {ap:.3f} vs {prevalence:.3f} for no skill "
-        f"({lift:.1f}× lift): {_verdict(status, outcomes)}; at threshold {thr:g} "
-        f"precision {point.precision:.2f}, recall {point.recall:.2f}"
-    )
+    summary = _summary(roc_auc, ap, prevalence, point, outcomes)
     result = ThresholdsResult(
         step="imbalance",
         status=status,
@@ -637,7 +647,18 @@ def _read_inputs(
     )
 
 
-def _verdict(status: str, outcomes: tuple) -> str:
+def _summary(
+    roc_auc: float, ap: float, prevalence: float, point: OperatingPoint, outcomes
+) -> str:
+    lift = ap / prevalence if prevalence > 0 else math.inf
+    return (
+        f"ROC AUC {roc_auc:.3f}, AUC-PR {ap:.3f} vs {prevalence:.3f} for no skill "
+        f"({lift:.1f}× lift): {_verdict(outcomes)}; at threshold {point.threshold:g} "
+        f"precision {point.precision:.2f}, recall {point.recall:.2f}"
+    )
+
+
+def _verdict(outcomes: tuple) -> str:
     """The summary's words for the condition that decided the status."""
     _, decided = decide(outcomes)
     if decided is None:
