@@ -50,7 +50,7 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
         return result
     magics.display(result)
     return thresholds(
-        data,
+        data=data,
         label=args.label,
         score=args.score,
         positive_label=positive,

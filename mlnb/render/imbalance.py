@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import MlnbValueError
 from .plots import PALETTE, new_axes, plain_text
 
 __all__ = ["class_distribution", "threshold_curves"]
 
 
-def class_distribution(result: Any, ax: Any = None):
-    """Bars of class shares; the majority class's share is the accuracy trap."""
+def class_distribution(result: Any, *, ax: Any = None):
+    """Bars of class shares; the majority class's share is the accuracy trap.
+    Returns the Axes drawn on."""
     fig, ax = new_axes(ax)
     labels = [plain_text(k) for k in result.counts]
     shares = [result.shares[k] for k in result.counts]
@@ -22,7 +24,8 @@ def class_distribution(result: Any, ax: Any = None):
     ax.set_xticks(range(len(labels)), labels, rotation=0 if len(labels) < 8 else 45)
     ax.set_ylim(0, 1.08)
     ax.set_ylabel("share of rows")
-    title = plain_text(result.label_name or "label")
+    name = result.label_name
+    title = plain_text("label" if name is None or name == "" else name)
     ax.set_title(f"Class distribution of {title}", fontsize=10)
     for bar, share, k in zip(bars, shares, result.counts):
         ax.annotate(
@@ -47,12 +50,24 @@ def class_distribution(result: Any, ax: Any = None):
     return ax
 
 
-def threshold_curves(result: Any, *, threshold: float | None = None, axes=None):
-    """ROC and precision-recall curves with the operating point marked."""
-    if axes is None:
-        fig, axes = new_axes(figsize=(8.0, 3.2), ncols=2)
+def threshold_curves(result: Any, *, ax: Any = None, threshold: float | None = None):
+    """ROC and precision-recall curves with the operating point marked, on ``ax``
+    (two Axes; default: a new figure's). Returns the two Axes as a numpy array."""
+    import numpy as np
+
+    if ax is None:
+        _, ax = new_axes(figsize=(8.0, 3.2), ncols=2)
+    try:
+        axes = np.empty(2, dtype=object)
+        axes[:] = list(ax)
+    except (TypeError, ValueError):
+        raise MlnbValueError(
+            "ax must be two matplotlib Axes (ROC, precision-recall), e.g. "
+            "fig.subplots(1, 2); got "
+            f"{type(ax).__name__}"
+        ) from None
     roc_ax, pr_ax = axes
-    pts = result.curve_points(201)
+    pts = result.curve_points(n=201)
     p = result.at(threshold)
     roc_ax.plot([0, *pts["fpr"]], [0, *pts["recall"]], color=PALETTE["line"])
     roc_ax.plot([0, 1], [0, 1], color="#999", lw=0.8, ls=":")

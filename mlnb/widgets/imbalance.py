@@ -23,6 +23,7 @@ from typing import Any
 import anywidget
 import traitlets as t
 
+from ..checklist.result import worst_status
 from ..checks.imbalance import (
     ImbalanceResult,
     OperatingPoint,
@@ -30,8 +31,8 @@ from ..checks.imbalance import (
     imbalance,
     thresholds,
 )
+from ..core import frames
 from ..core.jsonsafe import jsonable
-from ..core.labels import column
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
 from .assets import widget_css, widget_esm
@@ -90,15 +91,16 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
     Parameters
     ----------
     y:
-        True labels (array-like or Series), or a DataFrame with ``label=``.
+        True labels (array-like or Series), or a table (pandas or polars DataFrame,
+        pyarrow Table, dict of arrays) with ``label=``.
     y_score:
         Scores, higher meaning more likely positive (probabilities or decision
         values). Leave out for the data side only.
     data:
-        A DataFrame holding the columns named by ``label``, ``score`` (and
-        ``sample_weight`` when it is a string).
+        A table holding the columns named by ``label``, ``score`` (and
+        ``sample_weight`` when it names a column).
     label, score:
-        Column names in ``data``.
+        Column names in ``data`` (any hashable: ``"y"``, ``0``, a tuple).
     positive_label:
         The positive class (defaults to 1/True for 0/1 and boolean labels). With
         more than two classes it makes the check "this class vs the rest".
@@ -131,8 +133,10 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
     data_summary, model_summary, curve, histogram, operating_point : dict
         Aggregates the view draws (JSON-safe, small).
     status, summary : str
-        Status and sentence of the step's record: the model side's when scores
-        were given, else the data side's.
+        The step's status — the worst of the data side's and the model side's, so
+        a passing model never hides an imbalance warning — and the summary of the
+        side that has it (the model's on a tie). ``data_summary["status"]`` and
+        ``model_summary["status"]`` hold each side's own status.
     error : str
         Why the last target could not be met ("" when it was).
 
@@ -193,13 +197,13 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
         y_score: Any = None,
         *,
         data: Any = None,
-        label: str | None = None,
-        score: str | None = None,
+        label: Any = None,
+        score: Any = None,
         positive_label: Any = None,
         sample_weight: Any = None,
         threshold: float = 0.5,
     ) -> None:
-        if data is None and hasattr(y, "columns"):
+        if data is None and frames.is_table(y):
             data, y = y, None
         if data is not None:
             if y is not None:
@@ -211,15 +215,16 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
                     "with data=…, name the label column: "
                     "ImbalanceExplorer(data=df, label='y', score='p')"
                 )
-            y = column(data, label, role="label")
+            y = frames.get_column(data, label, role="label")
             if score is not None:
                 if y_score is not None:
                     raise MlnbValueError(
                         "pass either y_score or score='column', not both"
                     )
-                y_score = column(data, score, role="score")
-            if isinstance(sample_weight, str):
-                sample_weight = column(data, sample_weight, role="sample_weight")
+                y_score = frames.get_column(data, score, role="score")
+            sample_weight = frames.column_or_values(
+                data, sample_weight, role="sample_weight"
+            )
         elif y is None:
             raise MlnbValueError(
                 "the labels are missing: ImbalanceExplorer(y, y_score) or "
@@ -227,12 +232,17 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
             )
         elif label is not None or score is not None:
             raise MlnbValueError(
-                "label= and score= name columns, so pass the DataFrame as data=…; "
+                "label= and score= name columns, so pass the table as data=…; "
                 "or pass the values themselves as y and y_score"
             )
         # Validate everything before publishing anything, so a bad call leaves the
         # session's checklist as it was.
-        data_result = imbalance(y, positive_label=positive_label, publish=False)
+        data_result = imbalance(
+            y if data is None else data,
+            label=label,
+            positive_label=positive_label,
+            publish=False,
+        )
         model_result = None
         if y_score is not None:
             model_result = thresholds(
@@ -310,9 +320,22 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
         return f"{o['explanation']} {o['verdict']}"
 
     def record(self) -> dict[str, Any]:
-        """The status record for the checklist: the model side's when scores were
-        given, else the data side's."""
-        return (self._thr or self._imb).record()
+        """The status record the display carries for the checklist: the record of
+        the side whose status is the step's (the worse; the model's on a tie), so
+        the step never shows better than its worst check."""
+        return self._main().record()
+
+    def records(self) -> list[dict[str, Any]]:
+        """Both sides' status records: the data side's, then the model side's."""
+        return [r.record() for r in (self._imb, self._thr) if r is not None]
+
+    def _main(self) -> ImbalanceResult | ThresholdsResult:
+        """The result whose status is the step's: the worse side (model on a tie)."""
+        if self._thr is None:
+            return self._imb
+        if worst_status(self._imb.status, self._thr.status) == self._thr.status:
+            return self._thr
+        return self._imb
 
     # -- set-up ------------------------------------------------------------------------
     def _setup(
@@ -325,7 +348,7 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
         gets the full state in one message."""
         self._imb = imb
         self._thr = thr
-        main = thr or imb
+        main = self._main()
         state: dict[str, Any] = {
             "data_summary": _data_summary(imb),
             "objective": imb.recommended_objective,
@@ -336,10 +359,10 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "threshold_source": "initial",
         }
         if thr is not None:
-            histogram = jsonable(thr.score_histogram(HISTOGRAM_BINS))
+            histogram = jsonable(thr.score_histogram(bins=HISTOGRAM_BINS))
             state.update(
                 model_summary=_model_summary(thr),
-                curve=jsonable(thr.curve_points(CURVE_POINTS)),
+                curve=jsonable(thr.curve_points(n=CURVE_POINTS)),
                 histogram=histogram,
                 threshold_min=float(histogram["edges"][0]),
                 threshold_max=float(histogram["edges"][-1]),
@@ -409,9 +432,9 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     # -- display -----------------------------------------------------------------------
     def __repr__(self) -> str:
-        main = self._thr or getattr(self, "_imb", None)
-        if main is None:
+        if getattr(self, "_imb", None) is None:
             return "<ImbalanceExplorer (not set up)>"
+        main = self._main()
         return (
             f"<ImbalanceExplorer step 4 (imbalance): {main.status.upper()} — "
             f"{main.summary}>"
@@ -431,7 +454,7 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 fig, axes = plots.new_axes(figsize=(12.0, 3.3), ncols=3)
                 drawings.class_distribution(self._imb, ax=axes[0])
                 drawings.threshold_curves(
-                    self._thr, threshold=self.threshold, axes=(axes[1], axes[2])
+                    self._thr, ax=axes[1:], threshold=self.threshold
                 )
             return plots.figure_png_base64(fig)
         except Exception as exc:  # noqa: BLE001 - report, keep the widget working
@@ -470,7 +493,7 @@ class ImbalanceExplorer(QuietWrites, StaticFallback, anywidget.AnyWidget):
 def _data_summary(r: ImbalanceResult) -> dict[str, Any]:
     positive = None if r.positive_label is None else str(r.positive_label)
     trap = ""
-    if r.status in ("warn", "fail"):
+    if r.degree in ("moderate", "extreme"):
         trap = (
             f"Always predicting {_label_text(r.majority_label)} scores "
             f"{r.majority_accuracy:.1%} accuracy — accuracy is the wrong yardstick "
@@ -528,6 +551,7 @@ def _data_summary(r: ImbalanceResult) -> dict[str, Any]:
             "objectives": objectives,
             "remedies": list(r.remedies),
             "status": r.status,
+            "decided_by": r.decided_by,
             "summary": r.summary,
             "trap": trap,
         }
@@ -551,6 +575,7 @@ def _model_summary(r: ThresholdsResult) -> dict[str, Any]:
             "scores_are_probabilities": r.scores_are_probabilities,
             "weighted": r.weighted,
             "status": r.status,
+            "decided_by": r.decided_by,
             "summary": r.summary,
         }
     )

@@ -223,18 +223,18 @@ def test_status_boundaries(n_major, n_minor, status, degree):
     assert (r.status, r.degree) == (status, degree)
 
 
-def test_custom_ratio_thresholds():
+def test_conditions_replace_the_ratio_thresholds():
     y = [0] * 30 + [1] * 10  # 3 : 1
     assert mlnb.imbalance(y, publish=False).status == "pass"
-    assert mlnb.imbalance(y, warn_ratio=2, publish=False).status == "warn"
-    assert mlnb.imbalance(y, warn_ratio=2, fail_ratio=2.5, publish=False).status == (
-        "fail"
-    )
-
-
-def test_numpy_ratio_thresholds():
-    y = [0] * 30 + [1] * 10
-    assert mlnb.imbalance(y, warn_ratio=np.int64(2), publish=False).status == "warn"
+    warn = mlnb.Condition("imbalance_ratio", "<=", 2, status="warn")
+    assert mlnb.imbalance(y, conditions=[warn], publish=False).status == "warn"
+    fail = mlnb.Condition("imbalance_ratio", "<=", 2.5)
+    r = mlnb.imbalance(y, conditions=[warn, fail], publish=False)
+    assert r.status == "fail"
+    assert r.decided_by == "imbalance_ratio 3 > 2.5: fail"
+    # a numpy bound works like a Python one
+    np_warn = mlnb.Condition("imbalance_ratio", "<=", np.int64(2), status="warn")
+    assert mlnb.imbalance(y, conditions=np_warn, publish=False).status == "warn"
 
 
 def test_multiclass_status_uses_largest_over_smallest():
@@ -428,10 +428,17 @@ def assert_message(info, *words):
         ),
         pytest.param(
             [0, 1, 0],
-            {"warn_ratio": 0.5},
+            {"conditions": [mlnb.Condition("roc_auc", ">=", 0.8)]},
             MlnbValueError,
-            ("warn_ratio", ">= 1"),
-            id="bad-warn-ratio",
+            ("'roc_auc'", "imbalance_ratio", "minority_share"),
+            id="condition-on-unknown-value",
+        ),
+        pytest.param(
+            [0, 1, 0],
+            {"conditions": {"imbalance_ratio": 4}},
+            MlnbValueError,
+            ("conditions", "mlnb.Condition"),
+            id="conditions-not-a-list",
         ),
     ],
 )

@@ -936,7 +936,7 @@ def test_queries_never_sort_again(rng, sort_calls, weighted):
         ranking.pos.view(np.ndarray),
         ranking.neg.view(np.ndarray),
     )
-    r.curve_points(11)
+    r.curve_points(n=11)
     assert sort_calls["quantile"] > 0
 
 

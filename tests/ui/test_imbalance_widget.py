@@ -152,6 +152,15 @@ def test_confusion_matrix_follows_the_controls(lab_page: LabPage, artifacts) -> 
     lp.run_all(timeout_ms=120_000)
     w = explorer(lp, 0)
 
+    # The badges: each side's status, and the condition that decided it on hover.
+    data_badge, model_badge = w.locator(".mlnb-ie-badge").all()
+    assert data_badge.inner_text() == "data WARN"
+    assert model_badge.inner_text() == "model PASS"
+    assert data_badge.get_attribute("title").startswith(
+        "Status decided by: imbalance_ratio "
+    )
+    assert model_badge.get_attribute("title").startswith("Status decided by: roc_auc")
+
     # Initial threshold 0.5.
     wait_source(w, "initial threshold")
     assert counts_shown(w) == shown(cm_at(y, score, 0.5))

@@ -126,14 +126,19 @@ def test_initial_state_matches_oracles(widget, data):
     assert (widget.threshold_min, widget.threshold_max) == (0.0, 1.0)
     assert_point(widget.operating_point, oracle_point(y, s, 0.5))
     assert widget.error == ""
-    assert widget.status == widget.thresholds_result.status
-    assert widget.summary == widget.thresholds_result.summary
+    # the step's status is the worst side's: the data warns, the model passes
+    assert ms["status"] == widget.thresholds_result.status == "pass"
+    assert ds["decided_by"] == widget.imbalance_result.decided_by
+    assert ds["decided_by"].startswith("imbalance_ratio ")
+    assert ms["decided_by"] == widget.thresholds_result.decided_by
+    assert widget.status == "warn"
+    assert widget.summary == widget.imbalance_result.summary
 
 
 def test_curve_and_histogram_are_the_results_aggregates(widget, data):
     y, s = data
     r = widget.thresholds_result
-    expected_curve = r.curve_points(101)
+    expected_curve = r.curve_points(n=101)
     assert set(widget.curve) == set(expected_curve)
     for key, values in expected_curve.items():
         assert widget.curve[key] == pytest.approx(values), key
@@ -307,8 +312,8 @@ def test_mimebundle_has_widget_view_static_fallback_and_record(widget):
     assert "<script" not in html.lower()
     record = data[MIME_TYPE]
     assert record["step"] == "imbalance"
-    assert record["check"] == "thresholds"
-    assert record["status"] == widget.status
+    assert record["check"] == "imbalance"  # the data side warns, the model passes
+    assert record["status"] == widget.status == "warn"
     assert record["protocol_version"] == 2
     json.dumps(record)  # JSON-safe
     assert data["text/plain"].startswith("<ImbalanceExplorer step 4 (imbalance)")
@@ -456,8 +461,39 @@ def test_data_only_mode():
 
 def test_publishes_data_then_model_record(widget):
     rec = session.latest("imbalance")
-    assert rec["check"] == "thresholds"
-    assert rec == widget.record()
+    data_rec, model_rec = widget.records()
+    assert (data_rec["check"], model_rec["check"]) == ("imbalance", "thresholds")
+    assert rec["check"] == "thresholds" and rec == model_rec
+
+
+@pytest.mark.parametrize(
+    "share, separation, data_status, model_status, check",
+    [
+        (0.03, 2.5, "warn", "pass", "imbalance"),  # a good model on rare positives
+        (0.5, 0.0, "pass", "fail", "thresholds"),  # balanced data, a useless model
+        (0.5, 3.0, "pass", "pass", "thresholds"),  # a tie: the model side's record
+        (0.03, 0.0, "warn", "fail", "thresholds"),
+    ],
+)
+def test_status_and_record_are_the_worse_side(
+    share, separation, data_status, model_status, check
+):
+    """A passing model never hides an imbalance warning, nor the reverse: the
+    widget's status and the record its display carries are the worse side's."""
+    rng = np.random.default_rng(1)
+    y = (rng.random(3_000) < share).astype(int)
+    y[:2] = [0, 1]
+    s = 1 / (1 + np.exp(-(rng.normal(size=len(y)) + separation * y)))
+    w = ImbalanceExplorer(y, s)
+    assert w.data_summary["status"] == data_status
+    assert w.model_summary["status"] == model_status
+    worst = max(data_status, model_status, key=["pass", "warn", "fail"].index)
+    assert w.status == worst
+    bundle, _ = w._repr_mimebundle_(include=[MIME_TYPE])
+    assert bundle[MIME_TYPE]["check"] == check
+    assert bundle[MIME_TYPE]["status"] == worst
+    assert w.summary == bundle[MIME_TYPE]["summary"]
+    assert repr(w).startswith(f"<ImbalanceExplorer step 4 (imbalance): {worst.upper()}")
 
 
 def test_from_results(data):

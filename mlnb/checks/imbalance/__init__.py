@@ -4,14 +4,13 @@
 
 from __future__ import annotations
 
-from .balance import FAIL_RATIO, WARN_RATIO, ImbalanceResult, imbalance
+from .balance import DEGREE_RATIOS, ImbalanceResult, imbalance
 from .operating_points import OperatingPoint, ThresholdsResult, thresholds
 
 __all__ = [
     "imbalance",
     "ImbalanceResult",
-    "WARN_RATIO",
-    "FAIL_RATIO",
+    "DEGREE_RATIOS",
     "thresholds",
     "ThresholdsResult",
     "OperatingPoint",

@@ -3,29 +3,52 @@
 Class distribution, the accuracy trap, balanced class weights, the initial output
 bias, the optimisation objective to choose and the remedies, applied on request
 (:meth:`ImbalanceResult.resample`).
+
+The status comes from conditions (:class:`mlnb.Condition`) over the values listed in
+:data:`CONDITION_VALUES`; the defaults (:attr:`ImbalanceResult.DEFAULT_CONDITIONS`)
+follow Google's degrees of imbalance: a majority:minority ratio above 4 warns, above
+99 fails.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...checklist.result import CheckResult
-from ...core.labels import DEFAULT_MAX_CLASSES, as_1d, class_counts, column, is_real
+from ...checklist.result import CheckResult, judge
+from ...core import frames
+from ...core.conditions import Condition
+from ...core.labels import DEFAULT_MAX_CLASSES, as_1d, class_counts
 from ...errors import DataValidationError, MissingDependencyError, MlnbValueError
 from ...render import html as H
 
-__all__ = ["imbalance", "ImbalanceResult", "WARN_RATIO", "FAIL_RATIO"]
+__all__ = ["imbalance", "ImbalanceResult", "DEGREE_RATIOS", "CONDITION_VALUES"]
 
 #: Degrees of imbalance after Google's Machine Learning Crash Course ("Imbalanced
 #: datasets"): minority share 20-40% is mild, 1-20% moderate, below 1% extreme.
-#: As majority:minority ratios (which also work for several classes): a ratio
-#: above 4 (minority < 20% of a binary label) warns, above 99 (< 1%) fails.
-WARN_RATIO = 4.0
-FAIL_RATIO = 99.0
+#: As majority:minority ratios (which also work for several classes): a ratio above
+#: the number gives the degree ("balanced" at or below 1.5). The degree describes the
+#: data (:attr:`ImbalanceResult.degree`); the status comes from the conditions.
+DEGREE_RATIOS = {"mild": 1.5, "moderate": 4.0, "extreme": 99.0}
+
+#: The values conditions on :func:`imbalance` can read, and what they mean.
+CONDITION_VALUES = {
+    "imbalance_ratio": "rows of the majority class per row of the minority class",
+    "minority_share": "share of rows in the smallest class",
+    "minority_count": "rows in the smallest class",
+    "majority_accuracy": "accuracy of always predicting the majority class",
+    "positive_share": "share of positives (undefined without a positive class)",
+    "n_samples": "rows counted",
+    "n_classes": "classes (2 with positive_label= on several classes)",
+}
+
+_GOOGLE = (
+    "Google Machine Learning Crash Course, 'Imbalanced datasets': a minority class "
+)
 #: Below this positive share, AUC-PR is the objective to optimise (AutoML's advice
 #: for "the less common class"); above it, AUC-ROC.
 AUC_PR_BELOW_SHARE = 0.2
@@ -71,9 +94,29 @@ class ImbalanceResult(CheckResult):
         What to do, most useful first, with the numbers filled in.
     """
 
-    check = "imbalance"
+    check: ClassVar[str] = "imbalance"
 
-    label_name: str | None
+    #: The documented default conditions (Google's degrees of imbalance, as
+    #: majority:minority ratios that also work for several classes).
+    DEFAULT_CONDITIONS: ClassVar[tuple] = (
+        Condition(
+            "imbalance_ratio",
+            "<=",
+            DEGREE_RATIOS["extreme"],
+            name="no extreme imbalance",
+            why=_GOOGLE + "below 1% of rows (ratio above 99:1) is an extreme imbalance",
+        ),
+        Condition(
+            "imbalance_ratio",
+            "<=",
+            DEGREE_RATIOS["moderate"],
+            status="warn",
+            name="no moderate imbalance",
+            why=_GOOGLE + "of 1-20% of rows (ratio above 4:1) is a moderate imbalance",
+        ),
+    )
+
+    label_name: Any
     n_samples: int
     counts: dict
     shares: dict
@@ -209,8 +252,9 @@ class ImbalanceResult(CheckResult):
         except ValueError as exc:
             raise MlnbValueError(f"{method} resampling failed: {exc}") from exc
 
-    def plot(self, ax: Any = None) -> Any:
-        """Bar chart of class shares with the accuracy-trap line; returns the Axes."""
+    def plot(self, *, ax: Any = None) -> Any:
+        """Bar chart of class shares with the accuracy-trap line; returns the
+        matplotlib Axes it drew on (a new figure's unless ``ax`` is given)."""
         from ...render.imbalance import class_distribution
 
         return class_distribution(self, ax=ax)
@@ -321,25 +365,23 @@ def _check_smote_input(X: Any, y: np.ndarray, k: int) -> None:
         )
 
 
-def _degree(ratio: float, warn_ratio: float, fail_ratio: float) -> tuple[str, str]:
-    if ratio > fail_ratio:
-        return "extreme", "fail"
-    if ratio > warn_ratio:
-        return "moderate", "warn"
-    if ratio > 1.5:
-        return "mild", "pass"
-    return "balanced", "pass"
+def _degree(ratio: float) -> str:
+    """``"balanced"``, ``"mild"``, ``"moderate"`` or ``"extreme"`` (a description;
+    the status comes from the conditions)."""
+    for degree in ("extreme", "moderate", "mild"):
+        if ratio > DEGREE_RATIOS[degree]:
+            return degree
+    return "balanced"
 
 
 def imbalance(
     y: Any,
     *,
-    label: str | None = None,
+    label: Any = None,
     positive_label: Any = None,
     calibrated_probabilities: bool = False,
-    warn_ratio: float = WARN_RATIO,
-    fail_ratio: float = FAIL_RATIO,
     max_classes: int = DEFAULT_MAX_CLASSES,
+    conditions: Any = None,
     publish: bool = True,
 ) -> ImbalanceResult:
     """Check the class balance of a classification label.
@@ -347,10 +389,12 @@ def imbalance(
     Parameters
     ----------
     y:
-        The labels (array-like, Series), or a DataFrame with ``label=`` naming the
-        label column.
+        The labels (array-like, pandas / polars Series, pyarrow array), or a table
+        (pandas or polars DataFrame, pyarrow Table, dict of arrays) with ``label=``
+        naming the label column.
     label:
-        Name of the label column when ``y`` is a DataFrame.
+        Name of the label column when ``y`` is a table (any hashable: ``"y"``, the
+        integer ``0`` of ``pd.DataFrame(array)``, a tuple).
     positive_label:
         The positive class. Defaults to 1/True for 0/1 and boolean labels; other
         binary labels need it. With more than two classes it turns the check into
@@ -358,18 +402,27 @@ def imbalance(
     calibrated_probabilities:
         Set when you need well-calibrated probabilities (e.g. to price risk): the
         recommended objective becomes log loss.
-    warn_ratio, fail_ratio:
-        Majority:minority ratios above which the status is ``warn`` / ``fail``
-        (defaults 4 and 99: minority below 20% and 1% of a binary label, Google's
-        "moderate" and "extreme" degrees of imbalance).
     max_classes:
         More distinct values than this raise (an id or a regression target?).
+    conditions:
+        :class:`mlnb.Condition` rules that decide the status, replacing the
+        defaults. They can read the values of :data:`CONDITION_VALUES`:
+        ``imbalance_ratio``, ``minority_share``, ``minority_count``,
+        ``majority_accuracy``, ``positive_share``, ``n_samples``, ``n_classes``.
     publish:
         Record the result as this session's newest evidence for step 4.
 
     Returns
     -------
     ImbalanceResult
+
+    Status
+    ------
+    The worst of the conditions. The defaults
+    (:attr:`ImbalanceResult.DEFAULT_CONDITIONS`, after Google's Machine Learning
+    Crash Course): ``imbalance_ratio <= 99`` (fail: an extreme imbalance, minority
+    below 1% of a binary label) and ``imbalance_ratio <= 4`` (warn: a moderate
+    one, minority below 20%).
 
     Raises
     ------
@@ -378,7 +431,8 @@ def imbalance(
         classes.
     MlnbValueError
         Unknown label column, string labels without ``positive_label``, a
-        ``positive_label`` that does not occur.
+        ``positive_label`` that does not occur, a condition over a value this
+        check does not have.
 
     Examples
     --------
@@ -386,63 +440,28 @@ def imbalance(
     >>> r = mlnb.imbalance([0] * 98 + [1] * 2, publish=False)
     >>> r.majority_accuracy, r.class_weight[1], r.status
     (0.98, 25.0, 'warn')
+    >>> r.decided_by
+    'imbalance_ratio 49 > 4: warn'
+    >>> strict = mlnb.Condition("minority_share", ">=", 0.05)
+    >>> mlnb.imbalance([0] * 98 + [1] * 2, conditions=[strict], publish=False).status
+    'fail'
     """
-    label_name = None
-    if hasattr(y, "columns"):
-        if label is None:
-            raise MlnbValueError(
-                "y is a DataFrame; name the label column: imbalance(df, label='y')"
-            )
-        label_name = label
-        y = column(y, label, role="label")
-    elif label is not None:
-        raise MlnbValueError(
-            f"label={label!r} names a column, so pass a DataFrame; got "
-            f"{type(y).__name__}. Pass the label values alone without label=."
-        )
-    else:
-        label_name = getattr(y, "name", None)
-        label_name = str(label_name) if label_name is not None else None
-    for name, v in (("warn_ratio", warn_ratio), ("fail_ratio", fail_ratio)):
-        if not (is_real(v) and v >= 1):
-            raise MlnbValueError(f"{name} must be a number >= 1; got {v!r}")
-    what = f"label column {label_name!r}" if label_name else "y"
-    cc = class_counts(y, name=what, max_classes=max_classes)
+    # 1 read the inputs
+    values, label_name = _read_labels(y, label)
+    what = f"label column {label_name!r}" if label_name is not None else "y"
+    cc = class_counts(values, name=what, max_classes=max_classes)
     labels = [_py(v) for v in cc.labels]
-    counts_arr = cc.counts
     if len(labels) < 2:
         raise DataValidationError(
-            f"{what} has a single class ({labels[0]!r}, {int(counts_arr[0]):,} rows); "
-            "a classifier needs at least two. Check the label column or the sample "
-            "you took."
+            f"{what} has a single class ({labels[0]!r}, {int(cc.counts[0]):,} "
+            "rows); a classifier needs at least two. Check the label column or the "
+            "sample you took."
         )
+    labels, counts_arr, positive, one_vs_rest = _binary_view(
+        labels, cc.counts, positive_label, what
+    )
 
-    # Which class is positive (binary view)?
-    positive = None
-    one_vs_rest = False
-    if positive_label is not None:
-        if positive_label not in labels:
-            raise MlnbValueError(
-                f"positive_label={positive_label!r} does not occur in {what}; its "
-                f"labels are {labels[:20]!r}"
-            )
-        if len(labels) > 2:
-            i = labels.index(positive_label)
-            k = int(counts_arr[i])
-            rest = "other" if "other" not in labels else "rest of classes"
-            labels = [rest, positive_label]
-            one_vs_rest = True
-            counts_arr = np.array([int(cc.counts.sum()) - k, k], dtype=np.int64)
-        positive = positive_label
-    elif len(labels) == 2:
-        if set(labels) <= {0, 1} or set(labels) == {-1, 1}:
-            positive = labels[1]
-        else:
-            raise MlnbValueError(
-                f"{what} has the labels {labels!r}; say which one is the positive "
-                f"class, e.g. positive_label={labels[0]!r}"
-            )
-
+    # 2 compute
     n = int(counts_arr.sum())
     counts = {lab: int(c) for lab, c in zip(labels, counts_arr)}
     shares = {lab: c / n for lab, c in counts.items()}
@@ -452,42 +471,33 @@ def imbalance(
     minority = min(counts, key=counts.__getitem__)
     ratio = counts[majority] / counts[minority]
     majority_accuracy = counts[majority] / n
-    degree, status = _degree(ratio, warn_ratio, fail_ratio)
-
+    degree = _degree(ratio)
     if positive is not None:
-        pos = counts[positive]
-        neg = n - pos
-        initial_bias: Any = math.log(pos / neg)
-        pos_share = pos / n
-        if calibrated_probabilities:
-            objective = "log_loss"
-            reason = (
-                "you need calibrated probabilities, and log loss keeps predicted "
-                "probabilities as accurate as possible"
-            )
-        elif pos_share < AUC_PR_BELOW_SHARE:
-            objective = "auc_pr"
-            reason = (
-                f"the positive class is rare ({pos_share:.1%} of rows); AUC-PR "
-                "rewards finding it, while AUC-ROC and accuracy look good even when "
-                "the model misses most positives"
-            )
-        else:
-            objective = "auc_roc"
-            reason = (
-                f"positives are {pos_share:.1%} of rows, common enough that AUC-ROC "
-                "measures how well the model distinguishes the classes"
-            )
+        initial_bias: Any = math.log(counts[positive] / (n - counts[positive]))
     else:
         initial_bias = {lab: math.log(s) for lab, s in shares.items()}
-        objective = "log_loss"
-        reason = (
-            f"with {k} classes, log loss keeps every class's probability accurate; "
-            "also watch per-class recall, since accuracy hides small classes"
-        )
+    objective, reason = _objective(positive, shares, k, calibrated_probabilities)
 
+    # 3 apply the conditions
+    condition_values = {
+        "imbalance_ratio": ratio,
+        "minority_share": shares[minority],
+        "minority_count": counts[minority],
+        "majority_accuracy": majority_accuracy,
+        "positive_share": shares[positive] if positive is not None else math.nan,
+        "n_samples": n,
+        "n_classes": k,
+    }
+    status, outcomes = judge(
+        conditions,
+        condition_values,
+        defaults=ImbalanceResult.DEFAULT_CONDITIONS,
+        check="imbalance",
+    )
+
+    # 4 word the summary and the remedies
     remedies = _remedies(
-        status=status,
+        degree=degree,
         positive=positive,
         minority=minority,
         class_weight=class_weight,
@@ -501,6 +511,8 @@ def imbalance(
         step="imbalance",
         status=status,
         summary=summary,
+        outcomes=outcomes,
+        condition_values=condition_values,
         label_name=label_name,
         n_samples=n,
         counts=counts,
@@ -521,15 +533,90 @@ def imbalance(
     return result.publish() if publish else result
 
 
+def _read_labels(y: Any, label: Any) -> tuple[Any, Any]:
+    """The label values and their name, from values or a table's column."""
+    if frames.is_table(y):
+        if label is None:
+            raise MlnbValueError(
+                f"y is a table ({type(y).__name__}); name the label column: "
+                "imbalance(df, label='y')"
+            )
+        return frames.get_column(y, label, role="label"), label
+    if label is not None:
+        raise MlnbValueError(
+            f"label={label!r} names a column, so pass a table (a pandas or polars "
+            f"DataFrame, a pyarrow Table or a dict of arrays) as y; got "
+            f"{type(y).__name__}. Or pass the label values alone, without label=."
+        )
+    name = getattr(y, "name", None)
+    if name is None or name == "" or not isinstance(name, Hashable):
+        return y, None
+    return y, name
+
+
+def _binary_view(
+    labels: list, counts: np.ndarray, positive_label: Any, what: str
+) -> tuple[list, np.ndarray, Any, bool]:
+    """The classes, their counts, the positive class (None for several classes) and
+    whether several classes were folded into "positive vs the rest"."""
+    if positive_label is not None:
+        if positive_label not in labels:
+            raise MlnbValueError(
+                f"positive_label={positive_label!r} does not occur in {what}; its "
+                f"labels are {labels[:20]!r}"
+            )
+        if len(labels) > 2:
+            k = int(counts[labels.index(positive_label)])
+            rest = "other" if "other" not in labels else "rest of classes"
+            folded = np.array([int(counts.sum()) - k, k], dtype=np.int64)
+            return [rest, positive_label], folded, positive_label, True
+        return labels, counts, positive_label, False
+    if len(labels) == 2:
+        if set(labels) <= {0, 1} or set(labels) == {-1, 1}:
+            return labels, counts, labels[1], False
+        raise MlnbValueError(
+            f"{what} has the labels {labels!r}; say which one is the positive "
+            f"class, e.g. positive_label={labels[0]!r}"
+        )
+    return labels, counts, None, False
+
+
+def _objective(
+    positive: Any, shares: dict, k: int, calibrated: bool
+) -> tuple[str, str]:
+    """The objective to optimise and why."""
+    if positive is None:
+        return "log_loss", (
+            f"with {k} classes, log loss keeps every class's probability accurate; "
+            "also watch per-class recall, since accuracy hides small classes"
+        )
+    pos_share = shares[positive]
+    if calibrated:
+        return "log_loss", (
+            "you need calibrated probabilities, and log loss keeps predicted "
+            "probabilities as accurate as possible"
+        )
+    if pos_share < AUC_PR_BELOW_SHARE:
+        return "auc_pr", (
+            f"the positive class is rare ({pos_share:.1%} of rows); AUC-PR rewards "
+            "finding it, while AUC-ROC and accuracy look good even when the model "
+            "misses most positives"
+        )
+    return "auc_roc", (
+        f"positives are {pos_share:.1%} of rows, common enough that AUC-ROC "
+        "measures how well the model distinguishes the classes"
+    )
+
+
 def _fmt_weights(class_weight: dict) -> str:
     items = list(class_weight.items())
     shown = ", ".join(f"{k!r}: {w:.3g}" for k, w in items[:6])
     return "{" + shown + (", …" if len(items) > 6 else "") + "}"
 
 
-def _remedies(*, status, positive, minority, class_weight, initial_bias, shares):
+def _remedies(*, degree, positive, minority, class_weight, initial_bias, shares):
     out = []
-    if status == "pass":
+    if degree in ("balanced", "mild"):
         out.append(
             "The classes are balanced enough for plain training; still compare "
             "per-class recall, not accuracy alone."

@@ -2,39 +2,71 @@
 
 ``thresholds(y_true, y_score)`` sorts the scores once; every later question is a
 binary search. See :mod:`mlnb.core.ranking`.
+
+The status comes from conditions (:class:`mlnb.Condition`) over the values listed in
+:data:`CONDITION_VALUES`. The defaults (:attr:`ThresholdsResult.DEFAULT_CONDITIONS`)
+follow Hosmer & Lemeshow (*Applied Logistic Regression*, 2000): ROC AUC below 0.7 is
+poor discrimination (fail), 0.7-0.8 acceptable (warn), 0.8 and above excellent; and
+an AUC-PR gain over a no-skill model, ``(AP - prevalence) / (1 - prevalence)``,
+below 0.2 warns — the model barely finds the rare class even when ROC AUC looks good.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...checklist.result import CheckResult, internal
+from ...checklist.result import CheckResult, internal, judge
+from ...core import frames
+from ...core.conditions import Condition, decide
 from ...core.jsonsafe import jsonable
 from ...core.labels import (
     as_scores,
     as_weights,
     binary_mask,
     check_same_length,
-    column,
     is_real,
 )
 from ...core.ranking import BinaryRanking
 from ...errors import MlnbValueError
 from ...render import html as H
 
-__all__ = ["thresholds", "ThresholdsResult", "OperatingPoint"]
+__all__ = ["thresholds", "ThresholdsResult", "OperatingPoint", "CONDITION_VALUES"]
 
-#: Hosmer & Lemeshow (Applied Logistic Regression, 2000): ROC AUC below 0.7 is poor
-#: discrimination, 0.7-0.8 acceptable, 0.8 and above excellent.
-FAIL_BELOW_AUC = 0.7
-WARN_BELOW_AUC = 0.8
-#: AUC-PR gain over a no-skill model, (AP - prevalence) / (1 - prevalence): below
-#: this, the model barely finds the rare class even when ROC AUC looks good.
-WARN_BELOW_AP_GAIN = 0.2
+_HOSMER = "Hosmer & Lemeshow, Applied Logistic Regression (2000): ROC AUC "
+
+#: The rates of the operating point at the decision threshold that conditions read.
+_POINT_VALUES = (
+    "precision",
+    "recall",
+    "f1",
+    "fpr",
+    "specificity",
+    "accuracy",
+    "balanced_accuracy",
+    "predicted_positive_rate",
+)
+
+#: The values conditions on :func:`thresholds` can read, and what they mean.
+CONDITION_VALUES = {
+    "roc_auc": "area under the ROC curve",
+    "average_precision": "AUC-PR (average precision)",
+    "ap_gain": "AUC-PR gain over no skill: (AP - prevalence) / (1 - prevalence)",
+    "prevalence": "share (weighted) of positives: the AUC-PR of no skill",
+    "log_loss": "log loss (undefined unless the scores are probabilities)",
+    "precision": "precision at the decision threshold",
+    "recall": "recall at the decision threshold",
+    "f1": "F1 at the decision threshold",
+    "fpr": "false positive rate at the decision threshold",
+    "specificity": "specificity at the decision threshold",
+    "accuracy": "accuracy at the decision threshold",
+    "balanced_accuracy": "balanced accuracy at the decision threshold",
+    "predicted_positive_rate": "share predicted positive at the decision threshold",
+}
 
 
 @dataclass(frozen=True)
@@ -131,10 +163,41 @@ class ThresholdsResult(CheckResult):
     n_samples, n_positive, n_negative:
         Row counts (unweighted; rows of weight 0 are left out).
     threshold:
-        The default operating threshold used in the summary and by ``at()``.
+        The decision threshold of the summary, of ``at()`` and of the
+        at-threshold condition values.
     """
 
-    check = "thresholds"
+    check: ClassVar[str] = "thresholds"
+
+    #: The documented default conditions.
+    DEFAULT_CONDITIONS: ClassVar[tuple] = (
+        Condition(
+            "roc_auc",
+            ">=",
+            0.7,
+            name="no poor discrimination",
+            why=_HOSMER + "below 0.7 is poor discrimination",
+        ),
+        Condition(
+            "roc_auc",
+            ">=",
+            0.8,
+            status="warn",
+            name="excellent discrimination",
+            why=_HOSMER + "of 0.7-0.8 is acceptable, 0.8 and above excellent",
+        ),
+        Condition(
+            "ap_gain",
+            ">=",
+            0.2,
+            status="warn",
+            name="finds the positive class",
+            why="mlnb's rule: an AUC-PR gain over a no-skill model below 0.2 means the "
+            "model barely finds the rare class even when ROC AUC looks good (a "
+            "no-skill model's AUC-PR is the prevalence: Saito & Rehmsmeier, PLoS ONE "
+            "2015)",
+        ),
+    )
 
     roc_auc: float
     average_precision: float
@@ -245,7 +308,7 @@ class ThresholdsResult(CheckResult):
         ``precision_recall_curve``."""
         return self._ranking.pr_curve(drop_intermediate=drop_intermediate)
 
-    def curve_points(self, n: int = 101) -> dict[str, list[float]]:
+    def curve_points(self, *, n: int = 101) -> dict[str, list[float]]:
         """About ``n`` operating points spread over the score range (quantiles of
         the scores, plus the extremes): thresholds, precision, recall, fpr, tp, fp.
 
@@ -271,7 +334,7 @@ class ThresholdsResult(CheckResult):
             "fp": np.asarray(c.fp, dtype=float).tolist(),
         }
 
-    def score_histogram(self, bins: int = 40) -> dict[str, list[float]]:
+    def score_histogram(self, *, bins: int = 40) -> dict[str, list[float]]:
         """Counts of positive and negative scores per bin (aggregates for charts)."""
         r = self._ranking
         lo, hi = r.min_score, r.max_score
@@ -288,12 +351,30 @@ class ThresholdsResult(CheckResult):
             "negative": neg.tolist(),
         }
 
-    def plot(self, axes: Any = None, *, threshold: float | None = None) -> Any:
-        """ROC and precision-recall curves with the operating point; returns the
-        two Axes."""
+    def plot(self, *, ax: Any = None, threshold: float | None = None) -> Any:
+        """ROC and precision-recall curves with the operating point at
+        ``threshold`` (default: the decision threshold).
+
+        ``ax`` is a pair of matplotlib Axes to draw on (default: a new figure's).
+        Returns the two Axes it drew on, as a numpy array.
+        """
         from ...render.imbalance import threshold_curves
 
-        return threshold_curves(self, threshold=threshold, axes=axes)
+        return threshold_curves(self, ax=ax, threshold=threshold)
+
+    def judge(self, conditions: Any = None, *, baseline: Any = None):
+        """This result judged by other ``conditions`` (``None``: the defaults) or
+        by change conditions against ``baseline`` (an earlier thresholds result);
+        the summary names the condition that now decides. Nothing is recomputed."""
+        judged = super().judge(conditions, baseline=baseline)
+        summary = _summary(
+            self.roc_auc,
+            self.average_precision,
+            self.prevalence,
+            self.at(),
+            judged.outcomes,
+        )
+        return dataclasses.replace(judged, summary=summary)
 
     # -- rendering ---------------------------------------------------------------
     def record_metrics(self) -> dict[str, Any]:
@@ -386,33 +467,17 @@ def _as_rate(v: Any, name: str) -> float:
     return value
 
 
-def _status(roc_auc: float, ap_gain: float) -> tuple[str, str]:
-    """Status and the reason, by the documented thresholds above."""
-    if roc_auc < FAIL_BELOW_AUC:
-        return "fail", f"poor discrimination (ROC AUC below {FAIL_BELOW_AUC})"
-    if roc_auc < WARN_BELOW_AUC:
-        return (
-            "warn",
-            f"only acceptable discrimination (ROC AUC below {WARN_BELOW_AUC})",
-        )
-    if ap_gain < WARN_BELOW_AP_GAIN:
-        return "warn", (
-            "the model finds the positive class only weakly (AUC-PR gain over no "
-            f"skill below {WARN_BELOW_AP_GAIN})"
-        )
-    return "pass", "the model separates the classes well"
-
-
 def thresholds(
-    y_true: Any,
+    y_true: Any = None,
     y_score: Any = None,
     *,
     data: Any = None,
-    label: str | None = None,
-    score: str | None = None,
+    label: Any = None,
+    score: Any = None,
     positive_label: Any = None,
     sample_weight: Any = None,
     threshold: float = 0.5,
+    conditions: Any = None,
     publish: bool = True,
 ) -> ThresholdsResult:
     """Ranking metrics of a binary classifier and its confusion matrix at any
@@ -422,19 +487,33 @@ def thresholds(
     ----------
     y_true:
         True labels (0/1, booleans, or two values with ``positive_label``), or a
-        DataFrame together with ``label=`` and ``score=`` column names.
+        table with ``label=`` and ``score=`` naming its columns.
     y_score:
         Scores, higher meaning more likely positive (probabilities or decision
         values).
+    data:
+        A table (pandas or polars DataFrame, pyarrow Table, dict of arrays) holding
+        the columns ``label`` and ``score`` name — instead of ``y_true`` and
+        ``y_score``.
     label, score:
-        Column names when ``y_true`` is a DataFrame.
+        Column names in ``data`` (any hashable: ``"y"``, ``0``, a tuple).
     positive_label:
         Which label is the positive class (defaults to 1/True for 0/1, -1/1 and
         boolean labels).
     sample_weight:
-        Optional non-negative weight per row.
+        Optional non-negative weight per row (values, or a column name of
+        ``data``).
     threshold:
-        Default operating threshold for the summary and ``at()``.
+        The decision threshold (``score >= threshold`` predicts positive) of the
+        summary, of ``at()`` and of the at-threshold condition values.
+    conditions:
+        :class:`mlnb.Condition` rules that decide the status, replacing the
+        defaults, e.g. ``[mlnb.Condition("recall", ">=", 0.8)]``. They can read the
+        values of :data:`CONDITION_VALUES`: ``roc_auc``, ``average_precision``,
+        ``ap_gain``, ``prevalence``, ``log_loss`` (undefined unless the scores are
+        probabilities), and at the decision ``threshold``: ``precision``,
+        ``recall``, ``f1``, ``fpr``, ``specificity``, ``accuracy``,
+        ``balanced_accuracy``, ``predicted_positive_rate``.
     publish:
         Record the result as this session's newest evidence for step 4.
 
@@ -448,8 +527,11 @@ def thresholds(
 
     Status
     ------
-    ``fail`` when ROC AUC < 0.7, ``warn`` when ROC AUC < 0.8 or the AUC-PR gain over
-    a no-skill model is below 0.2, else ``pass``.
+    The worst of the conditions. The defaults
+    (:attr:`ThresholdsResult.DEFAULT_CONDITIONS`): ``roc_auc >= 0.7`` (fail) and
+    ``roc_auc >= 0.8`` (warn) after Hosmer & Lemeshow's poor / acceptable /
+    excellent discrimination, and ``ap_gain >= 0.2`` (warn): the AUC-PR gain over
+    a no-skill model, ``(AP - prevalence) / (1 - prevalence)``.
 
     Examples
     --------
@@ -459,45 +541,53 @@ def thresholds(
     0.75
     >>> r.at(0.35).recall
     1.0
+    >>> r.status, r.decided_by
+    ('warn', 'roc_auc 0.75 < 0.8: warn')
     """
-    if data is not None or (label is not None and hasattr(y_true, "columns")):
-        frame = data if data is not None else y_true
-        if label is None or score is None:
-            raise MlnbValueError(
-                "with a DataFrame, name both columns: thresholds(df, label='y', "
-                "score='p')"
-            )
-        y_true = column(frame, label, role="label")
-        y_score = column(frame, score, role="score")
-        if isinstance(sample_weight, str):
-            sample_weight = column(frame, sample_weight, role="sample_weight")
-    if y_score is None:
-        raise MlnbValueError("y_score is missing: thresholds(y_true, y_score)")
+    # 1 read the inputs
+    y_true, y_score, sample_weight = _read_inputs(
+        y_true, y_score, data, label, score, sample_weight
+    )
     scores = as_scores(y_score)
     mask, pos, neg = binary_mask(y_true, positive_label=positive_label)
     n = check_same_length(y_true=mask, y_score=scores)
     weights = as_weights(sample_weight, n)
     thr = _as_threshold(threshold)
+
+    # 2 compute
     ranking = BinaryRanking(scores, mask, weights)
+    del scores, mask, weights  # the ranking holds what it needs (memory budget)
     roc_auc = float(ranking.roc_auc)
     ap = float(ranking.average_precision)
     prevalence = ranking.prevalence
-    gain = (ap - prevalence) / (1.0 - prevalence)
-    status, verdict = _status(roc_auc, gain)
-    lift = ap / prevalence if prevalence > 0 else math.inf
-    counts = ranking.counts(thr)
-    tp, fp = float(counts.tp), float(counts.fp)
-    precision = tp / (tp + fp) if tp + fp else 0.0
-    recall = tp / ranking.w_pos
-    summary = (
-        f"ROC AUC {roc_auc:.3f}, AUC-PR {ap:.3f} vs {prevalence:.3f} for no skill "
-        f"({lift:.1f}× lift): {verdict}; at threshold {thr:g} precision "
-        f"{precision:.2f}, recall {recall:.2f}"
+    probabilities = ranking.scores_are_probabilities()
+    c = ranking.counts(thr)
+    point = OperatingPoint(thr, float(c.tp), float(c.fp), float(c.tn), float(c.fn))
+
+    # 3 apply the conditions
+    values = {
+        "roc_auc": roc_auc,
+        "average_precision": ap,
+        "ap_gain": (ap - prevalence) / (1.0 - prevalence),
+        "prevalence": prevalence,
+        "log_loss": float(ranking.log_loss) if probabilities else math.nan,
+        **{k: getattr(point, k) for k in _POINT_VALUES},
+    }
+    status, outcomes = judge(
+        conditions,
+        values,
+        defaults=ThresholdsResult.DEFAULT_CONDITIONS,
+        check="thresholds",
     )
+
+    # 4 word the summary
+    summary = _summary(roc_auc, ap, prevalence, point, outcomes)
     result = ThresholdsResult(
         step="imbalance",
         status=status,
         summary=summary,
+        outcomes=outcomes,
+        condition_values=values,
         roc_auc=roc_auc,
         average_precision=ap,
         prevalence=prevalence,
@@ -508,7 +598,86 @@ def thresholds(
         n_negative=ranking.n_neg,
         threshold=thr,
         weighted=ranking.weighted,
-        scores_are_probabilities=ranking.scores_are_probabilities(),
+        scores_are_probabilities=probabilities,
         _ranking=ranking,
     )
     return result.publish() if publish else result
+
+
+def _read_inputs(
+    y_true: Any, y_score: Any, data: Any, label: Any, score: Any, sample_weight: Any
+) -> tuple[Any, Any, Any]:
+    """Labels, scores and weights as values, from values or a table's columns."""
+    if data is None and frames.is_table(y_true):
+        data, y_true = y_true, None
+    if data is None:
+        if label is not None or score is not None:
+            raise MlnbValueError(
+                "label= and score= name columns, so pass the table too: "
+                "thresholds(df, label='y', score='p') or thresholds(data=df, ...); "
+                "or pass the values as thresholds(y_true, y_score)"
+            )
+        if y_true is None:
+            raise MlnbValueError(
+                "y_true is missing: thresholds(y_true, y_score) or "
+                "thresholds(df, label='y', score='p')"
+            )
+        if y_score is None:
+            raise MlnbValueError("y_score is missing: thresholds(y_true, y_score)")
+        weights = frames.column_or_values(None, sample_weight, role="sample_weight")
+        return y_true, y_score, weights
+    if not frames.is_table(data):
+        raise MlnbValueError(
+            "data must be a table (a pandas or polars DataFrame, a pyarrow Table or "
+            f"a dict of arrays); got {type(data).__name__}"
+        )
+    if y_true is not None or y_score is not None:
+        raise MlnbValueError(
+            "pass either the values (thresholds(y_true, y_score)) or a table with "
+            "column names (thresholds(df, label='y', score='p')), not both"
+        )
+    if label is None or score is None:
+        raise MlnbValueError(
+            "with a table, name both columns: thresholds(df, label='y', score='p')"
+        )
+    return (
+        frames.get_column(data, label, role="label"),
+        frames.get_column(data, score, role="score"),
+        frames.column_or_values(data, sample_weight, role="sample_weight"),
+    )
+
+
+def _summary(
+    roc_auc: float, ap: float, prevalence: float, point: OperatingPoint, outcomes
+) -> str:
+    lift = ap / prevalence if prevalence > 0 else math.inf
+    return (
+        f"ROC AUC {roc_auc:.3f}, AUC-PR {ap:.3f} vs {prevalence:.3f} for no skill "
+        f"({lift:.1f}× lift): {_verdict(outcomes)}; at threshold {point.threshold:g} "
+        f"precision {point.precision:.2f}, recall {point.recall:.2f}"
+    )
+
+
+def _verdict(outcomes: tuple) -> str:
+    """The summary's words for the condition that decided the status."""
+    _, decided = decide(outcomes)
+    if decided is None:
+        return "no conditions"
+    if decided.status == "pass":
+        defaults = {c.name for c in ThresholdsResult.DEFAULT_CONDITIONS}
+        if {o.name for o in outcomes} == defaults:
+            return "the model separates the classes well"
+        return "every condition holds"
+    for c, words in zip(ThresholdsResult.DEFAULT_CONDITIONS, _DEFAULT_VERDICTS):
+        if decided.condition == c:
+            return words
+    return decided.sentence
+
+
+#: The summary's words for each default condition, when it decides the status.
+_DEFAULT_VERDICTS = (
+    "poor discrimination (ROC AUC below 0.7)",
+    "only acceptable discrimination (ROC AUC below 0.8)",
+    "the model finds the positive class only weakly (AUC-PR gain over no skill "
+    "below 0.2)",
+)

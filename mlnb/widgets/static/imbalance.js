@@ -475,6 +475,13 @@ function render({ model, el: host }) {
   mlnbKeepKeys(root);
   host.append(root);
 
+  // A side's status badge; hovering it tells which condition decided the status.
+  function decidedBadge(side, prefix) {
+    const badge = mlnbBadge("mlnb-ie-badge", side.status, prefix);
+    if (side.decided_by) badge.title = `Status decided by: ${side.decided_by}`;
+    return badge;
+  }
+
   function refreshHead() {
     const ds = get("data_summary") ?? {};
     const ms = get("model_summary") ?? {};
@@ -491,8 +498,8 @@ function render({ model, el: host }) {
         "Imbalance explorer",
         bits,
         [
-          mlnbBadge("mlnb-ie-badge", ds.status, "data "),
-          hasModel ? mlnbBadge("mlnb-ie-badge", ms.status, "model ") : null,
+          decidedBadge(ds, "data "),
+          hasModel ? decidedBadge(ms, "model ") : null,
         ],
         [`Data: ${ds.summary ?? ""}`, ...(hasModel ? [`Model: ${ms.summary ?? ""}`] : [])],
       ),
