@@ -65,7 +65,9 @@ def plot_windows(
                 linewidth=0,
                 label=f"{confidence:.0%} CI",
             )
-        ax.plot(x, value, marker="o", ms=3, color=PALETTE["line"], label=metric)
+        ax.plot(
+            x, value, marker="o", ms=3, color=PALETTE["line"], label=plain_text(metric)
+        )
         bad = [i for i, r in enumerate(hist) if r["alert"]]
         if bad:
             ax.scatter(

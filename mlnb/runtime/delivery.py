@@ -358,7 +358,12 @@ class AlertDispatcher:
 def _callbacks(callbacks: Any) -> list[Callable]:
     if callbacks is None:
         return []
-    items = [callbacks] if callable(callbacks) else list(callbacks)
+    if callable(callbacks):
+        items = [callbacks]
+    elif isinstance(callbacks, Iterable) and not isinstance(callbacks, (str, bytes)):
+        items = list(callbacks)
+    else:
+        items = [callbacks]
     for cb in items:
         if not callable(cb):
             raise MlnbValueError(
