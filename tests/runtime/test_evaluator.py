@@ -31,13 +31,11 @@ from sklearn.metrics import (
 )
 
 from mlnb.checklist import session
+from mlnb.core.conditions import Condition
 from mlnb.errors import DataValidationError, MlnbError, MlnbValueError
-from mlnb.runtime.evaluator import (
-    Alert,
-    ContinuousEvaluationResult,
-    ContinuousEvaluator,
-    window_metric,
-)
+from mlnb.runtime.delivery import Alert
+from mlnb.runtime.evaluator import ContinuousEvaluationResult, ContinuousEvaluator
+from mlnb.runtime.window_metric import window_metric
 
 Z95 = NormalDist().inv_cdf(0.975)
 
@@ -226,7 +224,9 @@ def test_undefined_metrics_are_nan_with_a_note():
 # time windows and a planted decline
 def test_time_windows_match_sklearn_and_alert_where_below(rng):
     df = planted_stream(rng)
-    ev = ContinuousEvaluator("accuracy", threshold=0.85, window="1D", logger=None)
+    ev = ContinuousEvaluator(
+        metric="accuracy", alert_below=0.85, window="1D", logger=None
+    )
     alerts = feed(ev, df)
     alerts += ev.flush()
     hist = ev.history
@@ -250,13 +250,13 @@ def test_time_windows_match_sklearn_and_alert_where_below(rng):
     )
     assert all(isinstance(a, Alert) for a in alerts) and ev.alerts == alerts
     assert alerts[0].rows == hist.loc[3, "rows"] and alerts[0].value < 0.85
-    assert "below the threshold 0.85" in alerts[0].message
+    assert "below the alert level 0.85" in alerts[0].message
     assert "2024-03-04 – 2024-03-05" in alerts[0].message
 
 
 def test_windows_close_as_time_passes_not_before(rng):
     df = planted_stream(rng, days=3, per_day=100)
-    ev = ContinuousEvaluator("accuracy", threshold=0.5, window="1D")
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.5, window="1D")
     day1 = df[df["ts"] < pd.Timestamp("2024-03-02")]
     ev.update(day1["y"], day1["score"], timestamps=day1["ts"])
     assert len(ev.history) == 0  # nothing later yet: day 1 still open
@@ -270,9 +270,9 @@ def test_windows_close_as_time_passes_not_before(rng):
 def test_alert_on_interval_fires_only_when_the_whole_ci_is_below(rng):
     df = planted_stream(rng, per_day=120, before=0.9, after=0.8)
     thr = 0.86
-    kw = {"threshold": thr, "window": "1D", "min_rows": 10}
-    est = ContinuousEvaluator("accuracy", **kw)
-    ivl = ContinuousEvaluator("accuracy", alert_on="interval", **kw)
+    kw = {"alert_below": thr, "window": "1D", "min_rows": 10}
+    est = ContinuousEvaluator(metric="accuracy", **kw)
+    ivl = ContinuousEvaluator(metric="accuracy", alert_on="interval", **kw)
     feed(est, df)
     feed(ivl, df)
     est.flush()
@@ -288,8 +288,8 @@ def test_max_metrics_alert_above_and_count_windows(rng):
     y = rng.normal(size=n)
     noise = np.where(np.arange(n) < 750, 0.5, 1.5)
     s = y + rng.normal(size=n) * noise
-    ev = ContinuousEvaluator("mae", threshold=0.6, window=250)
-    assert ev.threshold_kind == "max" and not ev.time_windows
+    ev = ContinuousEvaluator(metric="mae", alert_above=0.6, window=250)
+    assert ev.alert_side == "above" and not ev.time_windows
     for i in range(0, n, 100):
         ev.update(y[i : i + 100], s[i : i + 100])
     hist = ev.history
@@ -299,7 +299,7 @@ def test_max_metrics_alert_above_and_count_windows(rng):
         sl = slice(r.window_start, r.window_end)
         assert r.value == pytest.approx(mean_absolute_error(y[sl], s[sl]), rel=1e-12)
     assert list(hist["alert"]) == [False, False, False, True, True]
-    assert "above the threshold" in ev.alerts[0].message
+    assert "above the alert level" in ev.alerts[0].message
     assert "labeled rows 750–999" in ev.alerts[0].message
 
 
@@ -317,7 +317,8 @@ def test_count_windows_do_not_depend_on_batches(seed, n, size, cuts, metric):
     r = np.random.default_rng(seed)
     y = r.integers(0, 2, n) if metric != "rmse" else r.normal(size=n)
     s = r.random(n)
-    ev = ContinuousEvaluator(metric, threshold=0.5, window=size, min_rows=1)
+    side = "alert_above" if metric == "rmse" else "alert_below"
+    ev = ContinuousEvaluator(metric=metric, window=size, min_rows=1, **{side: 0.5})
     bounds = [0, *sorted({c for c in cuts if c < n}), n]
     for a, b in zip(bounds[:-1], bounds[1:]):
         ev.update(y[a:b], s[a:b])
@@ -336,7 +337,7 @@ def test_count_windows_do_not_depend_on_batches(seed, n, size, cuts, metric):
 
 
 def test_count_window_flush_closes_the_partial_window(rng):
-    ev = ContinuousEvaluator("roc_auc", threshold=0.6, window=300, min_rows=50)
+    ev = ContinuousEvaluator(metric="roc_auc", alert_below=0.6, window=300, min_rows=50)
     y = rng.integers(0, 2, 700)
     s = np.clip(0.4 * y + rng.random(700) * 0.6, 0, 1)
     ev.update(y, s)
@@ -351,7 +352,7 @@ def test_count_window_flush_closes_the_partial_window(rng):
 
 
 def test_small_windows_show_the_value_but_do_not_alert():
-    ev = ContinuousEvaluator("accuracy", threshold=0.9, window=10, min_rows=30)
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.9, window=10, min_rows=30)
     ev.update([1, 0] * 5, [0, 1] * 5)  # accuracy 0
     assert ev.history.loc[0, "value"] == 0.0
     assert not ev.history.loc[0, "alert"] and "min_rows" in ev.history.loc[0, "note"]
@@ -361,7 +362,9 @@ def test_small_windows_show_the_value_but_do_not_alert():
 def test_calendar_and_tz_aware_windows(rng):
     ts = pd.date_range("2024-01-01", "2024-03-31", freq="6h", tz="Europe/Berlin")
     y = rng.integers(0, 2, len(ts))
-    ev = ContinuousEvaluator("accuracy", threshold=0.5, window="MS", min_rows=1)
+    ev = ContinuousEvaluator(
+        metric="accuracy", alert_below=0.5, window="MS", min_rows=1
+    )
     ev.update(y, y, timestamps=pd.Series(ts))
     ev.flush()
     # 2024-01-01 00:00 in Berlin is 2023-12-31 23:00 UTC: December's window
@@ -375,11 +378,15 @@ def test_calendar_and_tz_aware_windows(rng):
 
 
 def test_iso_strings_and_default_now():
-    ev = ContinuousEvaluator("accuracy", threshold=0.5, window="1h", min_rows=1)
+    ev = ContinuousEvaluator(
+        metric="accuracy", alert_below=0.5, window="1h", min_rows=1
+    )
     ev.update([1, 0], [1, 0], timestamps=["2024-01-01T10:05:00Z", "2024-01-01T10:50"])
     ev.update([1], [1], timestamps=["2024-01-01T11:01:00"])
     assert ev.history.loc[0, "window_start"] == pd.Timestamp("2024-01-01 10:00")
-    live = ContinuousEvaluator("accuracy", threshold=0.5, window="1D", min_rows=1)
+    live = ContinuousEvaluator(
+        metric="accuracy", alert_below=0.5, window="1D", min_rows=1
+    )
     live.update([1, 1], [1, 1])  # no timestamps: now
     live.flush()
     assert abs(live.history.loc[0, "window_start"] - pd.Timestamp.now()) < pd.Timedelta(
@@ -390,7 +397,9 @@ def test_iso_strings_and_default_now():
 # ---------------------------------------------------------------------------------
 # ground truth that arrives later
 def test_ground_truth_after_predictions_count_windows(rng):
-    ev = ContinuousEvaluator("accuracy", threshold=0.8, window=100, min_rows=10)
+    ev = ContinuousEvaluator(
+        metric="accuracy", alert_below=0.8, window=100, min_rows=10
+    )
     ids = np.arange(250)
     y = rng.integers(0, 2, 250)
     s = scores_with_accuracy(rng, y, 0.9)
@@ -415,7 +424,11 @@ def test_ground_truth_after_predictions_count_windows(rng):
 
 def test_ground_truth_after_predictions_time_windows(rng):
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window="1D", allowed_lateness="1D", min_rows=1
+        metric="accuracy",
+        alert_below=0.8,
+        window="1D",
+        allowed_lateness="1D",
+        min_rows=1,
     )
     day = pd.Timestamp("2024-05-01")
     ev.add_predictions(["a", "b", "c"], [0.9, 0.2, 0.8], timestamps=[day] * 3)
@@ -439,7 +452,7 @@ def test_ground_truth_after_predictions_time_windows(rng):
 
 
 def test_duplicate_and_clashing_ids():
-    ev = ContinuousEvaluator("accuracy", threshold=0.8, window=10)
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.8, window=10)
     with pytest.raises(DataValidationError, match="unique"):
         ev.add_predictions([1, 1], [0.2, 0.3])
     ev.add_predictions([1, 2], [0.2, 0.3])
@@ -458,7 +471,7 @@ def test_callbacks_get_alerts_and_a_raising_one_does_not_stop(caplog):
         raise RuntimeError("boom")
 
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=100, callbacks=[broken, got.append]
+        metric="accuracy", alert_below=0.8, window=100, callbacks=[broken, got.append]
     )
     with caplog.at_level(logging.WARNING, logger="mlnb.runtime.evaluator"):
         breach_window(ev, seed=1)
@@ -477,7 +490,11 @@ def test_custom_logger_and_single_callable():
     logger = logging.getLogger("tests.monitoring.custom")
     seen = []
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=100, logger=logger, callbacks=seen.append
+        metric="accuracy",
+        alert_below=0.8,
+        window=100,
+        logger=logger,
+        callbacks=seen.append,
     )
     records = []
     handler = logging.Handler()
@@ -495,8 +512,8 @@ def test_custom_logger_and_single_callable():
 def test_webhook_receives_the_json_payload(hook):
     server = hook()
     ev = ContinuousEvaluator(
-        "accuracy",
-        threshold=0.8,
+        metric="accuracy",
+        alert_below=0.8,
         window=100,
         webhook=server.url,
         webhook_headers={"Authorization": "Bearer t"},
@@ -511,13 +528,13 @@ def test_webhook_receives_the_json_payload(hook):
     body = req["json"]
     alert = ev.alerts[0]
     assert body["source"] == "mlnb" and body["check"] == "continuous_evaluation"
-    assert body["metric"] == "accuracy" and body["threshold"] == 0.8
+    assert body["metric"] == "accuracy" and body["alert_level"] == 0.8
     assert body["value"] == pytest.approx(alert.value)
     assert [body["ci_low"], body["ci_high"]] == pytest.approx(list(alert.ci))
     assert body["window_start"] == 0 and body["window_end"] == 100
     assert body["rows"] == 100 and body["pending"] == 0
     assert body["message"] == body["text"] == alert.message
-    assert body["threshold_kind"] == "min" and body["confidence"] == 0.95
+    assert body["alert_side"] == "below" and body["confidence"] == 0.95
     assert len(ev.deliveries) == 1 and ev.deliveries[0].ok
     assert ev.deliveries[0].attempts == 1 and ev.delivery_failures == []
     ev.close()
@@ -526,7 +543,7 @@ def test_webhook_receives_the_json_payload(hook):
 def test_webhook_time_window_payload_has_iso_times(hook):
     server = hook()
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.99, window="1D", webhook=server.url, min_rows=1
+        metric="accuracy", alert_below=0.99, window="1D", webhook=server.url, min_rows=1
     )
     ev.update([1, 0], [0.9, 0.9], timestamps=["2024-01-01 10:00", "2024-01-01 11:00"])
     ev.flush(timeout=10)
@@ -538,7 +555,7 @@ def test_webhook_time_window_payload_has_iso_times(hook):
 def test_webhook_retries_then_delivers(hook):
     server = hook(statuses=[500, 503])
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=100, webhook=server.url, backoff=0.01
+        metric="accuracy", alert_below=0.8, window=100, webhook=server.url, backoff=0.01
     )
     breach_window(ev)
     ev.flush(timeout=10)
@@ -552,8 +569,8 @@ def test_webhook_retries_then_delivers(hook):
 def test_webhook_that_always_fails_is_reported_not_raised(hook, caplog):
     server = hook(statuses=[500] * 10)
     ev = ContinuousEvaluator(
-        "accuracy",
-        threshold=0.8,
+        metric="accuracy",
+        alert_below=0.8,
         window=100,
         webhook=server.url,
         retries=2,
@@ -575,7 +592,7 @@ def test_webhook_that_always_fails_is_reported_not_raised(hook, caplog):
 def test_webhook_client_errors_are_not_retried(hook):
     server = hook(statuses=[404])
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=100, webhook=server.url, backoff=0.01
+        metric="accuracy", alert_below=0.8, window=100, webhook=server.url, backoff=0.01
     )
     breach_window(ev)
     ev.flush(timeout=10)
@@ -587,7 +604,12 @@ def test_webhook_closed_port_is_reported(hook, caplog):
     hook()  # clears proxies
     url = f"http://127.0.0.1:{free_port()}/nobody-listens"
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=100, webhook=url, retries=1, backoff=0.01
+        metric="accuracy",
+        alert_below=0.8,
+        window=100,
+        webhook=url,
+        retries=1,
+        backoff=0.01,
     )
     t0 = time.perf_counter()
     with caplog.at_level(logging.ERROR, logger="mlnb.runtime.evaluator"):
@@ -604,8 +626,8 @@ def test_webhook_closed_port_is_reported(hook, caplog):
 def test_webhook_timeout_is_bounded(hook):
     server = hook(delay=1.0)
     ev = ContinuousEvaluator(
-        "accuracy",
-        threshold=0.8,
+        metric="accuracy",
+        alert_below=0.8,
         window=100,
         webhook=server.url,
         webhook_timeout=0.2,
@@ -626,11 +648,11 @@ def test_webhook_timeout_is_bounded(hook):
 def test_context_manager_flushes_and_stops_the_thread(hook):
     server = hook()
     with ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=1000, webhook=server.url, min_rows=10
+        metric="accuracy", alert_below=0.8, window=1000, webhook=server.url, min_rows=10
     ) as ev:
         breach_window(ev, n=50)  # a partial window, closed on exit
     assert len(ev.history) == 1 and len(server.requests) == 1
-    assert ev._worker is None
+    assert not ev._delivery.running
 
 
 # ---------------------------------------------------------------------------------
@@ -638,7 +660,7 @@ def test_context_manager_flushes_and_stops_the_thread(hook):
 def test_drift_per_window_goes_into_history_and_alerts(rng):
     ref = pd.DataFrame({"x": rng.normal(size=2000), "c": rng.choice(list("ab"), 2000)})
     ev = ContinuousEvaluator(
-        "accuracy", threshold=0.8, window=500, reference=ref, min_rows=10
+        metric="accuracy", alert_below=0.8, window=500, reference=ref, min_rows=10
     )
     for shift, acc in ((0.0, 0.95), (3.0, 0.6)):
         y = rng.integers(0, 2, 500)
@@ -655,44 +677,54 @@ def test_drift_per_window_goes_into_history_and_alerts(rng):
 
 # ---------------------------------------------------------------------------------
 # bad input
+ACC = {"metric": "accuracy", "alert_below": 0.8}
+
+
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"metric": "auc", "threshold": 0.8}, "metric must be one of"),
-        ({"metric": "accuracy", "threshold": "high"}, "threshold must be"),
-        ({"metric": "accuracy", "threshold": float("nan")}, "threshold must be"),
-        ({"metric": "accuracy", "threshold": 0.8, "window": "fortnight"}, "offset"),
-        ({"metric": "accuracy", "threshold": 0.8, "window": 0}, ">= 1"),
-        ({"metric": "accuracy", "threshold": 0.8, "window": "2MS"}, "multiple of 1"),
-        ({"metric": "accuracy", "threshold": 0.8, "alert_on": "x"}, "alert_on"),
-        ({"metric": "accuracy", "threshold": 0.8, "threshold_kind": "lo"}, "min"),
-        ({"metric": "accuracy", "threshold": 0.8, "confidence": 95}, "between 0"),
-        ({"metric": "accuracy", "threshold": 0.8, "webhook": "ftp://x/y"}, "http"),
-        ({"metric": "accuracy", "threshold": 0.8, "webhook": "localhost:80"}, "http"),
-        ({"metric": "accuracy", "threshold": 0.8, "callbacks": [1]}, "callables"),
-        ({"metric": "accuracy", "threshold": 0.8, "retries": -1}, "retries"),
+        ({"metric": "auc", "alert_below": 0.8}, "unknown metric 'auc'"),
+        ({"metric": "macro_f1", "alert_below": 0.8}, "binary and regression"),
+        ({"metric": "accuracy"}, "exactly one alert level.*alert_below="),
+        ({"metric": "mae"}, "lower-is-better, so pass alert_above="),
         (
-            {"metric": "accuracy", "threshold": 0.8, "drift_options": {"bins": 5}},
-            "reference",
+            {"metric": "accuracy", "alert_below": 0.8, "alert_above": 0.9},
+            "got both",
         ),
+        ({"metric": "accuracy", "alert_above": 0.8}, "pass alert_below=0.8"),
+        ({"metric": "log_loss", "alert_below": 0.3}, "pass alert_above=0.3"),
+        ({"metric": "accuracy", "alert_below": "high"}, "alert_below must be"),
+        ({"metric": "accuracy", "alert_below": float("nan")}, "alert_below must be"),
+        ({"metric": "mae", "alert_above": True}, "alert_above must be"),
+        ({**ACC, "window": "fortnight"}, "offset"),
+        ({**ACC, "window": 0}, ">= 1"),
+        ({**ACC, "window": "2MS"}, "multiple of 1"),
+        ({**ACC, "alert_on": "x"}, "alert_on"),
         (
-            {
-                "metric": "accuracy",
-                "threshold": 0.8,
-                "reference": {"x": [1.0, 2.0]},
-                "drift_options": {"bin": 5},
-            },
+            {"metric": "calibration", "alert_above": 2, "alert_on": "interval"},
+            "estimate",
+        ),
+        ({**ACC, "confidence": 95}, "between 0"),
+        ({**ACC, "decision_threshold": "0.5"}, "decision_threshold"),
+        ({**ACC, "webhook": "ftp://x/y"}, "http"),
+        ({**ACC, "webhook": "localhost:80"}, "http"),
+        ({**ACC, "webhook_timeout": 0}, "webhook_timeout"),
+        ({**ACC, "callbacks": [1]}, "callables"),
+        ({**ACC, "retries": -1}, "retries"),
+        ({**ACC, "backoff": -1}, "backoff"),
+        ({**ACC, "min_rows": 0}, "min_rows"),
+        ({**ACC, "drift_options": {"bins": 5}}, "reference"),
+        (
+            {**ACC, "reference": {"x": [1.0, 2.0]}, "drift_options": {"bin": 5}},
             "unknown keys",
         ),
-        ({"metric": "mae", "threshold": 1, "positive_label": 1}, "classification"),
+        ({"metric": "mae", "alert_above": 1, "positive_label": 1}, "classification"),
+        ({**ACC, "window": 5, "allowed_lateness": "1h"}, "time windows"),
+        ({**ACC, "window": "1D", "allowed_lateness": "soon"}, "allowed_lateness"),
+        ({**ACC, "conditions": "n_alerts < 1"}, "list of mlnb.Condition"),
         (
-            {
-                "metric": "accuracy",
-                "threshold": 0.8,
-                "window": 5,
-                "allowed_lateness": "1h",
-            },
-            "time windows",
+            {**ACC, "conditions": [Condition("roc_auc", ">=", 0.8)]},
+            "conditions can use: n_windows",
         ),
     ],
 )
@@ -701,8 +733,13 @@ def test_bad_settings_raise_with_the_fix(kwargs, match):
         ContinuousEvaluator(**kwargs)
 
 
+def test_every_argument_is_keyword_only():
+    with pytest.raises(TypeError):
+        ContinuousEvaluator("accuracy", 0.8, "1D")  # the old positional call
+
+
 def test_bad_batches_raise_with_the_fix():
-    ev = ContinuousEvaluator("accuracy", threshold=0.8, window="1D")
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.8, window="1D")
     with pytest.raises(MlnbValueError, match="same length"):
         ev.update([0, 1, 1], [0.2, 0.3], timestamps=["2024-01-01"] * 3)
     with pytest.raises(DataValidationError, match="missing labels"):
@@ -720,10 +757,12 @@ def test_bad_batches_raise_with_the_fix():
     with pytest.raises(MlnbValueError, match="same length"):
         ev.update([0, 1], [0.2, 0.3], timestamps=["2024-01-01"])
     assert ev.rows_seen == 0  # nothing half-ingested
-    ll = ContinuousEvaluator("log_loss", threshold=0.5, window=10)
+    ll = ContinuousEvaluator(metric="log_loss", alert_above=0.5, window=10)
     with pytest.raises(DataValidationError, match=r"probabilities in \[0, 1\]"):
         ll.update([0, 1], [-1.0, 2.0])
-    labels = ContinuousEvaluator("recall", threshold=0.5, window=4, positive_label="y")
+    labels = ContinuousEvaluator(
+        metric="recall", alert_below=0.5, window=4, positive_label="y"
+    )
     labels.update(["y", "n", "y", "y"], [0.9, 0.1, 0.8, 0.2])
     assert labels.history.loc[0, "value"] == pytest.approx(2 / 3)
     assert issubclass(DataValidationError, MlnbError)
@@ -733,7 +772,7 @@ def test_bad_batches_raise_with_the_fix():
 # the step-9 result
 def _evaluator_with(values):
     """Count windows of 100 rows with the given accuracies (exactly)."""
-    ev = ContinuousEvaluator("accuracy", threshold=0.8, window=100)
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.8, window=100)
     for acc in values:
         k = round(acc * 100)
         y = np.ones(100)
@@ -762,12 +801,12 @@ def test_result_status_rules(values, status):
 
 def test_result_summary_record_dict_html_and_plot(rng):
     df = planted_stream(rng)
-    ev = ContinuousEvaluator("accuracy", threshold=0.85, window="1D")
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.85, window="1D")
     feed(ev, df)
     ev.flush()
     res = ev.result()
     assert session.latest("drift")["check"] == "continuous_evaluation"
-    assert res.status == "fail" and "below the threshold 0.85" in res.summary
+    assert res.status == "fail" and "below the alert level 0.85" in res.summary
     assert "2024-03-06" in res.summary
     record = res.record()
     json.dumps(record, allow_nan=False)
@@ -788,18 +827,21 @@ def test_result_summary_record_dict_html_and_plot(rng):
         "value",
         "ci_low",
         "ci_high",
-        "threshold",
+        "alert_level",
         "alert",
     ]
     html = res._repr_html_()
     assert "ALERT" in html and "<script" not in html
+    from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    fig = res.plot()
-    assert isinstance(fig, Figure) and fig.axes[0].get_ylabel() == "accuracy"
-    assert isinstance(ev.plot(), Figure)
-    assert isinstance(_evaluator_with([0.9, 0.7]).plot(), Figure)  # count windows
-    assert isinstance(_evaluator_with([]).plot(), Figure)  # nothing yet
+    ax = res.plot()
+    assert isinstance(ax, Axes) and ax.get_ylabel() == "accuracy"
+    assert isinstance(ev.plot(), Axes)
+    assert isinstance(_evaluator_with([0.9, 0.7]).plot(), Axes)  # count windows
+    assert isinstance(_evaluator_with([]).plot(), Axes)  # nothing yet
+    given = Figure().subplots()
+    assert res.plot(ax=given) is given and given.get_ylabel() == "accuracy"
     assert "ContinuousEvaluator accuracy" in repr(ev)
 
 
@@ -810,7 +852,7 @@ def test_alert_to_dict_is_json_safe():
 
 
 def test_html_escapes_data():
-    ev = ContinuousEvaluator("accuracy", threshold=0.8, window=100)
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.8, window=100)
     breach_window(ev)
     ev._history[0]["note"] = "<script>alert(1)</script>"
     assert "<script>" not in ev.result(publish=False)._repr_html_()
