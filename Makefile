@@ -14,12 +14,13 @@ LABEXT_SRC := $(shell find labextension -path labextension/node_modules -prune -
 	-o -name '*.css' -o -name '*.json' -o -name '*.svg' \) -print 2>/dev/null)
 
 .PHONY: help lab test test-full test-core test-ui test-js lint bench labextension \
-	chromium clean
+	chromium clean dist
 
 help:
 	@echo "make lab    - set up .venv and open JupyterLab on notebooks/"
 	@echo "make test   - set up the test environments and run every test"
 	@echo "make bench  - run the benchmarks (mlnb vs peers) in .venv"
+	@echo "make dist   - build the wheel and sdist into dist/ (the extension built in)"
 
 # --- environments -----------------------------------------------------------------
 # .venv: mlnb with every extra (TensorFlow, TFMA, Vertex AI), the test tools and the
@@ -82,6 +83,13 @@ test-ui: labextension chromium
 	MLNB_REQUIRE_UI=1 $(VENV)/bin/python -m pytest tests/ui -q
 
 test: lint labextension test-js test-full test-core test-ui
+
+# The wheel and the sdist, each carrying the built JupyterLab extension (setup.py
+# builds it with jlpm when it is missing or older than labextension/).
+dist: $(VENV)/.installed
+	rm -rf dist
+	$(VENV)/bin/python -m build --outdir dist .
+	@ls -l dist
 
 bench: $(VENV)/.installed
 	@for f in benchmarks/bench_*.py; do echo "== $$f"; $(VENV)/bin/python $$f || exit 1; done

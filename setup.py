@@ -1,20 +1,116 @@
 """Packaging for mlnb.
 
-The JupyterLab extension is built from ``labextension/`` (TypeScript) into
-``mlnb/labextension/`` by ``make labextension``; this file ships whatever has been
-built there into ``share/jupyter/labextensions/mlnb`` so users need no Node.js.
+The JupyterLab extension (the ML checklist panel) is TypeScript in ``labextension/``.
+Every build of the package — ``pip install .``, ``pip wheel .``, ``python -m build``,
+``pip install git+…`` — first builds it into ``mlnb/labextension/`` when that build is
+missing or older than its sources (``jlpm install && jlpm build``, as the JupyterLab
+extension template's build hook does), then ships it in
+``share/jupyter/labextensions/mlnb`` so users of the wheel need no Node.js. The sdist
+carries both the sources and the built extension, so installing from it needs no
+Node.js either.
+
+Building from a clone needs Node.js 20: without it the build stops with a message that
+says what to install. It is never silently skipped.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
-from setuptools import find_packages, setup
+from setuptools import Command, find_packages, setup
+from setuptools.command.build import build
+from setuptools.command.sdist import sdist
 
 HERE = Path(__file__).parent.resolve()
 LABEXT_NAME = "mlnb"
+LABEXT_SRC = HERE / "labextension"
 LABEXT_BUILD = HERE / "mlnb" / "labextension"
+_SOURCE_SUFFIXES = {".ts", ".tsx", ".css", ".json", ".svg", ".js"}
+_SKIP_DIRS = {"node_modules", "lib", ".yarn"}
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for dirpath, dirnames, filenames in os.walk(LABEXT_SRC):
+        dirnames[:] = [d for d in dirnames if d not in _SKIP_DIRS]
+        for f in filenames:
+            path = Path(dirpath, f)
+            if path.suffix in _SOURCE_SUFFIXES and f != "tsconfig.tsbuildinfo":
+                newest = max(newest, path.stat().st_mtime)
+    return newest
+
+
+def labextension_is_current() -> bool:
+    """Whether ``mlnb/labextension`` holds a build at least as new as the sources."""
+    built = LABEXT_BUILD / "package.json"
+    if not built.is_file():
+        return False
+    if not (LABEXT_SRC / "package.json").is_file():  # an sdist without sources
+        return True
+    return built.stat().st_mtime >= _newest_source()
+
+
+def _jlpm() -> list[str]:
+    """JupyterLab's pinned yarn (``jlpm``), from the build environment."""
+    exe = shutil.which(
+        "jlpm",
+        path=os.pathsep.join(
+            [str(Path(sys.executable).parent), os.environ.get("PATH", "")]
+        ),
+    )
+    return [exe] if exe else [sys.executable, "-m", "jupyterlab.jlpmapp"]
+
+
+class BuildLabextension(Command):
+    """Build the JupyterLab extension into ``mlnb/labextension`` (needs Node.js)."""
+
+    description = "build the JupyterLab extension (TypeScript) with jlpm"
+    user_options: list = []
+
+    def initialize_options(self) -> None:
+        pass
+
+    def finalize_options(self) -> None:
+        pass
+
+    def run(self) -> None:
+        if not labextension_is_current():
+            if shutil.which("node") is None:
+                raise SystemExit(
+                    "mlnb: building the JupyterLab extension (the ML checklist panel) "
+                    "needs Node.js 20, and `node` is not on PATH. Install Node.js 20 "
+                    "(e.g. `apt-get install nodejs npm`, `conda install -c "
+                    "conda-forge nodejs=20`, or nvm) and build again — or install mlnb "
+                    "from a wheel, which carries the built extension."
+                )
+            env = dict(os.environ)
+            env["PATH"] = os.pathsep.join(
+                [str(Path(sys.executable).parent), env["PATH"]]
+            )
+            for args in (["install"], ["build"]):
+                print(f"mlnb: jlpm {' '.join(args)} in labextension/", flush=True)
+                subprocess.run(_jlpm() + args, cwd=LABEXT_SRC, env=env, check=True)
+            if not (LABEXT_BUILD / "package.json").is_file():
+                raise SystemExit(
+                    "mlnb: `jlpm build` finished but mlnb/labextension/package.json is "
+                    "missing; see the build output above."
+                )
+        # the files to ship exist only now: hand them to install_data / the wheel
+        self.distribution.data_files = _labextension_data_files()
+
+
+class BuildWithLabextension(build):
+    sub_commands = [("build_labextension", None), *build.sub_commands]
+
+
+class SdistWithLabextension(sdist):
+    def run(self) -> None:
+        self.run_command("build_labextension")
+        super().run()
 
 
 def _labextension_data_files() -> list[tuple[str, list[str]]]:
@@ -65,6 +161,7 @@ EXTRAS["test"] = [
     "polars>=1.0",
     "pyarrow>=15",
     "import-linter>=2.1",
+    "build>=1.2",
 ]
 # Peers the benchmarks compare against.
 EXTRAS["bench"] = ["fairlearn>=0.11", "evidently>=0.6,<0.8"]
@@ -89,6 +186,11 @@ setup(
         "mlnb.datasets": ["data/*.csv.gz", "data/*.txt", "data/*.names"],
     },
     data_files=_labextension_data_files(),
+    cmdclass={
+        "build_labextension": BuildLabextension,
+        "build": BuildWithLabextension,
+        "sdist": SdistWithLabextension,
+    },
     install_requires=CORE,
     extras_require=EXTRAS,
     classifiers=[
