@@ -32,24 +32,21 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checks.drift.over_time import (
-    _P_VALUE_METHODS,
-    DriftOverTime,
-    _fmt_time,
-    _ratio,
-    drift_over_time,
-)
-from ..checks.drift.report import METHOD_NAMES, DriftReport, drift
+from ..checks.drift import DriftOverTime, DriftReport, drift, drift_over_time
+from ..core.distances import METHOD_NAMES
+from ..core.distances import P_VALUE_METHODS as _P_VALUE_METHODS
+from ..core.distances import threshold_ratio as _ratio
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
+from ..render.drift import plot_report_ratios
+from ..render.drift import window_label as _fmt_time
 from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
 from .quiet import QuietWrites
 
 __all__ = [
     "DriftChart",
-    "plot_report_ratios",
     "MAX_FEATURES",
     "MAX_WINDOWS",
     "MAX_SELECTED",
@@ -691,42 +688,3 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             parts.append(H.image_png(png, alt=alt))
         parts.append("</div>")
         return "".join(parts)
-
-
-def plot_report_ratios(report: DriftReport, *, ax: Any = None, max_features: int = 30):
-    """Horizontal bars of distance / threshold per feature of one drift report
-    (the worst ``max_features``), drifted ones in the alert colour, the threshold
-    as a dashed line at 1; returns the matplotlib Axes."""
-    from ..render.plots import PALETTE, new_axes, plain_text
-
-    frame = report.to_frame()
-    rows = [
-        (str(r.feature), _ratio(r.distance, r.threshold, r.method), bool(r.drifted))
-        for r in frame.itertuples()
-        if not r.skipped_reason
-    ]
-    rows.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
-    rows = rows[:max_features]
-    fig, ax = new_axes(ax, figsize=(6.4, 1.1 + 0.26 * max(len(rows), 1)))
-    if not rows:
-        ax.text(0.5, 0.5, "no feature was compared", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
-    y = range(len(rows))
-    colors = [PALETTE["minority"] if d else PALETTE["line"] for _, _, d in rows]
-    ax.barh(list(y), [min(r, 5.0) for _, r, _ in rows], color=colors)
-    ax.set_yticks(list(y), [plain_text(n) for n, _, _ in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(1.0, color="#444444", ls="--", lw=1)
-    ax.set_xlabel("distance / threshold (dashed: the threshold; ≥ 1 drifted)")
-    n_drifted = sum(d for _, _, d in rows)
-    ax.set_title(
-        plain_text(
-            f"Drift per feature: {n_drifted} of {len(frame)} drifted "
-            f"(method {report.method})"
-        ),
-        fontsize=10,
-    )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return ax

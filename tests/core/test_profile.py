@@ -538,7 +538,7 @@ def test_profile_parquet_in_chunks_equals_whole_data(parquet_file):
 def test_profile_parquet_with_sample_edges(parquet_file):
     path, df = parquet_file
     prof = mlnb.profile_parquet(
-        path, chunk_rows=450, sample_rows=1_000, bins=10, seed=3, progress=False
+        path, chunk_rows=450, sample_rows=1_000, bins=10, random_state=3, progress=False
     )
     assert prof.n_rows == len(df)
     whole = mlnb.profile(df, bins=10, edges_from=prof)

@@ -48,7 +48,10 @@ def frames(rng):
 def report(frames):
     ref, cur = frames
     return mlnb.drift(
-        ref, cur, thresholds={"amount": 0.2, "age": 0.25, "label": 0.3}, publish=False
+        ref,
+        cur,
+        drift_thresholds={"amount": 0.2, "age": 0.25, "label": 0.3},
+        publish=False,
     )
 
 
@@ -185,7 +188,7 @@ def test_other_methods_do_not_carry_over(frames):
         ref,
         cur,
         method={"amount": "wasserstein", "country": "l_infinity"},
-        thresholds={"country": 0.12},
+        drift_thresholds={"country": 0.12},
         publish=False,
     )
     with pytest.warns(UserWarning, match="amount") as record:
