@@ -79,14 +79,26 @@ def _round(x: Any, digits: int = 4) -> float | None:
     return float(f"{x:.{digits}g}")
 
 
+def _labels(names: list) -> list[str]:
+    """Text labels of feature names (the browser holds text): ``str(name)``, or
+    ``repr(name)`` where two names print alike (``0`` and ``"0"``)."""
+    text = [str(n) for n in names]
+    seen: dict[str, int] = {}
+    for t in text:
+        seen[t] = seen.get(t, 0) + 1
+    return [repr(n) if seen[t] > 1 else t for n, t in zip(names, text)]
+
+
 class _Source:
-    """The result as matrices the widget reads: features × windows."""
+    """The result as matrices the widget reads: features × windows. Features
+    are shown by text labels (:func:`_labels`); ``names`` keeps the result's
+    own names (any hashable)."""
 
     def __init__(self, result: DriftOverTime | DriftReport) -> None:
         self.result = result
         if isinstance(result, DriftOverTime):
             self.kind = "over_time"
-            self.features = list(result.features)
+            self.names = list(result.features)
             self.kinds = list(result._kinds)
             self.windows = [
                 {
@@ -111,7 +123,7 @@ class _Source:
         else:
             frame = result.to_frame()
             self.kind = "single"
-            self.features = [str(f) for f in frame["feature"]]
+            self.names = list(frame["feature"])
             self.kinds = [str(k) for k in frame["kind"]]
             self.windows = [
                 {
@@ -144,6 +156,19 @@ class _Source:
                 for i, reason in enumerate(frame["skipped_reason"])
                 if reason
             }
+        self.features = _labels(self.names)
+
+    def label(self, feature: Any) -> Any:
+        """The label of ``feature`` given by its label or by its own name (the
+        value itself when it is neither)."""
+        if isinstance(feature, str) and feature in self.features:
+            return feature
+        from ..core.frames import _same_name
+
+        for name, label in zip(self.names, self.features):
+            if _same_name(name, feature):
+                return label
+        return feature
 
     def report(self, w: int) -> DriftReport | None:
         if self.kind == "single":
@@ -152,13 +177,15 @@ class _Source:
             return None
         return self.result.report(w)
 
-    def note(self, feature: str, w: int) -> str:
+    def note(self, f: int, w: int) -> str:
         rep = self.report(w)
         if rep is None:
             return ""
-        frame = rep.to_frame()
-        row = frame[frame["feature"] == feature]
-        return str(row["note"].iat[0]) if len(row) and row["note"].iat[0] else ""
+        name = self.names[f]
+        for r in rep._rows:
+            if r["feature"] is name or r["feature"] == name:
+                return str(r["note"] or "")
+        return ""
 
     def state(self, f: int, w: int) -> int:
         if not self.windows[w]["judged"]:
@@ -185,7 +212,10 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         what :func:`mlnb.drift` returned (one column).
     features:
         Features drawn in the line chart first (default: those that drifted in
-        the last judged window, else the worst, at most 3).
+        the last judged window, else the worst, at most 3), by their names in
+        the result or their labels. The browser shows features by text labels:
+        ``str(name)``, or ``repr(name)`` where two names print alike (``0`` and
+        ``"0"``); the traits hold those labels.
     cell:
         ``(feature, window)`` whose distributions are shown first (default: the
         worst cell of the last judged window).
@@ -279,7 +309,12 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if features is None:
             selected = self._default_features()
         else:
-            selected = [features] if isinstance(features, str) else list(features)
+            selected = (
+                [features]
+                if isinstance(features, str) or not isinstance(features, list)
+                else list(features)
+            )
+            selected = [self._src.label(f) for f in selected]
             problem = self._check_features(selected)
             if problem:
                 raise MlnbValueError(problem)
@@ -291,7 +326,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             feature, window = cell
             if isinstance(result, DriftOverTime) and not isinstance(window, int):
                 window = result.window_index(window)
-            selected_cell = {"feature": feature, "window": window}
+            selected_cell = {"feature": self._src.label(feature), "window": window}
             problem = self._check_cell(selected_cell)
             if problem:
                 raise MlnbValueError(problem)
@@ -534,7 +569,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if not out["compared"]:
             return jsonable(out)
         rep = src.report(w)
-        d = rep.distribution(name)
+        d = rep.distribution(src.names[f])
         ref = np.asarray(d["reference"], dtype=np.float64)
         cur = np.asarray(d["current"], dtype=np.float64)
         keep = np.flatnonzero((np.nan_to_num(ref) > 0) | (np.nan_to_num(cur) > 0))
@@ -549,7 +584,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             current=[_round(cur[i], 6) for i in keep],
             n_bins=int(n_bins),
             truncated=bool(n_bins > MAX_BINS),
-            note=src.note(name, w),
+            note=src.note(f, w),
         )
         return jsonable(out)
 
