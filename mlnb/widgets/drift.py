@@ -84,9 +84,9 @@ def _labels(names: list) -> list[str]:
     ``repr(name)`` where two names print alike (``0`` and ``"0"``)."""
     text = [str(n) for n in names]
     seen: dict[str, int] = {}
-    for t in text:
-        seen[t] = seen.get(t, 0) + 1
-    return [repr(n) if seen[t] > 1 else t for n, t in zip(names, text)]
+    for label in text:
+        seen[label] = seen.get(label, 0) + 1
+    return [repr(n) if seen[s] > 1 else s for n, s in zip(names, text)]
 
 
 class _Source:
