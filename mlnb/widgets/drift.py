@@ -159,10 +159,8 @@ class _Source:
         self.features = _labels(self.names)
 
     def label(self, feature: Any) -> Any:
-        """The label of ``feature`` given by its label or by its own name (the
-        value itself when it is neither)."""
-        if isinstance(feature, str) and feature in self.features:
-            return feature
+        """The label of ``feature`` given by its own name or, failing that, by its
+        label (the value itself when it is neither)."""
         from ..core.frames import _same_name
 
         for name, label in zip(self.names, self.features):

@@ -236,3 +236,10 @@ def test_thresholds_are_plain_floats_for_the_sdk(report):
     values = obj.skew_detection_config.skew_thresholds.values()
     assert all(type(v) is float for v in values)
     assert not np.isnan(list(values)).any()
+
+
+def test_integer_column_names_become_vertex_feature_names(rng):
+    x = rng.normal(size=(500, 2))
+    report = mlnb.drift(pd.DataFrame(x), pd.DataFrame(x + [0.0, 3.0]), publish=False)
+    assert report.drifted_features == (1,)
+    assert feature_thresholds(report) == {"0": 0.3, "1": 0.3}

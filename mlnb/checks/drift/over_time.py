@@ -56,6 +56,7 @@ import numpy as np
 from ...checklist.result import CheckResult, internal, judge
 from ...core.conditions import Condition
 from ...core.distances import P_VALUE_METHODS, threshold_ratio
+from ...core.frames import _same_name, describe_names
 from ...core.jsonsafe import jsonable
 from ...core.profile import (
     DEFAULT_BINS,
@@ -452,34 +453,31 @@ def _parse_times(values: Any, name: str):
 
 
 def _check_features(features, time_column, reference_names):
-    from ...core.frames import _same_name
-
+    """The features to compare: every reference column but the time column, or
+    the given ones (checked against the reference; never the time column)."""
+    reference_names = list(reference_names)
     if features is None:
         return [n for n in reference_names if not _same_name(n, time_column)]
-    names = (
-        check_names(
-            features,
-            available=list(reference_names),
-            argument="features",
-            role="reference",
-        )
-        if not any(_same_name(f, time_column) for f in _as_list(features))
-        else None
+    one = isinstance(features, str) or (
+        isinstance(features, tuple) and _is_name_of(features, reference_names)
     )
-    if names is None:
+    features = (
+        [features]
+        if one or not isinstance(features, (list, tuple))
+        else (list(features))
+    )
+    if any(_same_name(f, time_column) for f in features):
         raise MlnbValueError(
             f"features include the time column {time_column!r}; the windows are cut "
             "along it, so leave it out of features"
         )
-    return names
+    return check_names(
+        features, available=reference_names, argument="features", role="reference"
+    )
 
 
-def _as_list(features) -> list:
-    if isinstance(features, (list, np.ndarray)) or (
-        isinstance(features, tuple) and not features
-    ):
-        return list(features)
-    return [features] if not isinstance(features, tuple) else list(features)
+def _is_name_of(name, names) -> bool:
+    return any(_same_name(n, name) for n in names)
 
 
 def _needs_raw(method: Any) -> bool:
@@ -599,8 +597,6 @@ def drift_over_time(
             "or a query select no rows?)"
         )
     if not has_name(positions, time_column, cur):
-        from ...core.frames import describe_names
-
         raise MlnbValueError(
             f"time column {time_column!r} is not in the current data; its columns are "
             f"{describe_names(list(cur.columns))}"
@@ -764,8 +760,6 @@ def drift_over_time(
     tz = getattr(tvals, "tz", None)
     new_columns = []
     if features is None:
-        from ...core.frames import _same_name
-
         new_columns = [
             c
             for c in cur.columns
@@ -853,8 +847,6 @@ def _hashable(name: Any) -> bool:
 
 
 def _index_named(frame: Any, name: Any) -> bool:
-    from ...core.frames import _same_name
-
     return frame.index.name is not None and _same_name(frame.index.name, name)
 
 
@@ -1008,6 +1000,4 @@ def _fmt_distance(r: dict) -> str:
 
 def position_of(names: list, name: Any) -> int:
     """The position of ``name`` in ``names`` (0 is not "0")."""
-    from ...core.frames import _same_name
-
     return next(i for i, n in enumerate(names) if _same_name(n, name))
