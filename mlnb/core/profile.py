@@ -274,11 +274,10 @@ def check_names(names: Any, *, available: list, argument: str, role: str) -> lis
     one raises naming at most 20 of the names that exist (never data)."""
     if names is None:
         return []
-    if (
-        not isinstance(names, (list, tuple, np.ndarray))
-        or isinstance(names, tuple)
-        and (names in available)
-    ):
+    one = not isinstance(names, (list, tuple, np.ndarray)) or (
+        isinstance(names, tuple) and any(frames._same_name(a, names) for a in available)
+    )
+    if one:  # one name (a tuple that names a column is one name)
         names = [names]
     out = list(names)
     missing = [n for n in out if not any(frames._same_name(a, n) for a in available)]

@@ -642,8 +642,7 @@ def drift_over_time(
     # it again per window); otherwise every window is compared with the profile
     ref_arg: Any = ref_profile
     if _needs_raw(method):
-        ref_positions = column_positions(raw_ref)
-        ref_arg = raw_ref.iloc[:, [ref_positions[n] for n in names]]
+        ref_arg = _select_columns(raw_ref, column_positions(raw_ref), names)
 
     # -- windows --------------------------------------------------------------------
     tvals = pd.DatetimeIndex(times)
@@ -676,7 +675,7 @@ def drift_over_time(
     final_end = pd.date_range(starts[-1], periods=2, freq=offset)[-1]
     ends = [*starts[1:], final_end]
     bounds = np.concatenate([[0], np.cumsum(counts.to_numpy())])
-    data = cur.iloc[:, [positions[n] for n in names if has_name(positions, n, cur)]]
+    data = _select_columns(cur, positions, names)
 
     # -- one comparison per window --------------------------------------------------
     n_f, n_w = len(names), len(starts)
@@ -836,6 +835,17 @@ def _share_bins(report: DriftReport, shared: dict) -> None:
                 dist[key] = known
             else:
                 shared[(name, key)] = dist[key]
+
+
+def _select_columns(frame: Any, positions: dict, names: list) -> Any:
+    """The columns ``names`` that ``frame`` has, in that order (a duplicated name
+    is an error)."""
+    keep = []
+    for n in names:
+        if has_name(positions, n, frame):
+            read_column(frame, positions, n, role="feature")  # raises if duplicated
+            keep.append(positions[n])
+    return frame.iloc[:, keep]
 
 
 def _hashable(name: Any) -> bool:
