@@ -243,3 +243,6 @@ def test_integer_column_names_become_vertex_feature_names(rng):
     report = mlnb.drift(pd.DataFrame(x), pd.DataFrame(x + [0.0, 3.0]), publish=False)
     assert report.drifted_features == (1,)
     assert feature_thresholds(report) == {"0": 0.3, "1": 0.3}
+    both = pd.DataFrame({0: x[:, 0], "0": x[:, 1]})
+    with pytest.raises(MlnbValueError, match="both called '0' as text"):
+        feature_thresholds(mlnb.drift(both, both, publish=False))
