@@ -75,7 +75,6 @@ __all__ = [
     "PRESETS",
     "DEFAULT_THRESHOLDS",
     "DRIFT_CONDITIONS",
-    "drift_values",
 ]
 
 PRESETS = ("vertex", "evidently", "psi")
@@ -98,12 +97,12 @@ DATASET_DRIFT_SHARE = 0.5
 #: Why a feature with no values in the current data is not compared.
 ALL_MISSING = "every value is missing in the current data"
 
-#: The default conditions of :func:`drift` and :func:`skew`, over the values of
-#: :func:`drift_values`. Together they give today's rule: ``fail`` when a feature
-#: is missing or changed type, or at least half the compared features drifted;
-#: ``warn`` when some feature drifted, could not be compared, or the current data
-#: has columns the reference lacks; ``pass`` otherwise; ``info`` when nothing
-#: could be compared.
+#: The default conditions of :func:`drift` and :func:`skew`, over the report's
+#: ``condition_values`` (listed in :func:`drift`). Together: ``fail`` when a
+#: feature is missing or changed type, or at least half the compared features
+#: drifted; ``warn`` when some feature drifted, could not be compared, or the
+#: current data has columns the reference lacks; ``pass`` otherwise; ``info``
+#: when nothing could be compared.
 DRIFT_CONDITIONS: tuple[Condition, ...] = (
     Condition(
         "n_schema_problems",
@@ -471,7 +470,7 @@ def drift(
 
     Status
     ------
-    The worst of the conditions, which read these values (:func:`drift_values`):
+    The worst of the conditions, which read these values (``condition_values``):
     ``n_features`` (features compared), ``n_drifted``, ``drifted_share``
     (``n_drifted / n_features``; undefined when nothing was compared),
     ``max_ratio`` (largest distance / threshold; threshold / p-value for p-value
@@ -732,7 +731,7 @@ def _compare(
     )
 
     # 3 apply the conditions
-    values = drift_values(
+    values = _drift_values(
         rows, n_schema_problems=len(schema_problems), n_new_columns=len(new_columns)
     )
     status, outcomes = judge(
@@ -763,7 +762,7 @@ def _compare(
     return result.publish() if publish else result
 
 
-def drift_values(
+def _drift_values(
     rows: list[dict], *, n_schema_problems: int, n_new_columns: int
 ) -> dict[str, Any]:
     """The values drift conditions read, from a report's per-feature rows."""
