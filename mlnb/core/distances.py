@@ -14,6 +14,9 @@ Binned distances take two count (or probability) vectors over the same bins:
 
 Raw-sample distances (exact, as scipy computes them): :func:`ks_exact`,
 :func:`wasserstein_exact`.
+
+:data:`METHOD_NAMES` names each method for people; :func:`threshold_ratio` says
+how far past its threshold a distance is (for p-values, smaller is worse).
 """
 
 from __future__ import annotations
@@ -36,7 +39,46 @@ __all__ = [
     "chi2_test",
     "z_test_proportions",
     "PSI_EPSILON",
+    "METHOD_NAMES",
+    "P_VALUE_METHODS",
+    "threshold_ratio",
 ]
+
+#: Each drift method by its readable name.
+METHOD_NAMES = {
+    "jensen_shannon": "Jensen-Shannon divergence",
+    "l_infinity": "L-infinity distance",
+    "psi": "population stability index",
+    "ks": "Kolmogorov-Smirnov statistic",
+    "wasserstein": "Wasserstein distance (normed)",
+    "wasserstein_normed": "Wasserstein distance (normed)",
+    "jensenshannon_distance": "Jensen-Shannon distance",
+    "ks_pvalue": "K-S test p-value",
+    "chi2_pvalue": "χ² test p-value",
+    "z_pvalue": "z-test p-value",
+}
+#: Methods whose value is a p-value: a feature drifts when it is *below* the
+#: threshold.
+P_VALUE_METHODS = frozenset({"ks_pvalue", "chi2_pvalue", "z_pvalue"})
+
+
+def threshold_ratio(distance: float, threshold: float, method: str) -> float:
+    """How far past its threshold a distance is (>= 1: at or past it); NaN when
+    there is no comparison. For p-value methods the ratio is threshold / p."""
+    if (
+        distance is None
+        or threshold is None
+        or not method
+        or math.isnan(distance)
+        or math.isnan(threshold)
+    ):
+        return math.nan
+    if method in P_VALUE_METHODS:
+        return threshold / max(distance, 1e-300)
+    if threshold == 0:
+        return math.inf if distance > 0 else 0.0
+    return distance / threshold
+
 
 #: Probability given to an empty bin when computing PSI (a common convention;
 #: without it one empty bin makes PSI infinite).

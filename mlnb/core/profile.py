@@ -12,10 +12,15 @@ reference without the reference itself:
   categories are pooled into one "other" count and the cap is reported), plus
   missing values.
 
-Profiles are small JSON documents (:meth:`Profile.save`, :meth:`Profile.load`) and
-they merge (:meth:`Profile.merge`): profiling data in chunks with the same edges
-gives the same counts as profiling it whole. :func:`profile_parquet` streams a
-Parquet file larger than memory, chunk by chunk.
+Features are named as the table names its columns — any hashable: the integers of
+``pd.DataFrame(numpy_array)``, tuples, strings (``0`` and ``"0"`` are different
+features); columns are read through :mod:`mlnb.core.frames`.
+
+Profiles are small JSON documents (:meth:`Profile.save`, :meth:`Profile.load`; a
+feature's name is stored with its type, so ``0``, ``"0"`` and ``("a", 1)`` come
+back as they were) and they merge (:meth:`Profile.merge`): profiling data in
+chunks with the same edges gives the same counts as profiling it whole.
+:func:`profile_parquet` streams a Parquet file larger than memory, chunk by chunk.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
+from . import frames
 from .labels import is_number
 
 __all__ = [
@@ -40,9 +46,13 @@ __all__ = [
     "PROFILE_FORMAT",
     "DEFAULT_BINS",
     "DEFAULT_MAX_CATEGORIES",
+    "column_positions",
+    "read_column",
 ]
 
-PROFILE_FORMAT = 1
+#: Version 2 stores each feature name's type (``name_type``); version 1 files
+#: (names as text) are still read.
+PROFILE_FORMAT = 2
 DEFAULT_BINS = 20
 DEFAULT_MAX_CATEGORIES = 1000
 #: Numeric columns are binned in blocks of this many values (sorted with numpy's
@@ -59,12 +69,29 @@ SKETCH_POINTS = 200
 _QUANTILE_SAMPLE = 2_000_000
 
 
+def check_n_jobs(n_jobs: Any) -> None:
+    """``n_jobs`` must be None (one thread per CPU), -1 (the same) or >= 1."""
+    if n_jobs is None:
+        return
+    if (
+        isinstance(n_jobs, bool)
+        or not isinstance(n_jobs, (int, np.integer))
+        or not (n_jobs >= 1 or n_jobs == -1)
+    ):
+        raise MlnbValueError(
+            f"n_jobs must be a whole number >= 1, or None / -1 for one thread per "
+            f"CPU; got {n_jobs!r}"
+        )
+
+
 def parallel_map(fn, items: list, n_jobs: int | None = None) -> list:
     """``[fn(x) for x in items]`` on a few threads: numpy's sorts and searches
-    release the GIL, so features are binned side by side."""
+    release the GIL, so features are binned side by side. ``n_jobs``: None or
+    -1 for one thread per CPU."""
     import os
 
-    workers = n_jobs or os.cpu_count() or 1
+    workers = n_jobs if n_jobs is not None and n_jobs > 0 else None
+    workers = workers or os.cpu_count() or 1
     if workers <= 1 or len(items) < 2:
         return [fn(x) for x in items]
     from concurrent.futures import ThreadPoolExecutor
@@ -202,13 +229,126 @@ def category_key(value: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------
+# feature names: any hashable, read by position, stored with their type
+# ---------------------------------------------------------------------------------
+_MISSING = object()
+
+
+def column_positions(frame: Any) -> dict[Any, int | None]:
+    """``{name: position}`` of a pandas DataFrame's columns (names as they are:
+    ``0`` and ``"0"`` are different); a duplicated name maps to None."""
+    out: dict[Any, int | None] = {}
+    for i, c in enumerate(frame.columns):
+        out[c] = None if c in out else i
+    return out
+
+
+def read_column(
+    frame: Any, positions: dict[Any, int | None], name: Any, *, role: str
+) -> Any:
+    """Column ``name`` of ``frame`` (a pandas Series); an unknown or duplicated
+    name raises as :func:`mlnb.core.frames.get_column` does."""
+    i = positions.get(name, _MISSING) if _hashable(name) else _MISSING
+    if i is _MISSING or i is None or not frames._same_name(frame.columns[i], name):
+        return frames.get_column(frame, name, role=role)
+    return frame.iloc[:, i]
+
+
+def has_name(positions: dict[Any, int | None], name: Any, frame: Any) -> bool:
+    i = positions.get(name, _MISSING) if _hashable(name) else _MISSING
+    if i is _MISSING:
+        return False
+    return i is None or frames._same_name(frame.columns[i], name)
+
+
+def _hashable(name: Any) -> bool:
+    try:
+        hash(name)
+    except TypeError:
+        return False
+    return True
+
+
+def check_names(names: Any, *, available: list, argument: str, role: str) -> list:
+    """``names`` (a list, or one name) checked against ``available``; an unknown
+    one raises naming at most 20 of the names that exist (never data)."""
+    if names is None:
+        return []
+    one = not isinstance(names, (list, tuple, np.ndarray)) or (
+        isinstance(names, tuple) and any(frames._same_name(a, names) for a in available)
+    )
+    if one:  # one name (a tuple that names a column is one name)
+        names = [names]
+    out = list(names)
+    missing = [n for n in out if not any(frames._same_name(a, n) for a in available)]
+    if missing:
+        hint = ""
+        for m in missing:
+            alike = [
+                a for a in available if str(a) == str(m) and type(a) is not type(m)
+            ]
+            if alike:
+                hint = (
+                    f" (there is a column {alike[0]!r} of type "
+                    f"{type(alike[0]).__name__}: pass {alike[0]!r}, not {m!r})"
+                )
+                break
+        raise MlnbValueError(
+            f"{argument} {missing[:20]!r} {'is' if len(missing) == 1 else 'are'} not "
+            f"in the {role}{hint}; its columns are: {frames.describe_names(available)}"
+        )
+    return out
+
+
+_NAME_TYPES = {bool: "bool", int: "int", float: "float", str: "str"}
+
+
+def encode_name(name: Any) -> tuple[Any, str]:
+    """A feature name as JSON and its type: ``(0, "int")``, ``("a", "str")``,
+    ``([["str", "a"], ["int", 1]], "tuple")``."""
+    if isinstance(name, np.generic):
+        name = name.item()
+    if isinstance(name, tuple):
+        return [list(reversed(encode_name(x))) for x in name], "tuple"
+    if name is None:
+        return None, "none"
+    for t, label in _NAME_TYPES.items():
+        if isinstance(name, t):
+            if label == "float" and not math.isfinite(name):
+                return repr(name), "float"
+            return t(name), label
+    raise MlnbValueError(
+        f"feature name {name!r} ({type(name).__name__}) cannot be stored in a "
+        "profile; rename the column to text, a number or a tuple of those (e.g. "
+        "df.columns = [str(c) for c in df.columns])"
+    )
+
+
+def decode_name(value: Any, kind: str) -> Any:
+    """The name :func:`encode_name` stored."""
+    if kind == "str":
+        return str(value)
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    if kind == "none":
+        return None
+    if kind == "tuple":
+        return tuple(decode_name(v, k) for k, v in value)
+    raise MlnbValueError(f"unknown feature name type {kind!r} in the profile")
+
+
+# ---------------------------------------------------------------------------------
 # profiles
 # ---------------------------------------------------------------------------------
 @dataclass
 class FeatureProfile:
     """The reference distribution of one feature (see the module docstring)."""
 
-    name: str
+    name: Any  # the column's name, any hashable
     kind: str  # "numeric" | "categorical" | "skipped"
     dtype: str
     n_rows: int
@@ -344,13 +484,18 @@ class FeatureProfile:
         return merged
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {
-            "name": self.name,
-            "kind": self.kind,
-            "dtype": self.dtype,
-            "n_rows": self.n_rows,
-            "n_missing": self.n_missing,
-        }
+        value, kind = encode_name(self.name)
+        d: dict[str, Any] = {"name": value}
+        if kind != "str":
+            d["name_type"] = kind
+        d.update(
+            {
+                "kind": self.kind,
+                "dtype": self.dtype,
+                "n_rows": self.n_rows,
+                "n_missing": self.n_missing,
+            }
+        )
         if self.kind == "numeric":
             d["edges"] = [float(e) for e in self.edges]
             if self.quantiles is not None:
@@ -373,9 +518,8 @@ class FeatureProfile:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureProfile:
-        fp = cls(
-            d["name"], d["kind"], d["dtype"], int(d["n_rows"]), int(d["n_missing"])
-        )
+        name = decode_name(d["name"], d.get("name_type", "str"))
+        fp = cls(name, d["kind"], d["dtype"], int(d["n_rows"]), int(d["n_missing"]))
         if fp.kind == "numeric":
             fp.edges = np.asarray(d["edges"], dtype=np.float64)
             if d.get("quantiles") is not None:
@@ -451,20 +595,25 @@ class Profile:
         )
     )
 
-    def __getitem__(self, name: str) -> FeatureProfile:
+    def __getitem__(self, name: Any) -> FeatureProfile:
+        if name not in self.features:
+            check_names(
+                [name], available=self.names, argument="feature", role="profile"
+            )
         return self.features[name]
 
     @property
-    def names(self) -> list[str]:
+    def names(self) -> list[Any]:
         return list(self.features)
 
     def merge(self, other: Profile) -> Profile:
         """The profile of both data sets together (same features, same edges)."""
         if set(self.features) != set(other.features):
+            first = [n for n in self.features if n not in other.features]
+            second = [n for n in other.features if n not in self.features]
             raise MlnbValueError(
                 "profiles to merge must have the same features; only in the first: "
-                f"{sorted(set(self.features) - set(other.features))}, only in the "
-                f"second: {sorted(set(other.features) - set(self.features))}"
+                f"{first[:20]}, only in the second: {second[:20]}"
             )
         return Profile(
             {
@@ -491,7 +640,7 @@ class Profile:
     def from_dict(cls, d: dict[str, Any]) -> Profile:
         if not isinstance(d, dict) or d.get("format") != "mlnb-profile":
             raise MlnbValueError("not an mlnb profile (missing format: mlnb-profile)")
-        if int(d.get("version", 0)) > PROFILE_FORMAT:
+        if int(d.get("version", 1)) > PROFILE_FORMAT:
             raise MlnbValueError(
                 f"profile format version {d.get('version')} is newer than this mlnb "
                 f"understands ({PROFILE_FORMAT}); upgrade mlnb"
@@ -580,13 +729,13 @@ def _as_float(values: Any, name: str) -> np.ndarray:
         ) from None
 
 
-def feature_kind(series: Any, categorical: set[str]) -> tuple[str, str]:
-    """``(kind, reason)``: numeric, categorical, or skipped with the reason."""
+def feature_kind(series: Any, categorical: bool = False) -> tuple[str, str]:
+    """``(kind, reason)``: numeric, categorical, or skipped with the reason;
+    ``categorical=True`` when the user declared the column categorical."""
     import pandas as pd
 
-    name = str(series.name)
     dtype = series.dtype
-    if name in categorical:
+    if categorical:
         return "categorical", ""
     if isinstance(dtype, pd.CategoricalDtype) or dtype.kind in "bOSU":
         return "categorical", ""
@@ -612,8 +761,9 @@ def profile_feature(
     skipped_reason: str = "",
     from_reference: bool = False,
     atoms_from: np.ndarray | None = None,
+    name: Any = _MISSING,
 ) -> FeatureProfile:
-    name = str(series.name)
+    name = series.name if name is _MISSING else name
     n = len(series)
     dtype = str(series.dtype)
     if kind == "skipped":
@@ -703,19 +853,23 @@ def profile_feature(
 def profile(
     data: Any,
     *,
-    features: list[str] | None = None,
-    categorical: list[str] | None = None,
+    features: list[Any] | None = None,
+    categorical: list[Any] | None = None,
     bins: int = DEFAULT_BINS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     edges_from: Profile | None = None,
     n_jobs: int | None = None,
 ) -> Profile:
-    """Profile ``data`` (pandas/polars DataFrame or pyarrow Table) for drift checks.
+    """Profile ``data`` (pandas/polars DataFrame, pyarrow Table or a dict of
+    arrays) for drift checks.
 
     Parameters
     ----------
+    data:
+        The reference data; its columns may be named by any hashable (the
+        integers of ``pd.DataFrame(array)``, tuples, text).
     features:
-        Columns to profile (default: all).
+        Columns to profile (default: all), named as the table names them.
     categorical:
         Columns to treat as categorical even if numeric (codes, ids of classes).
     bins:
@@ -727,29 +881,39 @@ def profile(
         Re-use the bin edges (and feature kinds) of another profile, so that the
         two profiles can be merged — profile a large data set chunk by chunk.
     n_jobs:
-        Threads binning features side by side (default: one per CPU).
+        Threads binning features side by side (default None: one per CPU).
+
+    Raises
+    ------
+    MlnbValueError
+        An unknown feature or categorical column (the message lists at most 20
+        of the columns), bad ``bins`` or ``n_jobs``.
+    DataValidationError
+        The data is empty, or a profiled name is duplicated.
     """
     frame = to_pandas(data, "reference")
     if len(frame) == 0:
         raise DataValidationError("the reference data is empty; nothing to profile")
     if not (isinstance(bins, int) and bins >= 2):
         raise MlnbValueError(f"bins must be an integer >= 2; got {bins!r}")
-    names = _select(frame, features, "reference")
-    cat = {str(c) for c in (categorical or [])}
-    unknown = cat - set(names)
-    if unknown:
-        raise MlnbValueError(
-            f"categorical names columns that are not profiled: {sorted(unknown)}"
-        )
+    check_n_jobs(n_jobs)
+    names = _select(frame, features, "reference data")
+    cat = check_names(
+        categorical, available=names, argument="categorical", role="profiled columns"
+    )
+    positions = column_positions(frame)
+    for name in names:  # a duplicated name is an error before any work
+        read_column(frame, positions, name, role="feature")
 
-    def one(name: str) -> FeatureProfile:
-        series = frame[name]
+    def one(name: Any) -> FeatureProfile:
+        series = read_column(frame, positions, name, role="feature")
         if edges_from is not None and name in edges_from.features:
             ref = edges_from.features[name]
             kind, reason = ref.kind, ref.skipped_reason
             fixed, atoms = ref.edges, ref.atoms
         else:
-            kind, reason = feature_kind(series, cat)
+            declared = any(frames._same_name(c, name) for c in cat)
+            kind, reason = feature_kind(series, declared)
             fixed, atoms = None, None
         return profile_feature(
             series,
@@ -760,25 +924,18 @@ def profile(
             skipped_reason=reason,
             from_reference=edges_from is not None,
             atoms_from=atoms,
+            name=name,
         )
 
     feats = parallel_map(one, names, n_jobs)
-    return Profile(
-        {str(n): f for n, f in zip(names, feats)}, len(frame), bins, max_categories
-    )
+    return Profile(dict(zip(names, feats)), len(frame), bins, max_categories)
 
 
-def _select(frame, features, role) -> list[str]:
-    columns = [str(c) for c in frame.columns]
+def _select(frame, features, role) -> list[Any]:
+    columns = list(frame.columns)
     if features is None:
         return columns
-    missing = [f for f in features if f not in columns]
-    if missing:
-        raise MlnbValueError(
-            f"features {missing} are not in the {role} data; its columns are "
-            f"{columns[:30]}"
-        )
-    return [str(f) for f in features]
+    return check_names(features, available=columns, argument="features", role=role)
 
 
 def profile_parquet(
@@ -790,13 +947,16 @@ def profile_parquet(
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     chunk_rows: int = 1_000_000,
     sample_rows: int = _QUANTILE_SAMPLE,
-    seed: int = 0,
+    random_state: int = 0,
+    n_jobs: int | None = None,
     progress: bool = True,
 ) -> Profile:
     """Profile a Parquet file chunk by chunk, never holding it whole in memory.
 
-    Two passes: the first draws a seeded sample of up to ``sample_rows`` rows to
-    place the numeric bin edges, the second counts every row with those edges.
+    Two passes: the first draws a sample of up to ``sample_rows`` rows (seeded by
+    ``random_state``) to place the numeric bin edges, the second counts every row
+    with those edges. ``n_jobs``: threads binning features side by side (default
+    None: one per CPU).
     """
     try:
         import pyarrow.parquet as pq
@@ -811,7 +971,8 @@ def profile_parquet(
     if n_rows == 0:
         raise DataValidationError(f"{path} has no rows; nothing to profile")
     columns = features
-    rng = np.random.default_rng(seed)
+    check_n_jobs(n_jobs)
+    rng = np.random.default_rng(random_state)
     keep = min(1.0, sample_rows / n_rows)
     samples = []
     bar = tqdm(total=2 * n_rows, desc="profiling", unit="row", disable=not progress)
@@ -830,6 +991,7 @@ def profile_parquet(
             categorical=categorical,
             bins=bins,
             max_categories=max_categories,
+            n_jobs=n_jobs,
         )
         total: Profile | None = None
         for batch in pf.iter_batches(batch_size=chunk_rows, columns=columns):
@@ -839,6 +1001,7 @@ def profile_parquet(
                 bins=bins,
                 max_categories=max_categories,
                 edges_from=edges,
+                n_jobs=n_jobs,
             )
             total = part if total is None else total.merge(part)
             bar.update(batch.num_rows)

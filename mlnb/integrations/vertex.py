@@ -74,7 +74,8 @@ def feature_thresholds(
     Needs no SDK. Features compared with Vertex's own distance keep the report's
     threshold; the others get ``default_threshold`` (default 0.3, Vertex's) with
     a warning, or raise with ``strict=True``. Skipped features and ``exclude``
-    are left out.
+    are left out. Feature names become text (Vertex AI's names): the column
+    ``0`` of ``pd.DataFrame(array)`` is monitored as ``"0"``.
 
     Raises
     ------
@@ -100,11 +101,18 @@ def feature_thresholds(
     for r in rows.itertuples(index=False):
         if r.skipped_reason or r.feature in exclude:
             continue
+        name = str(r.feature)  # Vertex AI names features by text
+        if name in out:
+            raise MlnbValueError(
+                f"two features are both called {name!r} as text (e.g. the column 0 "
+                "and the column '0'); Vertex AI names features by text, so rename "
+                "one of them"
+            )
         if VERTEX_DISTANCE.get(r.kind) == r.method:
-            out[str(r.feature)] = float(r.threshold)
+            out[name] = float(r.threshold)
         else:
             other.append(f"{r.feature} ({r.kind}, {r.method})")
-            out[str(r.feature)] = fallback
+            out[name] = fallback
     if other:
         shown = ", ".join(other[:8]) + (
             f" and {len(other) - 8} more" if len(other) > 8 else ""

@@ -22,7 +22,11 @@ __all__ = ["command"]
 @argument("--method", default="vertex", help="vertex (default), evidently or psi")
 @argument("--features", help="features to compare, comma-separated (default: all)")
 @argument("--categorical", help="numeric columns to treat as categories")
-@argument("--threshold", type=float, help="one threshold for every feature")
+@argument(
+    "--threshold",
+    type=float,
+    help="one drift threshold for every feature (drift_thresholds=)",
+)
 @argument("--widget", action="store_true", help="show the DriftChart widget")
 @argument("-h", "--help", action="store_true", help="show this help")
 def command(magics: MLCheckMagics, args: Any) -> Any:
@@ -55,7 +59,7 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
             f.strip() for f in args.categorical.split(",") if f.strip()
         ]
     if args.threshold is not None:
-        kwargs["thresholds"] = args.threshold
+        kwargs["drift_thresholds"] = args.threshold
     if args.time:
         from ..checks.drift import drift_over_time
 

@@ -32,24 +32,21 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checks.drift.over_time import (
-    _P_VALUE_METHODS,
-    DriftOverTime,
-    _fmt_time,
-    _ratio,
-    drift_over_time,
-)
-from ..checks.drift.report import METHOD_NAMES, DriftReport, drift
+from ..checks.drift import DriftOverTime, DriftReport, drift, drift_over_time
+from ..core.distances import METHOD_NAMES
+from ..core.distances import P_VALUE_METHODS as _P_VALUE_METHODS
+from ..core.distances import threshold_ratio as _ratio
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
+from ..render.drift import plot_report_ratios
+from ..render.drift import window_label as _fmt_time
 from .assets import widget_css, widget_esm
 from .fallback import StaticFallback
 from .quiet import QuietWrites
 
 __all__ = [
     "DriftChart",
-    "plot_report_ratios",
     "MAX_FEATURES",
     "MAX_WINDOWS",
     "MAX_SELECTED",
@@ -82,14 +79,26 @@ def _round(x: Any, digits: int = 4) -> float | None:
     return float(f"{x:.{digits}g}")
 
 
+def _labels(names: list) -> list[str]:
+    """Text labels of feature names (the browser holds text): ``str(name)``, or
+    ``repr(name)`` where two names print alike (``0`` and ``"0"``)."""
+    text = [str(n) for n in names]
+    seen: dict[str, int] = {}
+    for label in text:
+        seen[label] = seen.get(label, 0) + 1
+    return [repr(n) if seen[s] > 1 else s for n, s in zip(names, text)]
+
+
 class _Source:
-    """The result as matrices the widget reads: features × windows."""
+    """The result as matrices the widget reads: features × windows. Features
+    are shown by text labels (:func:`_labels`); ``names`` keeps the result's
+    own names (any hashable)."""
 
     def __init__(self, result: DriftOverTime | DriftReport) -> None:
         self.result = result
         if isinstance(result, DriftOverTime):
             self.kind = "over_time"
-            self.features = list(result.features)
+            self.names = list(result.features)
             self.kinds = list(result._kinds)
             self.windows = [
                 {
@@ -114,7 +123,7 @@ class _Source:
         else:
             frame = result.to_frame()
             self.kind = "single"
-            self.features = [str(f) for f in frame["feature"]]
+            self.names = list(frame["feature"])
             self.kinds = [str(k) for k in frame["kind"]]
             self.windows = [
                 {
@@ -147,6 +156,17 @@ class _Source:
                 for i, reason in enumerate(frame["skipped_reason"])
                 if reason
             }
+        self.features = _labels(self.names)
+
+    def label(self, feature: Any) -> Any:
+        """The label of ``feature`` given by its own name or, failing that, by its
+        label (the value itself when it is neither)."""
+        from ..core.frames import _same_name
+
+        for name, label in zip(self.names, self.features):
+            if _same_name(name, feature):
+                return label
+        return feature
 
     def report(self, w: int) -> DriftReport | None:
         if self.kind == "single":
@@ -155,13 +175,15 @@ class _Source:
             return None
         return self.result.report(w)
 
-    def note(self, feature: str, w: int) -> str:
+    def note(self, f: int, w: int) -> str:
         rep = self.report(w)
         if rep is None:
             return ""
-        frame = rep.to_frame()
-        row = frame[frame["feature"] == feature]
-        return str(row["note"].iat[0]) if len(row) and row["note"].iat[0] else ""
+        name = self.names[f]
+        for r in rep._rows:
+            if r["feature"] is name or r["feature"] == name:
+                return str(r["note"] or "")
+        return ""
 
     def state(self, f: int, w: int) -> int:
         if not self.windows[w]["judged"]:
@@ -188,7 +210,10 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         what :func:`mlnb.drift` returned (one column).
     features:
         Features drawn in the line chart first (default: those that drifted in
-        the last judged window, else the worst, at most 3).
+        the last judged window, else the worst, at most 3), by their names in
+        the result or their labels. The browser shows features by text labels:
+        ``str(name)``, or ``repr(name)`` where two names print alike (``0`` and
+        ``"0"``); the traits hold those labels.
     cell:
         ``(feature, window)`` whose distributions are shown first (default: the
         worst cell of the last judged window).
@@ -282,7 +307,12 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if features is None:
             selected = self._default_features()
         else:
-            selected = [features] if isinstance(features, str) else list(features)
+            selected = (
+                [features]
+                if isinstance(features, str) or not isinstance(features, list)
+                else list(features)
+            )
+            selected = [self._src.label(f) for f in selected]
             problem = self._check_features(selected)
             if problem:
                 raise MlnbValueError(problem)
@@ -294,7 +324,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             feature, window = cell
             if isinstance(result, DriftOverTime) and not isinstance(window, int):
                 window = result.window_index(window)
-            selected_cell = {"feature": feature, "window": window}
+            selected_cell = {"feature": self._src.label(feature), "window": window}
             problem = self._check_cell(selected_cell)
             if problem:
                 raise MlnbValueError(problem)
@@ -537,7 +567,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if not out["compared"]:
             return jsonable(out)
         rep = src.report(w)
-        d = rep.distribution(name)
+        d = rep.distribution(src.names[f])
         ref = np.asarray(d["reference"], dtype=np.float64)
         cur = np.asarray(d["current"], dtype=np.float64)
         keep = np.flatnonzero((np.nan_to_num(ref) > 0) | (np.nan_to_num(cur) > 0))
@@ -552,7 +582,7 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             current=[_round(cur[i], 6) for i in keep],
             n_bins=int(n_bins),
             truncated=bool(n_bins > MAX_BINS),
-            note=src.note(name, w),
+            note=src.note(f, w),
         )
         return jsonable(out)
 
@@ -691,42 +721,3 @@ class DriftChart(QuietWrites, StaticFallback, anywidget.AnyWidget):
             parts.append(H.image_png(png, alt=alt))
         parts.append("</div>")
         return "".join(parts)
-
-
-def plot_report_ratios(report: DriftReport, *, ax: Any = None, max_features: int = 30):
-    """Horizontal bars of distance / threshold per feature of one drift report
-    (the worst ``max_features``), drifted ones in the alert colour, the threshold
-    as a dashed line at 1; returns the matplotlib Axes."""
-    from ..render.plots import PALETTE, new_axes, plain_text
-
-    frame = report.to_frame()
-    rows = [
-        (str(r.feature), _ratio(r.distance, r.threshold, r.method), bool(r.drifted))
-        for r in frame.itertuples()
-        if not r.skipped_reason
-    ]
-    rows.sort(key=lambda r: -r[1] if math.isfinite(r[1]) else math.inf)
-    rows = rows[:max_features]
-    fig, ax = new_axes(ax, figsize=(6.4, 1.1 + 0.26 * max(len(rows), 1)))
-    if not rows:
-        ax.text(0.5, 0.5, "no feature was compared", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
-    y = range(len(rows))
-    colors = [PALETTE["minority"] if d else PALETTE["line"] for _, _, d in rows]
-    ax.barh(list(y), [min(r, 5.0) for _, r, _ in rows], color=colors)
-    ax.set_yticks(list(y), [plain_text(n) for n, _, _ in rows], fontsize=8)
-    ax.invert_yaxis()
-    ax.axvline(1.0, color="#444444", ls="--", lw=1)
-    ax.set_xlabel("distance / threshold (dashed: the threshold; ≥ 1 drifted)")
-    n_drifted = sum(d for _, _, d in rows)
-    ax.set_title(
-        plain_text(
-            f"Drift per feature: {n_drifted} of {len(frame)} drifted "
-            f"(method {report.method})"
-        ),
-        fontsize=10,
-    )
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return ax

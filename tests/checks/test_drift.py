@@ -194,7 +194,7 @@ def test_planted_shifts_flag_exactly_the_shifted_features(case, method):
     assert ratios == sorted(ratios, reverse=True)
     # data-set verdict and status
     share = len(shifted) / len(FEATURES)
-    assert report.drift_share == pytest.approx(share)
+    assert report.drifted_share == pytest.approx(share)
     assert report.dataset_drift == (share >= 0.5)
     expected_status = "pass" if not shifted else "fail" if share >= 0.5 else "warn"
     assert report.status == expected_status
@@ -513,17 +513,17 @@ def test_skew_is_drift_under_vertex_name(shifted_pair):
 
 def test_thresholds_float_and_dict(shifted_pair):
     ref, cur, shifted = shifted_pair
-    everything = mlnb.drift(ref, cur, thresholds=0.0)
+    everything = mlnb.drift(ref, cur, drift_thresholds=0.0)
     assert set(everything.drifted_features) == set(FEATURES)
     assert (everything.to_frame()["threshold"] == 0.0).all()
-    nothing = mlnb.drift(ref, cur, thresholds=1.01)
+    nothing = mlnb.drift(ref, cur, drift_thresholds=1.01)
     assert nothing.drifted_features == () and nothing.status == "pass"
     # per feature: n1 and c2 need more than their distance, the rest the default
-    report = mlnb.drift(ref, cur, thresholds={"n1": 0.99, "c2": 0.99, "n0": 0.0})
+    report = mlnb.drift(ref, cur, drift_thresholds={"n1": 0.99, "c2": 0.99, "n0": 0.0})
     rows = by_feature(report)
     assert rows["n1"]["threshold"] == 0.99 and rows["c3"]["threshold"] == 0.3
     assert set(report.drifted_features) == (shifted - {"n1", "c2"}) | {"n0"}
-    psi = mlnb.drift(ref, cur, method="psi", thresholds={"n4": 1e6})
+    psi = mlnb.drift(ref, cur, method="psi", drift_thresholds={"n4": 1e6})
     assert set(psi.drifted_features) == shifted - {"n4"}
     assert by_feature(psi)["n4"]["band"] == "significant"  # the band stays
 

@@ -548,3 +548,25 @@ def test_module_loads_no_ui_or_plotting_library():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_plot_draws_on_the_given_axes_and_render_draws_the_html(result):
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from mlnb.render.drift import html_heatmap, plot_drift_heatmap
+
+    ax = Figure().subplots()
+    assert result.plot(ax=ax) is ax
+    assert len(ax.get_yticklabels()) == len(FEATURES)
+    with pytest.raises(TypeError):
+        result.plot(ax)  # ax is keyword-only
+    assert plot_drift_heatmap(result, max_features=2).get_yticklabels()
+    assert html_heatmap(result) in result._repr_html_()
+
+
+def test_drift_thresholds_apply_to_every_window():
+    r = run(drift_thresholds=0.0, categorical=["code"])
+    judged = [w for w in r.windows if w["judged"]]
+    assert all(w["n_drifted"] == len(FEATURES) for w in judged)
+    assert r.status == "fail" and r.condition_values["drifted_share"] == 1.0

@@ -287,3 +287,31 @@ def test_z_test_proportions_degenerate():
     assert D.z_test_proportions([10, 0], [7, 0]) == (0.0, 1.0)  # same single value
     z, p = D.z_test_proportions([0, 0], [3, 4])
     assert math.isnan(z) and math.isnan(p)
+
+
+@pytest.mark.parametrize(
+    ("distance", "threshold", "method", "expected"),
+    [
+        (0.6, 0.3, "jensen_shannon", 2.0),  # distance / threshold
+        (0.15, 0.3, "l_infinity", 0.5),
+        (0.01, 0.05, "ks_pvalue", 5.0),  # p-values: threshold / p
+        (0.0, 0.05, "chi2_pvalue", 0.05 / 1e-300),  # p = 0: as large as it gets
+        (0.2, 0.0, "psi", math.inf),  # any distance passes a zero threshold
+        (0.0, 0.0, "psi", 0.0),
+        (math.nan, 0.3, "psi", math.nan),  # not compared
+        (0.2, 0.3, "", math.nan),
+    ],
+)
+def test_threshold_ratio_by_hand(distance, threshold, method, expected):
+    got = D.threshold_ratio(distance, threshold, method)
+    if math.isnan(expected):
+        assert math.isnan(got)
+    else:
+        assert got == pytest.approx(expected)
+
+
+def test_every_method_has_a_name_and_p_values_are_named_as_such():
+    from mlnb.checks.drift import DEFAULT_THRESHOLDS
+
+    assert set(D.METHOD_NAMES) == set(DEFAULT_THRESHOLDS)
+    assert all("p-value" in D.METHOD_NAMES[m] for m in D.P_VALUE_METHODS)

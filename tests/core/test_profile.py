@@ -538,7 +538,7 @@ def test_profile_parquet_in_chunks_equals_whole_data(parquet_file):
 def test_profile_parquet_with_sample_edges(parquet_file):
     path, df = parquet_file
     prof = mlnb.profile_parquet(
-        path, chunk_rows=450, sample_rows=1_000, bins=10, seed=3, progress=False
+        path, chunk_rows=450, sample_rows=1_000, bins=10, random_state=3, progress=False
     )
     assert prof.n_rows == len(df)
     whole = mlnb.profile(df, bins=10, edges_from=prof)
@@ -568,3 +568,29 @@ def test_profile_parquet_features_and_empty_file(tmp_path, parquet_file):
     pq.write_table(pa.Table.from_pandas(df.iloc[:0], preserve_index=False), empty)
     with pytest.raises(DataValidationError, match="no rows"):
         mlnb.profile_parquet(empty, progress=False)
+
+
+def test_n_jobs_gives_the_same_profile_and_is_checked():
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {f"x{i}": rng.normal(size=2_000) for i in range(6)}
+        | {"c": rng.choice(list("abc"), 2_000)}
+    )
+    one = mlnb.profile(frame, n_jobs=1).to_dict()
+    for n_jobs in (2, -1, None):
+        other = mlnb.profile(frame, n_jobs=n_jobs).to_dict()
+        assert other["features"] == one["features"]
+    for bad in (0, -2, 1.5, True, "2"):
+        with pytest.raises(MlnbValueError, match="n_jobs"):
+            mlnb.profile(frame, n_jobs=bad)
+
+
+def test_integer_names_profile_merge_and_lookup():
+    rng = np.random.default_rng(6)
+    x = rng.normal(size=(400, 2))
+    first = mlnb.profile(pd.DataFrame(x[:200]))
+    second = mlnb.profile(pd.DataFrame(x[200:]), edges_from=first)
+    merged = first.merge(second)
+    assert merged.names == [0, 1] and merged[0].n_rows == 400
+    with pytest.raises(MlnbValueError, match="there is a column 0 of type int"):
+        merged["0"]

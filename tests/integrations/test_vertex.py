@@ -48,7 +48,10 @@ def frames(rng):
 def report(frames):
     ref, cur = frames
     return mlnb.drift(
-        ref, cur, thresholds={"amount": 0.2, "age": 0.25, "label": 0.3}, publish=False
+        ref,
+        cur,
+        drift_thresholds={"amount": 0.2, "age": 0.25, "label": 0.3},
+        publish=False,
     )
 
 
@@ -185,7 +188,7 @@ def test_other_methods_do_not_carry_over(frames):
         ref,
         cur,
         method={"amount": "wasserstein", "country": "l_infinity"},
-        thresholds={"country": 0.12},
+        drift_thresholds={"country": 0.12},
         publish=False,
     )
     with pytest.warns(UserWarning, match="amount") as record:
@@ -233,3 +236,13 @@ def test_thresholds_are_plain_floats_for_the_sdk(report):
     values = obj.skew_detection_config.skew_thresholds.values()
     assert all(type(v) is float for v in values)
     assert not np.isnan(list(values)).any()
+
+
+def test_integer_column_names_become_vertex_feature_names(rng):
+    x = rng.normal(size=(500, 2))
+    report = mlnb.drift(pd.DataFrame(x), pd.DataFrame(x + [0.0, 3.0]), publish=False)
+    assert report.drifted_features == (1,)
+    assert feature_thresholds(report) == {"0": 0.3, "1": 0.3}
+    both = pd.DataFrame({0: x[:, 0], "0": x[:, 1]})
+    with pytest.raises(MlnbValueError, match="both called '0' as text"):
+        feature_thresholds(mlnb.drift(both, both, publish=False))

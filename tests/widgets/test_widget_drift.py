@@ -476,3 +476,26 @@ def test_lazy_access_and_light_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_integer_and_tuple_feature_names_are_shown_by_labels():
+    rng = np.random.default_rng(8)
+    n = 800
+    ref = pd.DataFrame(
+        {0: rng.normal(size=n), "0": rng.normal(size=n), ("a", 1): rng.normal(size=n)}
+    )
+    cur = ref + [0.0, 3.0, 0.0]
+    report = mlnb.drift(ref, cur, publish=False)
+    chart = DriftChart(report, features=[("a", 1), 0], cell=("0", 0))
+    # 0 and "0" print alike, so both are shown by repr; the tuple by str
+    assert chart.heatmap["features"] == ["'0'", "0", "('a', 1)"]
+    assert chart.selected_features == ["('a', 1)", "0"]
+    assert chart.selected_cell == {"feature": "'0'", "window": 0}
+    assert chart.distribution["drifted"] is True
+    expected = report.distribution("0")
+    assert chart.distribution["n_bins"] == sum(
+        1 for a, b in zip(expected["reference"], expected["current"]) if a or b
+    )
+    browser_sets(chart, selected_cell={"feature": "('a', 1)", "window": 0})
+    assert chart.error == "" and chart.distribution["drifted"] is False
+    json.dumps(chart.get_state(), default=str)

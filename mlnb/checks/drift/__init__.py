@@ -5,13 +5,25 @@ lives in :mod:`mlnb.runtime`."""
 
 from __future__ import annotations
 
-from .over_time import DriftOverTime, drift_over_time
-from .report import DEFAULT_THRESHOLDS, METHOD_NAMES, PRESETS, DriftReport, drift, skew
+from ...core.distances import METHOD_NAMES
+from .over_time import DRIFT_OVER_TIME_CONDITIONS, DriftOverTime, drift_over_time
+from .report import (
+    DEFAULT_THRESHOLDS,
+    DRIFT_CONDITIONS,
+    PRESETS,
+    DriftReport,
+    SkewReport,
+    drift,
+    skew,
+)
 
 __all__ = [
     "drift",
     "skew",
     "DriftReport",
+    "SkewReport",
+    "DRIFT_CONDITIONS",
+    "DRIFT_OVER_TIME_CONDITIONS",
     "PRESETS",
     "DEFAULT_THRESHOLDS",
     "METHOD_NAMES",

@@ -37,46 +37,71 @@ Too-small windows
     (the L-infinity noise of a category share near 50% is about 0.23 at 30 rows
     and 0.12 at 100).
 Status
-    The verdict of the *last* window that was judged (the current state, see
-    :func:`mlnb.drift`: ``pass`` no feature drifted, ``warn`` some did or could
-    not be compared, ``fail`` at least half did or a feature is missing); the
-    summary adds since when each feature has drifted, windows too small to judge,
-    and rows without a time. With no window large enough to judge: ``warn``.
+    Conditions (:data:`DRIFT_OVER_TIME_CONDITIONS`) over the *last* window that
+    was judged (the current state) and the windows' counts: as for
+    :func:`mlnb.drift`, ``pass`` no feature drifted, ``warn`` some did or could
+    not be compared, ``fail`` at least half did or a feature is missing; with no
+    window large enough to judge, ``warn``. The summary adds since when each
+    feature has drifted, windows too small to judge, and rows without a time.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...checklist.result import CheckResult, internal
+from ...checklist.result import CheckResult, internal, judge
+from ...core.conditions import Condition
+from ...core.distances import P_VALUE_METHODS, threshold_ratio
+from ...core.frames import _same_name, describe_names
 from ...core.jsonsafe import jsonable
 from ...core.profile import (
     DEFAULT_BINS,
     DEFAULT_MAX_CATEGORIES,
     Profile,
+    check_n_jobs,
+    check_names,
+    column_positions,
+    has_name,
     profile,
+    read_column,
     to_pandas,
 )
 from ...errors import DataValidationError, MlnbValueError
 from ...render import html as H
-from .report import _P_VALUE_METHODS, FEATURE_COLUMNS, METHOD_NAMES, DriftReport, drift
+from ...render.drift import html_heatmap, plot_drift_heatmap, window_label
+from .report import DRIFT_CONDITIONS, FEATURE_COLUMNS, DriftReport, drift
 
 __all__ = [
     "drift_over_time",
     "DriftOverTime",
     "DEFAULT_MIN_ROWS",
     "MAX_WINDOWS",
-    "plot_drift_heatmap",
+    "DRIFT_OVER_TIME_CONDITIONS",
 ]
 
 #: Windows with fewer rows are reported as too small and not judged.
 DEFAULT_MIN_ROWS = 100
 #: Most windows one call compares (a longer ``freq`` or a shorter period beyond).
 MAX_WINDOWS = 2_000
+#: The default conditions of :func:`drift_over_time`: a window must have been
+#: judged (else ``warn``), then :func:`mlnb.drift`'s defaults on the last judged
+#: window (columns new in the current data are named in the summary only).
+DRIFT_OVER_TIME_CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "n_judged",
+        ">=",
+        1,
+        status="warn",
+        name="some window judged",
+        why="a window with fewer than min_rows rows is sampling noise near the "
+        "0.3 threshold, so it is not judged; with none judged, drift is unknown",
+    ),
+    *(c for c in DRIFT_CONDITIONS if c.metric != "n_new_columns"),
+)
 #: Methods whose comparison needs the raw reference values (not only a profile).
 _RAW_METHODS = {"ks", "wasserstein"}
 _END_OFFSETS = {
@@ -91,35 +116,10 @@ _END_OFFSETS = {
 
 
 def _ratio(distance: float, threshold: float, method: str) -> float:
-    """How far past its threshold a distance is (≥ 1: drifted); NaN when not
-    compared. For p-values (smaller is worse) the ratio is threshold / p."""
-    if (
-        distance is None
-        or threshold is None
-        or not method
-        or math.isnan(distance)
-        or math.isnan(threshold)
-    ):
-        return math.nan
-    if method in _P_VALUE_METHODS:
-        return threshold / max(distance, 1e-300)
-    if threshold == 0:
-        return math.inf if distance > 0 else 0.0
-    return distance / threshold
+    return threshold_ratio(distance, threshold, method)
 
 
-def _fmt_time(ts: Any) -> str:
-    """A window boundary for people: the date alone at midnight."""
-    if ts is None:
-        return ""
-    import pandas as pd
-
-    ts = pd.Timestamp(ts)
-    if ts == ts.normalize():
-        return ts.strftime("%Y-%m-%d")
-    if ts.second == 0:
-        return ts.strftime("%Y-%m-%d %H:%M")
-    return ts.strftime("%Y-%m-%d %H:%M:%S")
+_fmt_time = window_label
 
 
 @dataclass(frozen=True, kw_only=True, repr=False)
@@ -154,9 +154,10 @@ class DriftOverTime(CheckResult):
         Features that drifted in the last judged window, worst first.
     """
 
-    check = "drift_over_time"
+    check: ClassVar[str] = "drift_over_time"
+    DEFAULT_CONDITIONS: ClassVar[tuple] = DRIFT_OVER_TIME_CONDITIONS
 
-    time_column: str
+    time_column: Any
     freq: str
     method: str
     min_rows: int
@@ -164,10 +165,10 @@ class DriftOverTime(CheckResult):
     n_current: int
     n_missing_time: int
     timezone: str | None
-    features: tuple[str, ...]
+    features: tuple
     windows: tuple[dict, ...]
     first_drift: dict
-    drifted_last: tuple[str, ...]
+    drifted_last: tuple
     _reports: Any = internal()
     _distance: Any = internal()
     _threshold: Any = internal()
@@ -345,203 +346,17 @@ class DriftOverTime(CheckResult):
         if self.n_missing_time:
             info += f" · {self.n_missing_time:,} rows without a time"
         out = [f'<div style="{muted};font-size:12px">{H.esc(info)}</div>']
-        out.append(_html_heatmap(self))
+        out.append(html_heatmap(self))
         return out
 
-    def plot(self, ax: Any = None, *, max_features: int = 30, max_windows: int = 60):
-        """Heatmap of distance / threshold per feature (rows) and window
-        (columns), drifted cells marked; returns the matplotlib Axes."""
+    def plot(self, *, ax: Any = None, max_features: int = 30, max_windows: int = 60):
+        """Heatmap of distance / threshold per feature (rows, the worst
+        ``max_features``) and window (columns, the last ``max_windows``), drifted
+        cells marked; draws on ``ax`` (default: a new figure) and returns the
+        matplotlib Axes."""
         return plot_drift_heatmap(
             self, ax=ax, max_features=max_features, max_windows=max_windows
         )
-
-
-# ---------------------------------------------------------------------------------
-# static drawings (HTML table, matplotlib)
-# ---------------------------------------------------------------------------------
-def _feature_order(result: DriftOverTime, window_idx: list[int]) -> list[int]:
-    """Features worst first: highest ratio in the given windows; never compared
-    ones last; ties in the reference's order."""
-    ratio = result._ratio_matrix()[:, window_idx] if window_idx else None
-    keys = []
-    for f in range(len(result.features)):
-        row = ratio[f] if ratio is not None else np.array([])
-        finite = row[~np.isnan(row)] if len(row) else row
-        worst = float(np.max(finite)) if len(finite) else -math.inf
-        keys.append((-worst, f))
-    return [f for _, f in sorted(keys)]
-
-
-def _cell_colour(ratio: float) -> str:
-    """Background of a heatmap cell: blues below the threshold, reds from it."""
-    if math.isnan(ratio):
-        return "transparent"
-    if ratio >= 1:
-        alpha = 0.45 + 0.5 * min((ratio - 1) / 1.0, 1.0)
-        return f"rgba(198,40,40,{alpha:.2f})"
-    return f"rgba(21,101,192,{0.05 + 0.35 * ratio:.2f})"
-
-
-def _html_heatmap(result: DriftOverTime, max_features: int = 20, max_windows=12):
-    n_w = result.n_windows
-    window_idx = list(range(max(0, n_w - max_windows), n_w))
-    order = _feature_order(result, window_idx)[:max_features]
-    ratio = result._ratio_matrix()
-    cell = (
-        "padding:1px 5px;text-align:right;font-variant-numeric:tabular-nums;"
-        "white-space:nowrap;"
-    )
-    labels = [_fmt_time(result.windows[w]["start"]) for w in window_idx]
-    years = {label[:5] for label in labels}
-    corner = "feature"
-    if len(years) == 1 and all(len(label) == 10 for label in labels):
-        corner = f"feature · {labels[0][:4]}"  # dates of one year: month-day
-        labels = [label[5:] for label in labels]
-    head = "".join(
-        f'<th style="{cell}font-weight:600">{H.esc(label)}</th>' for label in labels
-    )
-    body = []
-    for f in order:
-        tds = []
-        for w in window_idx:
-            win = result.windows[w]
-            if not win["judged"]:
-                small = f"{win['rows']:,} rows: too small, not judged"
-                tds.append(
-                    f'<td style="{cell}color:var(--jp-ui-font-color3, #999)" '
-                    f'title="{H.esc(small)}">·</td>'
-                )
-                continue
-            d = result._distance[f, w]
-            reason = result._skipped.get((f, w), "")
-            if reason:
-                tds.append(f'<td style="{cell}" title="{H.esc(reason)}">–</td>')
-                continue
-            drifted = bool(result._drifted[f, w])
-            title = (
-                f"{METHOD_NAMES.get(result._methods[f][w], result._methods[f][w])} "
-                f"{d:.4g}, threshold {result._threshold[f, w]:g}"
-                + (" — drift" if drifted else "")
-            )
-            weight = "font-weight:700;" if drifted else ""
-            mark = "●" if drifted else ""
-            tds.append(
-                f'<td style="{cell}{weight}background:{_cell_colour(ratio[f, w])}" '
-                f'title="{H.esc(title)}">{mark}{H.esc(f"{d:.3f}")}</td>'
-            )
-        body.append(
-            f'<tr><th style="{cell}text-align:left;font-weight:normal">'
-            f"{H.esc(result.features[f])}</th>{''.join(tds)}</tr>"
-        )
-    notes = []
-    if len(result.features) > max_features:
-        notes.append(f"the {max_features} worst of {len(result.features):,} features")
-    if n_w > max_windows:
-        notes.append(f"the last {max_windows} of {n_w:,} windows")
-    note = (
-        f'<div style="font-size:11px;color:var(--jp-ui-font-color2, #555)">'
-        f"distance per window; ● drifted (distance ≥ threshold); · window too small"
-        f"{H.esc('; showing ' + ' and '.join(notes)) if notes else ''}; "
-        "<code>.to_frame()</code> has every cell.</div>"
-    )
-    return (
-        '<div style="overflow-x:auto"><table class="mlnb-table" '
-        'style="border-collapse:collapse;margin:6px 0;font-size:12px">'
-        f'<thead><tr><th style="{cell}text-align:left">{H.esc(corner)}</th>{head}</tr>'
-        f"</thead><tbody>{''.join(body)}</tbody></table></div>{note}"
-    )
-
-
-def plot_drift_heatmap(
-    result: DriftOverTime,
-    *,
-    ax: Any = None,
-    max_features: int = 30,
-    max_windows: int = 60,
-):
-    """Matplotlib heatmap of ``result``: distance / threshold per feature and
-    window (the worst ``max_features`` features, the last ``max_windows``
-    windows), drifted cells marked with a dot, windows too small hatched."""
-    from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
-
-    from ...render.plots import new_axes, plain_text
-
-    n_w = result.n_windows
-    window_idx = list(range(max(0, n_w - max_windows), n_w))
-    order = _feature_order(result, window_idx)[:max_features]
-    ratio = result._ratio_matrix()[np.ix_(order, window_idx)] if order else None
-    height = 1.3 + 0.26 * max(len(order), 1)
-    width = min(11.0, max(6.4, 2.6 + 0.32 * len(window_idx)))
-    fig, ax = new_axes(ax, figsize=(width, height))
-    if ratio is None or ratio.size == 0:
-        ax.text(0.5, 0.5, "no feature to show", ha="center", va="center")
-        ax.set_axis_off()
-        return ax
-    cmap = LinearSegmentedColormap.from_list(
-        "mlnb_drift", ["#eef3fb", "#9ab8dc", "#f3b562", "#c62828", "#7f1010"]
-    ).with_extremes(bad="#e6e6e6")
-    vmax = max(2.0, float(np.nanmax(ratio)) if np.isfinite(ratio).any() else 2.0)
-    vmax = min(vmax, 4.0)
-    shown = np.ma.masked_invalid(np.minimum(ratio, vmax))
-    image = ax.imshow(
-        shown,
-        aspect="auto",
-        cmap=cmap,
-        norm=TwoSlopeNorm(vmin=0.0, vcenter=1.0, vmax=vmax),
-        interpolation="nearest",
-    )
-    any_small = False
-    for j, w in enumerate(window_idx):
-        if not result.windows[w]["judged"]:
-            any_small = True
-            ax.add_patch(
-                _hatch_rect(j, len(order)),
-            )
-    ys, xs = np.nonzero(result._drifted[np.ix_(order, window_idx)])
-    if len(xs):
-        ax.scatter(xs, ys, s=12, c="white", edgecolors="black", linewidths=0.5)
-    labels = [_fmt_time(result.windows[w]["start"]) for w in window_idx]
-    step = max(1, math.ceil(len(labels) / 16))
-    ticks = list(range(0, len(labels), step))
-    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=45, ha="right")
-    ax.set_yticks(
-        range(len(order)), [plain_text(result.features[f]) for f in order], fontsize=8
-    )
-    ax.tick_params(axis="x", labelsize=7)
-    bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.set_label("distance / threshold", fontsize=8)
-    bar.ax.tick_params(labelsize=7)
-    title = f"Drift per window of {result.freq} (method {result.method})"
-    notes = []
-    if len(result.features) > len(order):
-        notes.append(f"{len(order)} worst of {len(result.features)} features")
-    if n_w > len(window_idx):
-        notes.append(f"last {len(window_idx)} of {n_w} windows")
-    if notes:
-        title += f"\n{', '.join(notes)}"
-    ax.set_title(plain_text(title), fontsize=10)
-    ax.set_xlabel(
-        plain_text(
-            f"window start ({result.time_column}); ● drifted (distance ≥ threshold)"
-            + ("; hatched: too few rows" if any_small else "")
-        ),
-        fontsize=8,
-    )
-    return ax
-
-
-def _hatch_rect(x: int, n_rows: int):
-    from matplotlib.patches import Rectangle
-
-    return Rectangle(
-        (x - 0.5, -0.5),
-        1,
-        n_rows,
-        fill=False,
-        hatch="///",
-        edgecolor="#9e9e9e",
-        linewidth=0,
-    )
 
 
 # ---------------------------------------------------------------------------------
@@ -638,23 +453,31 @@ def _parse_times(values: Any, name: str):
 
 
 def _check_features(features, time_column, reference_names):
+    """The features to compare: every reference column but the time column, or
+    the given ones (checked against the reference; never the time column)."""
+    reference_names = list(reference_names)
     if features is None:
-        return [n for n in reference_names if n != time_column]
-    if isinstance(features, str):
-        features = [features]
-    names = [str(f) for f in features]
-    if time_column in names:
+        return [n for n in reference_names if not _same_name(n, time_column)]
+    one = isinstance(features, str) or (
+        isinstance(features, tuple) and _is_name_of(features, reference_names)
+    )
+    features = (
+        [features]
+        if one or not isinstance(features, (list, tuple))
+        else (list(features))
+    )
+    if any(_same_name(f, time_column) for f in features):
         raise MlnbValueError(
             f"features include the time column {time_column!r}; the windows are cut "
             "along it, so leave it out of features"
         )
-    missing = [f for f in names if f not in reference_names]
-    if missing:
-        raise MlnbValueError(
-            f"features {missing} are not in the reference; it has "
-            f"{list(reference_names)[:30]}"
-        )
-    return names
+    return check_names(
+        features, available=reference_names, argument="features", role="reference"
+    )
+
+
+def _is_name_of(name, names) -> bool:
+    return any(_same_name(n, name) for n in names)
 
 
 def _needs_raw(method: Any) -> bool:
@@ -672,10 +495,12 @@ def drift_over_time(
     features: list[str] | None = None,
     categorical: list[str] | None = None,
     method: Any = "vertex",
-    thresholds: Any = None,
+    drift_thresholds: Any = None,
     bins: int = DEFAULT_BINS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     min_rows: int = DEFAULT_MIN_ROWS,
+    n_jobs: int | None = None,
+    conditions: Any = None,
     publish: bool = True,
     progress: bool = True,
 ) -> DriftOverTime:
@@ -696,12 +521,27 @@ def drift_over_time(
     freq:
         Window length, a pandas frequency: ``"1D"`` (default), ``"7D"``,
         ``"12h"``, ``"W-MON"``, ``"MS"``.
-    features, categorical, method, thresholds, bins, max_categories:
+    features, categorical, method, drift_thresholds, bins, max_categories:
         As for :func:`mlnb.drift` (default features: every column of the
         reference except the time column).
     min_rows:
         Windows with fewer rows are reported as too small and not judged
         (default 100).
+    n_jobs:
+        Threads profiling the reference's features side by side (default None:
+        one per CPU). Windows are compared one feature at a time unless
+        ``n_jobs`` is given (many small comparisons: threads cost more than they
+        save).
+    conditions:
+        :class:`mlnb.Condition` rules that decide the status, replacing
+        :data:`DRIFT_OVER_TIME_CONDITIONS`. They read the last judged window's
+        :func:`mlnb.drift` values (``n_features``, ``n_drifted``,
+        ``drifted_share``, ``max_ratio``, ``dataset_drift``, ``n_skipped``,
+        ``n_schema_problems``; undefined when no window was judged) and
+        ``n_windows``, ``n_judged``, ``n_too_small``, ``n_missing_time``,
+        ``n_ever_drifted`` (features that drifted in some judged window) and
+        ``n_new_columns``. Each window's own ``status`` stays
+        :func:`mlnb.drift`'s default verdict.
     publish:
         Record the result as this session's evidence for step 9.
     progress:
@@ -737,28 +577,33 @@ def drift_over_time(
             "current must be data (a DataFrame with a time column), not a profile; "
             "the reference may be a profile"
         )
-    if not isinstance(time_column, str) or not time_column:
+    if time_column is None or time_column == "" or not _hashable(time_column):
         raise MlnbValueError(
             f"time_column must name the column with the times; got {time_column!r}"
         )
+    check_n_jobs(n_jobs)
     if not (isinstance(min_rows, (int, np.integer)) and min_rows >= 1):
         raise MlnbValueError(f"min_rows must be an integer >= 1; got {min_rows!r}")
     offset = _parse_freq(freq)
     freq_text = freq if isinstance(freq, str) else offset.freqstr
     cur = to_pandas(current, "current")
-    if time_column not in cur.columns and cur.index.name == time_column:
+    positions = column_positions(cur)
+    if not has_name(positions, time_column, cur) and _index_named(cur, time_column):
         cur = cur.reset_index()
+        positions = column_positions(cur)
     if len(cur) == 0:
         raise DataValidationError(
             "the current batch is empty; there is nothing to compare (did a filter "
             "or a query select no rows?)"
         )
-    if time_column not in cur.columns:
+    if not has_name(positions, time_column, cur):
         raise MlnbValueError(
             f"time column {time_column!r} is not in the current data; its columns are "
-            f"{[str(c) for c in cur.columns][:30]}"
+            f"{describe_names(list(cur.columns))}"
         )
-    times, n_missing_time = _parse_times(cur[time_column], time_column)
+    times, n_missing_time = _parse_times(
+        read_column(cur, positions, time_column, role="time_column"), time_column
+    )
     if n_missing_time == len(cur):
         raise DataValidationError(
             f"every value of the time column {time_column!r} is missing; there is no "
@@ -778,9 +623,7 @@ def drift_over_time(
             )
     else:
         raw_ref = to_pandas(reference, "reference")
-        names = _check_features(
-            features, time_column, [str(c) for c in raw_ref.columns]
-        )
+        names = _check_features(features, time_column, list(raw_ref.columns))
         if not names:
             raise MlnbValueError(
                 f"the reference has no column besides the time column {time_column!r}"
@@ -791,12 +634,15 @@ def drift_over_time(
             categorical=categorical,
             bins=bins,
             max_categories=max_categories,
+            n_jobs=n_jobs,
         )
     if not names:
         raise MlnbValueError("no feature to compare")
     # the raw reference only where a method needs raw values (then drift() profiles
     # it again per window); otherwise every window is compared with the profile
-    ref_arg: Any = raw_ref[names] if _needs_raw(method) else ref_profile
+    ref_arg: Any = ref_profile
+    if _needs_raw(method):
+        ref_arg = _select_columns(raw_ref, column_positions(raw_ref), names)
 
     # -- windows --------------------------------------------------------------------
     tvals = pd.DatetimeIndex(times)
@@ -829,8 +675,7 @@ def drift_over_time(
     final_end = pd.date_range(starts[-1], periods=2, freq=offset)[-1]
     ends = [*starts[1:], final_end]
     bounds = np.concatenate([[0], np.cumsum(counts.to_numpy())])
-    columns = [c for c in names if c in cur.columns]
-    data = cur[columns]
+    data = _select_columns(cur, positions, names)
 
     # -- one comparison per window --------------------------------------------------
     n_f, n_w = len(names), len(starts)
@@ -874,10 +719,11 @@ def drift_over_time(
                 features=names,
                 categorical=categorical,
                 method=method,
-                thresholds=thresholds,
+                drift_thresholds=drift_thresholds,
                 bins=bins,
                 max_categories=max_categories,
-                n_jobs=1,  # many small comparisons: threads cost more than they save
+                # many small comparisons: threads cost more than they save
+                n_jobs=1 if n_jobs is None else n_jobs,
                 publish=False,
             )
             _share_bins(rep, shared)
@@ -914,11 +760,26 @@ def drift_over_time(
     new_columns = []
     if features is None:
         new_columns = [
-            str(c)
+            c
             for c in cur.columns
-            if str(c) != time_column and str(c) not in ref_profile.features
+            if not _same_name(c, time_column) and c not in ref_profile.features
         ]
-    status, summary = _verdict(
+    # apply the conditions, then word the summary
+    values = _values(
+        windows=windows,
+        reports=reports,
+        drifted=drifted,
+        last=last,
+        n_missing_time=n_missing_time,
+        n_new_columns=len(new_columns),
+    )
+    status, outcomes = judge(
+        conditions,
+        values,
+        defaults=DriftOverTime.DEFAULT_CONDITIONS,
+        check=DriftOverTime.check,
+    )
+    summary = _summary(
         names=names,
         windows=windows,
         reports=reports,
@@ -934,6 +795,8 @@ def drift_over_time(
         step="drift",
         status=status,
         summary=summary,
+        outcomes=outcomes,
+        condition_values=values,
         time_column=time_column,
         freq=freq_text,
         method=reports[last].method if last is not None else _method_name(method),
@@ -974,7 +837,58 @@ def _share_bins(report: DriftReport, shared: dict) -> None:
                 shared[(name, key)] = dist[key]
 
 
-def _verdict(
+def _select_columns(frame: Any, positions: dict, names: list) -> Any:
+    """The columns ``names`` that ``frame`` has, in that order (a duplicated name
+    is an error)."""
+    keep = []
+    for n in names:
+        if has_name(positions, n, frame):
+            read_column(frame, positions, n, role="feature")  # raises if duplicated
+            keep.append(positions[n])
+    return frame.iloc[:, keep]
+
+
+def _hashable(name: Any) -> bool:
+    try:
+        hash(name)
+    except TypeError:
+        return False
+    return True
+
+
+def _index_named(frame: Any, name: Any) -> bool:
+    return frame.index.name is not None and _same_name(frame.index.name, name)
+
+
+def _values(
+    *, windows, reports, drifted, last, n_missing_time, n_new_columns
+) -> dict[str, Any]:
+    """The values drift-over-time conditions read."""
+    judged = [w for w, win in enumerate(windows) if win["judged"]]
+    ever = drifted[:, judged].any(axis=1) if judged else np.zeros(0, dtype=bool)
+    out: dict[str, Any] = {
+        "n_windows": len(windows),
+        "n_judged": len(judged),
+        "n_too_small": len(windows) - len(judged),
+        "n_missing_time": int(n_missing_time),
+        "n_ever_drifted": int(ever.sum()),
+        "n_new_columns": int(n_new_columns),
+    }
+    last_values = reports[last].condition_values if last is not None else {}
+    for key in (
+        "n_features",
+        "n_drifted",
+        "drifted_share",
+        "max_ratio",
+        "dataset_drift",
+        "n_skipped",
+        "n_schema_problems",
+    ):
+        out[key] = last_values.get(key, math.nan)
+    return out
+
+
+def _summary(
     *,
     names,
     windows,
@@ -986,7 +900,7 @@ def _verdict(
     n_missing_time,
     n_current,
     new_columns,
-) -> tuple[str, str]:
+) -> str:
     judged = [w for w, win in enumerate(windows) if win["judged"]]
     n_small = len(windows) - len(judged)
     parts: list[str] = []
@@ -998,7 +912,7 @@ def _verdict(
         )
         if n_missing_time:
             parts.append(f"{n_missing_time:,} rows without a time left out")
-        return "warn", "; ".join(parts)
+        return "; ".join(parts)
 
     last = judged[-1]
     last_win = windows[last]
@@ -1006,7 +920,7 @@ def _verdict(
     # since when: features that drifted in some window
     history = []
     for name, start in first_drift.items():
-        f = names.index(name)
+        f = position_of(names, name)
         since = [w for w in judged if windows[w]["start"] >= start]
         n_hit = int(drifted[f, since].sum())
         if n_hit == len(since) and len(since) > 1:
@@ -1057,18 +971,17 @@ def _verdict(
             f"{len(last_rep.skipped)} feature(s) not compared in the last window "
             f"({shown})"
         )
+    earlier_at = {
+        f for (f, w), _ in skipped.items() if windows[w]["judged"] and w != last
+    }
     earlier = sorted(
-        {
-            names[f]
-            for (f, w), _ in skipped.items()
-            if windows[w]["judged"] and w != last
-        }
-        - set(last_rep.skipped)
+        (names[f] for f in earlier_at if names[f] not in last_rep.skipped), key=str
     )
     if earlier:
         parts.append(
             f"{len(earlier)} feature(s) not compared in some earlier window: "
-            f"{', '.join(earlier[:5])}{' …' if len(earlier) > 5 else ''}"
+            f"{', '.join(str(n) for n in earlier[:5])}"
+            f"{' …' if len(earlier) > 5 else ''}"
         )
     after = list(range(last + 1, len(windows)))
     if after:
@@ -1086,10 +999,15 @@ def _verdict(
         )
     if new_columns:
         parts.append(f"{len(new_columns)} column(s) not in the reference")
-    return last_rep.status, "; ".join(parts)
+    return "; ".join(parts)
 
 
 def _fmt_distance(r: dict) -> str:
-    if r["method"] in _P_VALUE_METHODS:
+    if r["method"] in P_VALUE_METHODS:
         return f"p={r['distance']:.2g}"
     return f"{r['distance']:.3f} ≥ {r['threshold']:g}"
+
+
+def position_of(names: list, name: Any) -> int:
+    """The position of ``name`` in ``names`` (0 is not "0")."""
+    return next(i for i, n in enumerate(names) if _same_name(n, name))

@@ -24,34 +24,58 @@ Methods, each with its source:
     (flagged).
 
 Per feature, ``method`` may also be a dict ``{feature: "jensen_shannon" |
-"l_infinity" | "psi" | "ks" | "wasserstein"}``.
+"l_infinity" | "psi" | "ks" | "wasserstein"}``, and ``drift_thresholds`` a number
+or a dict ``{feature: threshold}``.
+
+Features are named as the tables name their columns: any hashable (the integers
+of ``pd.DataFrame(numpy_array)``, tuples, text; ``0`` and ``"0"`` differ); pandas,
+polars, pyarrow and dicts of arrays are read the same way.
+
+The status comes from conditions (:data:`DRIFT_CONDITIONS`) over the report's
+aggregate values — see :func:`drift`.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
-from ...checklist.result import CheckResult, internal
+from ...checklist.result import CheckResult, internal, judge
 from ...core import distances as D
+from ...core import frames
+from ...core.conditions import Condition
+from ...core.distances import METHOD_NAMES, P_VALUE_METHODS, threshold_ratio
 from ...core.jsonsafe import jsonable
 from ...core.profile import (
     DEFAULT_BINS,
     DEFAULT_MAX_CATEGORIES,
     FeatureProfile,
     Profile,
+    check_n_jobs,
+    check_names,
+    column_positions,
     feature_kind,
+    has_name,
     parallel_map,
     profile,
+    read_column,
     to_pandas,
 )
 from ...errors import DataValidationError, MlnbValueError
 from ...render import html as H
 
-__all__ = ["drift", "skew", "DriftReport", "PRESETS", "DEFAULT_THRESHOLDS"]
+__all__ = [
+    "drift",
+    "skew",
+    "DriftReport",
+    "SkewReport",
+    "PRESETS",
+    "DEFAULT_THRESHOLDS",
+    "DRIFT_CONDITIONS",
+]
 
 PRESETS = ("vertex", "evidently", "psi")
 #: Default threshold of each distance (a feature drifts at distance >= threshold).
@@ -67,23 +91,62 @@ DEFAULT_THRESHOLDS = {
     "chi2_pvalue": 0.05,
     "z_pvalue": 0.05,
 }
-_P_VALUE_METHODS = {"ks_pvalue", "chi2_pvalue", "z_pvalue"}
-METHOD_NAMES = {
-    "jensen_shannon": "Jensen-Shannon divergence",
-    "l_infinity": "L-infinity distance",
-    "psi": "population stability index",
-    "ks": "Kolmogorov-Smirnov statistic",
-    "wasserstein": "Wasserstein distance (normed)",
-    "wasserstein_normed": "Wasserstein distance (normed)",
-    "jensenshannon_distance": "Jensen-Shannon distance",
-    "ks_pvalue": "K-S test p-value",
-    "chi2_pvalue": "χ² test p-value",
-    "z_pvalue": "z-test p-value",
-}
+_P_VALUE_METHODS = P_VALUE_METHODS
 #: Evidently: the data set drifts when this share of the features drifts.
 DATASET_DRIFT_SHARE = 0.5
 #: Why a feature with no values in the current data is not compared.
 ALL_MISSING = "every value is missing in the current data"
+
+#: The default conditions of :func:`drift` and :func:`skew`, over the report's
+#: ``condition_values`` (listed in :func:`drift`). Together: ``fail`` when a
+#: feature is missing or changed type, or at least half the compared features
+#: drifted; ``warn`` when some feature drifted, could not be compared, or the
+#: current data has columns the reference lacks; ``pass`` otherwise; ``info``
+#: when nothing could be compared.
+DRIFT_CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "n_schema_problems",
+        "<=",
+        0,
+        name="no feature missing or retyped",
+        why="a feature missing, all missing or of another type in the current data "
+        "breaks the model's input (a schema anomaly in TFDV and Vertex AI Model "
+        "Monitoring)",
+    ),
+    Condition(
+        "drifted_share",
+        "<",
+        DATASET_DRIFT_SHARE,
+        name="less than half of the features drifted",
+        why="Evidently's data-set drift: the data set drifts when at least half of "
+        "its features drift (DataDriftPreset, drift_share=0.5)",
+    ),
+    Condition(
+        "n_drifted",
+        "<=",
+        0,
+        status="warn",
+        name="no feature drifted",
+        why="Vertex AI Model Monitoring alerts on each feature whose distance "
+        "reaches its threshold (default 0.3)",
+    ),
+    Condition(
+        "n_skipped",
+        "<=",
+        0,
+        status="warn",
+        name="every feature compared",
+        why="a feature that could not be compared is not known to be stable",
+    ),
+    Condition(
+        "n_new_columns",
+        "<=",
+        0,
+        status="warn",
+        name="no column unknown to the reference",
+        why="a new column the reference lacks is not monitored",
+    ),
+)
 
 
 #: The columns every drift frame has per feature (``DriftReport.to_frame`` and,
@@ -111,23 +174,33 @@ class DriftReport(CheckResult):
     n_reference, n_current:
         Rows compared.
     drifted_features:
-        Names of the features that drifted, worst first.
+        Names of the features that drifted, worst first (as the table names
+        them: text, integers, tuples).
     skipped:
         ``{feature: reason}`` for features that could not be compared.
     dataset_drift:
         True when at least half of the compared features drifted (Evidently's
         data-set rule).
+    drifted_share:
+        Share of the compared features that drifted (0 when none was compared).
+    schema_problems:
+        Features missing, all missing or of another type in the current data.
+    new_columns:
+        Columns of the current data that the reference lacks.
     """
 
-    check = "drift"
+    check: ClassVar[str] = "drift"
+    DEFAULT_CONDITIONS: ClassVar[tuple] = DRIFT_CONDITIONS
 
     method: str
     n_reference: int
     n_current: int
-    drifted_features: tuple[str, ...]
+    drifted_features: tuple
     skipped: dict
     dataset_drift: bool
-    drift_share: float
+    drifted_share: float
+    schema_problems: tuple = ()
+    new_columns: tuple = ()
     _rows: Any = internal()
     _distributions: Any = internal(default=None)
     _reference: Any = internal(default=None)
@@ -141,15 +214,16 @@ class DriftReport(CheckResult):
         cols = [*FEATURE_COLUMNS, "band", "p_value", "note"]
         return pd.DataFrame(self._rows, columns=cols)
 
-    def distribution(self, feature: str) -> dict[str, Any]:
+    def distribution(self, feature: Any) -> dict[str, Any]:
         """The binned reference and current distributions of ``feature``:
         ``{"labels", "reference", "current"}`` (shares, in the same bins)."""
-        if self._distributions is None or feature not in self._distributions:
+        dists = self._distributions or {}
+        if feature not in dists:
             raise MlnbValueError(
                 f"no distribution for {feature!r}; compared features: "
-                f"{list(self._distributions or {})}"
+                f"{list(dists)[:20]}"
             )
-        return dict(self._distributions[feature])
+        return dict(dists[feature])
 
     @property
     def profile(self) -> Profile | None:
@@ -188,7 +262,7 @@ class DriftReport(CheckResult):
             key=lambda r: (
                 not r["drifted"],
                 bool(r["skipped_reason"]),
-                -_ratio(r["distance"], r["threshold"], r["method"]),
+                -_sort_ratio(r),
             ),
         )
         body = []
@@ -220,35 +294,61 @@ class DriftReport(CheckResult):
             )
         return out
 
-    def plot(self, features: list[str] | None = None, *, max_features: int = 6):
-        """Reference vs current distributions of the drifted (or given) features;
-        returns the matplotlib Figure."""
+    def plot(
+        self,
+        *,
+        ax: Any = None,
+        features: list[Any] | None = None,
+        max_features: int = 6,
+    ):
+        """Reference vs current distributions, one panel per feature: the given
+        ``features``, else the drifted ones (worst first), else the first
+        compared ones — at most ``max_features``.
+
+        ``ax``: an Axes (for one feature) or a sequence of Axes, one per
+        feature; default: a new figure. Returns a numpy array of the Axes drawn
+        on (one per feature).
+        """
         from ...render.drift import drift_distributions
 
-        names = features or list(self.drifted_features[:max_features])
-        if not names:
-            names = [r["feature"] for r in self._rows if not r["skipped_reason"]][
-                :max_features
-            ]
-        return drift_distributions(self, names)
+        if features is not None:
+            names = check_names(
+                features,
+                available=[r["feature"] for r in self._rows],
+                argument="features",
+                role="report",
+            )
+        else:
+            names = list(self.drifted_features[:max_features])
+            if not names:
+                names = [r["feature"] for r in self._rows if not r["skipped_reason"]][
+                    :max_features
+                ]
+        return drift_distributions(self, names, ax=ax)
 
 
-def _ratio(distance: float, threshold: float, method: str) -> float:
-    if distance is None or threshold is None or math.isnan(distance):
-        return -math.inf
-    if method in _P_VALUE_METHODS:  # smaller p-values are worse
-        return threshold / max(distance, 1e-300)
-    return distance / threshold if threshold else math.inf
+@dataclass(frozen=True, kw_only=True, repr=False)
+class SkewReport(DriftReport):
+    """:func:`skew`'s report: a :class:`DriftReport` of training against serving
+    data, recorded as the ``skew`` check (Vertex AI's name)."""
+
+    check: ClassVar[str] = "skew"
+
+
+def _sort_ratio(r: dict) -> float:
+    value = threshold_ratio(r["distance"], r["threshold"], r["method"])
+    return -math.inf if math.isnan(value) else value
 
 
 # ---------------------------------------------------------------------------------
-def _feature_methods(method, kinds: dict[str, str]) -> tuple[str, dict[str, str]]:
+def _feature_methods(method, kinds: dict) -> tuple[str, dict]:
     if isinstance(method, dict):
-        unknown = set(method) - set(kinds)
-        if unknown:
-            raise MlnbValueError(
-                f"method names features that are not compared: {sorted(unknown)}"
-            )
+        check_names(
+            list(method),
+            available=list(kinds),
+            argument="method",
+            role="compared features",
+        )
         per = {}
         for f, kind in kinds.items():
             m = method.get(f, "jensen_shannon" if kind == "numeric" else "l_infinity")
@@ -274,32 +374,37 @@ def _feature_methods(method, kinds: dict[str, str]) -> tuple[str, dict[str, str]
     return method, {}  # evidently: chosen per feature from the data
 
 
-def _check_thresholds(thresholds: Any, names: list[str]) -> None:
-    if isinstance(thresholds, dict):
-        unknown = sorted(set(thresholds) - set(names))
-        if unknown:
-            raise MlnbValueError(
-                f"thresholds names features that are not compared: {unknown}; the "
-                f"features are {names[:30]}"
-            )
-    elif thresholds is not None:
+def _check_thresholds(drift_thresholds: Any, names: list) -> None:
+    if isinstance(drift_thresholds, dict):
+        check_names(
+            list(drift_thresholds),
+            available=names,
+            argument="drift_thresholds",
+            role="compared features",
+        )
+        values = list(drift_thresholds.values())
+    elif drift_thresholds is not None:
+        values = [drift_thresholds]
+    else:
+        return
+    for v in values:
         try:
-            value = float(thresholds)
+            value = float(v)
         except (TypeError, ValueError):
             raise MlnbValueError(
-                f"thresholds must be a number or a dict feature -> number; got "
-                f"{thresholds!r}"
+                f"drift_thresholds must be a number or a dict feature -> number; got "
+                f"{v!r}"
             ) from None
         if not (value >= 0 and math.isfinite(value)):
-            raise MlnbValueError(f"thresholds must be >= 0; got {thresholds!r}")
+            raise MlnbValueError(f"drift_thresholds must be >= 0; got {v!r}")
 
 
-def _threshold_for(f: str, m: str, thresholds: Any) -> float:
-    if thresholds is None:
+def _threshold_for(f: Any, m: str, drift_thresholds: Any) -> float:
+    if drift_thresholds is None:
         return DEFAULT_THRESHOLDS[m]
-    if isinstance(thresholds, dict):
-        return float(thresholds.get(f, DEFAULT_THRESHOLDS[m]))
-    return float(thresholds)
+    if isinstance(drift_thresholds, dict):
+        return float(drift_thresholds.get(f, DEFAULT_THRESHOLDS[m]))
+    return float(drift_thresholds)
 
 
 def _psi_band(value: float) -> str:
@@ -312,36 +417,38 @@ def drift(
     reference: Any,
     current: Any,
     *,
-    features: list[str] | None = None,
-    categorical: list[str] | None = None,
+    features: list[Any] | None = None,
+    categorical: list[Any] | None = None,
     method: Any = "vertex",
-    thresholds: Any = None,
+    drift_thresholds: Any = None,
     bins: int = DEFAULT_BINS,
     max_categories: int = DEFAULT_MAX_CATEGORIES,
     n_jobs: int | None = None,
+    conditions: Any = None,
     publish: bool = True,
-    _check: str = "drift",
 ) -> DriftReport:
     """Which features' distributions moved between ``reference`` and ``current``.
 
     Parameters
     ----------
     reference:
-        The baseline: a DataFrame (pandas, polars, pyarrow Table) or a stored
-        :class:`~mlnb.core.profile.Profile` (then the reference data need not be
-        in memory).
+        The baseline: a table (pandas or polars DataFrame, pyarrow Table, dict of
+        arrays) or a stored :class:`~mlnb.core.profile.Profile` (then the
+        reference data need not be in memory).
     current:
         The new data (same kinds of input, not a profile).
     features:
-        Features to compare (default: every column of the reference).
+        Features to compare (default: every column of the reference), named as
+        the table names them (any hashable: ``0``, ``("a", 1)``, ``"x"``).
     categorical:
         Numeric columns to treat as categories.
     method:
         ``"vertex"`` (default), ``"evidently"``, ``"psi"``, or a dict
         ``{feature: method}`` (see the module docstring).
-    thresholds:
-        A number for every feature, or ``{feature: threshold}``; defaults per
-        method in :data:`DEFAULT_THRESHOLDS`.
+    drift_thresholds:
+        The distance at which a feature drifts: a number for every feature, or
+        ``{feature: threshold}``; defaults per method in
+        :data:`DEFAULT_THRESHOLDS` (Vertex AI's 0.3 for ``"vertex"``).
     bins, max_categories:
         Binning of numeric features and cap on categories (see
         :func:`mlnb.profile`). A categorical feature with more categories than
@@ -349,8 +456,11 @@ def drift(
         reference's pooled share is biased low (its rarest categories), so raise
         ``max_categories`` when that matters.
     n_jobs:
-        Threads comparing features side by side (default: one per CPU; 1 for
-        many small comparisons, such as windows of :func:`drift_over_time`).
+        Threads comparing features side by side (default None: one per CPU; 1
+        for many small comparisons, such as windows of :func:`drift_over_time`).
+    conditions:
+        :class:`mlnb.Condition` rules that decide the status, replacing
+        :data:`DRIFT_CONDITIONS` (see Status).
     publish:
         Record the result as this session's evidence for step 9.
 
@@ -360,10 +470,106 @@ def drift(
 
     Status
     ------
-    ``pass`` when no feature drifted; ``warn`` when some did (or a feature could
-    not be compared); ``fail`` when at least half drifted (Evidently's data-set
-    drift), or a feature is missing or changed type in the current data.
+    The worst of the conditions, which read these values (``condition_values``):
+    ``n_features`` (features compared), ``n_drifted``, ``drifted_share``
+    (``n_drifted / n_features``; undefined when nothing was compared),
+    ``max_ratio`` (largest distance / threshold; threshold / p-value for p-value
+    methods), ``dataset_drift`` (0 or 1), ``n_skipped`` (features not compared),
+    ``n_schema_problems`` (missing, all missing or retyped in the current data)
+    and ``n_new_columns``. The defaults (:data:`DRIFT_CONDITIONS`):
+
+    - ``n_schema_problems <= 0`` else ``fail`` (a broken input);
+    - ``drifted_share < 0.5`` else ``fail`` (Evidently's data-set drift);
+    - ``n_drifted <= 0`` else ``warn`` (Vertex AI alerts per feature);
+    - ``n_skipped <= 0`` else ``warn``;
+    - ``n_new_columns <= 0`` else ``warn``.
+
+    So: ``pass`` when no feature drifted; ``warn`` when some did (or a feature
+    could not be compared); ``fail`` when at least half drifted or a feature is
+    missing or changed type; ``info`` when nothing could be compared.
+
+    Raises
+    ------
+    MlnbValueError
+        A bad argument, or a feature that is not in the data (the message lists
+        at most 20 column names, never values).
+    DataValidationError
+        The current data is empty, or a compared column name is duplicated.
+
+    Examples
+    --------
+    >>> report = mlnb.drift(
+    ...     train, serving, drift_thresholds={"age": 0.2}
+    ... )  # doctest: +SKIP
+    >>> report.drifted_features  # doctest: +SKIP
     """
+    return _compare(
+        reference,
+        current,
+        cls=DriftReport,
+        features=features,
+        categorical=categorical,
+        method=method,
+        drift_thresholds=drift_thresholds,
+        bins=bins,
+        max_categories=max_categories,
+        n_jobs=n_jobs,
+        conditions=conditions,
+        publish=publish,
+    )
+
+
+def skew(
+    training: Any,
+    serving: Any,
+    *,
+    features: list[Any] | None = None,
+    categorical: list[Any] | None = None,
+    method: Any = "vertex",
+    drift_thresholds: Any = None,
+    bins: int = DEFAULT_BINS,
+    max_categories: int = DEFAULT_MAX_CATEGORIES,
+    n_jobs: int | None = None,
+    conditions: Any = None,
+    publish: bool = True,
+) -> SkewReport:
+    """Training-serving skew: the same comparison as :func:`drift` between the
+    training data (or its stored profile) and what the model sees in serving,
+    recorded as the ``skew`` check (Vertex AI's name). Every argument, the
+    values conditions read and the default conditions are :func:`drift`'s."""
+    return _compare(
+        training,
+        serving,
+        cls=SkewReport,
+        features=features,
+        categorical=categorical,
+        method=method,
+        drift_thresholds=drift_thresholds,
+        bins=bins,
+        max_categories=max_categories,
+        n_jobs=n_jobs,
+        conditions=conditions,
+        publish=publish,
+    )
+
+
+def _compare(
+    reference: Any,
+    current: Any,
+    *,
+    cls: type,
+    features,
+    categorical,
+    method,
+    drift_thresholds,
+    bins,
+    max_categories,
+    n_jobs,
+    conditions,
+    publish,
+) -> DriftReport:
+    # 1 read the inputs
+    check_n_jobs(n_jobs)
     if isinstance(current, Profile):
         raise MlnbValueError(
             "current must be data (a DataFrame), not a profile; the reference may "
@@ -379,12 +585,13 @@ def drift(
     if isinstance(reference, Profile):
         ref_profile = reference
         if features is not None:
-            missing = [f for f in features if f not in ref_profile.features]
-            if missing:
-                raise MlnbValueError(
-                    f"features {missing} are not in the reference profile; it has "
-                    f"{ref_profile.names[:30]}"
-                )
+            features = check_names(
+                features,
+                available=ref_profile.names,
+                argument="features",
+                role="reference profile",
+            )
+        reference_columns = ref_profile.names
     else:
         raw_ref = to_pandas(reference, "reference")
         ref_profile = profile(
@@ -395,30 +602,36 @@ def drift(
             max_categories=max_categories,
             n_jobs=n_jobs,
         )
+        reference_columns = list(raw_ref.columns)
     names = list(features) if features is not None else ref_profile.names
-    _check_thresholds(thresholds, names)
-    cur_columns = {str(c) for c in cur.columns}
-    new_in_current = sorted(cur_columns - set(ref_profile.names))
+    _check_thresholds(drift_thresholds, names)
+    declared = check_names(
+        categorical, available=names, argument="categorical", role="compared features"
+    )
+    cur_positions = column_positions(cur)
+    ref_positions = column_positions(raw_ref) if raw_ref is not None else {}
+    known = _names_index(reference_columns)
+    new_columns = [c for c in cur.columns if not _known(known, c)]
 
-    rows: list[dict[str, Any]] = []
-    dists: dict[str, dict[str, Any]] = {}
-    skipped: dict[str, str] = {}
+    # 2 compare, feature by feature
+    skipped: dict[Any, str] = {}
     schema_problems: list[str] = []
-    comparable: dict[str, FeatureProfile] = {}
+    comparable: dict[Any, FeatureProfile] = {}
     for name in names:
         fp = ref_profile.features[name]
         if fp.kind == "skipped":
             skipped[name] = fp.skipped_reason
             continue
-        if name not in cur_columns:
+        if not has_name(cur_positions, name, cur):
             skipped[name] = "missing from the current data"
             schema_problems.append(f"{name} is missing from the current data")
             continue
-        kind_now, _ = feature_kind(cur[name], set(categorical or []))
+        series = read_column(cur, cur_positions, name, role="feature")
+        kind_now, _ = feature_kind(series, any(_same(c, name) for c in declared))
         if fp.kind == "numeric" and kind_now != "numeric":
             reason = (
                 f"dtype changed: numeric ({fp.dtype}) in the reference, "
-                f"{cur[name].dtype} in the current data"
+                f"{series.dtype} in the current data"
             )
             skipped[name] = reason
             schema_problems.append(f"{name}: {reason}")
@@ -437,20 +650,28 @@ def drift(
 
     def compare(item):
         name, fp = item
+        cur_col = read_column(cur, cur_positions, name, role="feature")
+        ref_col = (
+            read_column(raw_ref, ref_positions, name, role="feature")
+            if raw_ref is not None
+            else None
+        )
         ref_vec = fp.reference_vector()
         try:
-            cur_vec, unseen = fp.current_vector(cur[name])
+            cur_vec, unseen = fp.current_vector(cur_col)
         except DataValidationError as exc:
             return name, fp, None, (str(exc), f"{name}: dtype changed")
         if not cur_vec[:-1].any():  # the last count is the missing values'
             return name, fp, None, (ALL_MISSING, f"{name}: {ALL_MISSING}")
         if preset == "evidently":
-            m, value, p_value = _evidently(raw_ref[name], cur[name], fp)
+            m, value, p_value = _evidently(ref_col, cur_col, fp)
         else:
             m = per_feature[name]
-            value, p_value = _distance(m, fp, ref_vec, cur_vec, raw_ref, cur, name)
+            value, p_value = _distance(m, fp, ref_vec, cur_vec, ref_col, cur_col, name)
         return name, fp, (ref_vec, cur_vec, unseen, m, value, p_value), None
 
+    rows: list[dict[str, Any]] = []
+    dists: dict[Any, dict[str, Any]] = {}
     for name, fp, out, problem in parallel_map(
         compare, list(comparable.items()), n_jobs
     ):
@@ -459,33 +680,14 @@ def drift(
             schema_problems.append(schema_problem)
             continue
         ref_vec, cur_vec, unseen, m, value, p_value = out
-        note = []
-        if unseen:
-            top = sorted(unseen.items(), key=lambda kv: -kv[1])[:5]
-            shown = ", ".join(f"{k!r} ({v:,})" for k, v in top)
-            more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
-            note.append(f"{len(unseen)} categories not in the reference: {shown}{more}")
-        if fp.kind == "categorical" and fp.capped:
-            note.append(
-                f"{len(fp.categories):,} most frequent categories kept"
-                + (f" of {fp.n_distinct:,}" if fp.n_distinct else "")
-                + "; the rest pooled as (other)"
-            )
-        if fp.kind == "numeric":
-            over = cur_vec[-2] / max(cur_vec.sum(), 1)
-            under = cur_vec[0] / max(cur_vec.sum(), 1)
-            if over + under > 0.01:
-                note.append(
-                    f"{under:.1%} below and {over:.1%} above the reference range"
-                )
         dists[name] = {
             "labels": fp.bin_labels(),
             "reference": D.probabilities(ref_vec).tolist(),
             "current": D.probabilities(cur_vec).tolist(),
             "kind": fp.kind,
         }
-        threshold = _threshold_for(name, m, thresholds)
-        if m in _P_VALUE_METHODS:
+        threshold = _threshold_for(name, m, drift_thresholds)
+        if m in P_VALUE_METHODS:
             drifted = bool(p_value < threshold)
             distance = p_value
         else:
@@ -502,7 +704,7 @@ def drift(
                 "skipped_reason": "",
                 "band": _psi_band(value) if m == "psi" else "",
                 "p_value": float(p_value) if p_value is not None else math.nan,
-                "note": "; ".join(note),
+                "note": _note(fp, cur_vec, unseen),
             }
         )
     for name, reason in skipped.items():
@@ -524,36 +726,108 @@ def drift(
     order = {n: i for i, n in enumerate(names)}
     rows.sort(key=lambda r: order.get(r["feature"], len(order)))
     compared = [r for r in rows if not r["skipped_reason"]]
-    drifted = sorted(
-        (r for r in compared if r["drifted"]),
-        key=lambda r: -_ratio(r["distance"], r["threshold"], r["method"]),
+    drifted_rows = sorted(
+        (r for r in compared if r["drifted"]), key=lambda r: -_sort_ratio(r)
     )
-    share = len(drifted) / len(compared) if compared else 0.0
-    dataset_drift = bool(compared) and share >= DATASET_DRIFT_SHARE
-    status, summary = _verdict(
-        compared, drifted, skipped, schema_problems, dataset_drift, new_in_current
+
+    # 3 apply the conditions
+    values = _drift_values(
+        rows, n_schema_problems=len(schema_problems), n_new_columns=len(new_columns)
     )
-    result = DriftReport(
+    status, outcomes = judge(
+        conditions, values, defaults=cls.DEFAULT_CONDITIONS, check=cls.check
+    )
+
+    # 4 word the summary
+    summary = _summary(compared, drifted_rows, skipped, new_columns)
+    result = cls(
         step="drift",
         status=status,
         summary=summary,
+        outcomes=outcomes,
+        condition_values=values,
         method=preset,
         n_reference=ref_profile.n_rows,
         n_current=len(cur),
-        drifted_features=tuple(r["feature"] for r in drifted),
+        drifted_features=tuple(r["feature"] for r in drifted_rows),
         skipped=dict(skipped),
-        dataset_drift=dataset_drift,
-        drift_share=share,
+        dataset_drift=bool(values["dataset_drift"]),
+        drifted_share=values["drifted_share"] if compared else 0.0,
+        schema_problems=tuple(schema_problems),
+        new_columns=tuple(new_columns),
         _rows=rows,
         _distributions=dists,
         _reference=ref_profile,
     )
-    if _check != "drift":  # skew(): the same report under Vertex's name
-        object.__setattr__(result, "check", _check)
     return result.publish() if publish else result
 
 
-def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):
+def _drift_values(
+    rows: list[dict], *, n_schema_problems: int, n_new_columns: int
+) -> dict[str, Any]:
+    """The values drift conditions read, from a report's per-feature rows."""
+    compared = [r for r in rows if not r["skipped_reason"]]
+    n = len(compared)
+    n_drifted = sum(bool(r["drifted"]) for r in compared)
+    share = n_drifted / n if n else math.nan
+    ratios = [
+        threshold_ratio(r["distance"], r["threshold"], r["method"]) for r in compared
+    ]
+    ratios = [x for x in ratios if not math.isnan(x)]
+    return {
+        "n_features": n,
+        "n_drifted": n_drifted,
+        "drifted_share": share,
+        "max_ratio": max(ratios) if ratios else math.nan,
+        "dataset_drift": bool(n) and share >= DATASET_DRIFT_SHARE,
+        "n_skipped": len(rows) - n,
+        "n_schema_problems": n_schema_problems,
+        "n_new_columns": n_new_columns,
+    }
+
+
+def _names_index(names: list) -> dict:
+    """Names by hash, to find a name of the same kind quickly (0 is not "0")."""
+    out: dict = {}
+    for c in names:
+        out.setdefault(c, []).append(c)
+    return out
+
+
+def _known(known: dict, name: Any) -> bool:
+    try:
+        alike = known.get(name, ())
+    except TypeError:
+        return False
+    return any(_same(a, name) for a in alike)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return frames._same_name(a, b)
+
+
+def _note(fp: FeatureProfile, cur_vec, unseen: dict) -> str:
+    note = []
+    if unseen:
+        top = sorted(unseen.items(), key=lambda kv: -kv[1])[:5]
+        shown = ", ".join(f"{k!r} ({v:,})" for k, v in top)
+        more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
+        note.append(f"{len(unseen)} categories not in the reference: {shown}{more}")
+    if fp.kind == "categorical" and fp.capped:
+        note.append(
+            f"{len(fp.categories):,} most frequent categories kept"
+            + (f" of {fp.n_distinct:,}" if fp.n_distinct else "")
+            + "; the rest pooled as (other)"
+        )
+    if fp.kind == "numeric":
+        over = cur_vec[-2] / max(cur_vec.sum(), 1)
+        under = cur_vec[0] / max(cur_vec.sum(), 1)
+        if over + under > 0.01:
+            note.append(f"{under:.1%} below and {over:.1%} above the reference range")
+    return "; ".join(note)
+
+
+def _summary(compared, drifted, skipped, new_cols) -> str:
     n = len(compared)
     parts = []
     if drifted:
@@ -566,25 +840,20 @@ def _verdict(compared, drifted, skipped, schema, dataset_drift, new_cols):
         shown = "; ".join(f"{k}: {v}" for k, v in list(skipped.items())[:3])
         parts.append(f"{len(skipped)} not compared ({shown})")
     if new_cols:
-        shown = ", ".join(new_cols[:5]) + (" …" if len(new_cols) > 5 else "")
+        shown = ", ".join(str(c) for c in new_cols[:5]) + (
+            " …" if len(new_cols) > 5 else ""
+        )
         parts.append(f"{len(new_cols)} new column(s) not in the reference: {shown}")
-    summary = "; ".join(parts) if parts else "nothing to compare"
-    if not n:
-        return ("fail" if schema else "info"), summary
-    if schema or dataset_drift:
-        return "fail", summary
-    if drifted or skipped or new_cols:
-        return "warn", summary
-    return "pass", summary
+    return "; ".join(parts) if parts else "nothing to compare"
 
 
 def _fmt_distance(r) -> str:
-    if r["method"] in _P_VALUE_METHODS:
+    if r["method"] in P_VALUE_METHODS:
         return f"p={r['distance']:.2g}"
     return f"{r['distance']:.3f} ≥ {r['threshold']:g}"
 
 
-def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, raw_ref, cur, name):
+def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, ref_col, cur_col, name):
     if m == "jensen_shannon":
         return D.js_divergence(ref_vec, cur_vec), None
     if m == "l_infinity":
@@ -593,9 +862,9 @@ def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, raw_ref, cur, name):
         return D.psi(ref_vec, cur_vec), None
     if fp.kind != "numeric":
         raise MlnbValueError(f"{m} needs a numeric feature; {name!r} is categorical")
-    if raw_ref is not None:
-        r = np.asarray(raw_ref[name], dtype=np.float64)
-        c = np.asarray(cur[name], dtype=np.float64)
+    if ref_col is not None:
+        r = np.asarray(ref_col, dtype=np.float64)
+        c = np.asarray(cur_col, dtype=np.float64)
         if m == "ks":
             return D.ks_exact(r, c)
         norm = max(float(np.nanstd(r)), 0.001)
@@ -608,7 +877,7 @@ def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, raw_ref, cur, name):
         width = np.diff(positions)
         return D.wasserstein_binned(p, q, width) / max(fp.std, 0.001), None
     # only a profile: against its quantile sketch (linear between 201 quantiles)
-    c = np.asarray(cur[name], dtype=np.float64)
+    c = np.asarray(cur_col, dtype=np.float64)
     if fp.quantiles is None:
         raise MlnbValueError(
             f"{m} against a profile needs its quantile sketch; profile {name!r} again "
@@ -654,9 +923,3 @@ def _evidently(ref, cur, fp: FeatureProfile):
         cp = c.value_counts().reindex(keys, fill_value=0).to_numpy() / len(c)
     js = math.sqrt(max(D.js_divergence(rp, cp), 0.0) * math.log(2))
     return "jensenshannon_distance", js, None
-
-
-def skew(training: Any, serving: Any, **kwargs: Any) -> DriftReport:
-    """Training-serving skew: the same comparison as :func:`drift` between the
-    training data and what the model sees in serving (named as Vertex AI does)."""
-    return drift(training, serving, _check="skew", **kwargs)
