@@ -37,6 +37,7 @@ _LAZY = {
     "drift": "mlnb.checks.drift",
     "skew": "mlnb.checks.drift",
     "DriftReport": "mlnb.checks.drift",
+    "SkewReport": "mlnb.checks.drift",
     "drift_over_time": "mlnb.checks.drift",
     "DriftOverTime": "mlnb.checks.drift",
     "DriftChart": "mlnb.widgets.drift",
@@ -45,6 +46,7 @@ _LAZY = {
     "Profile": "mlnb.core.profile",
     "ContinuousEvaluator": "mlnb.runtime.evaluator",
     "ContinuousEvaluationResult": "mlnb.runtime.evaluator",
+    "Alert": "mlnb.runtime.delivery",
     "CheckResult": "mlnb.checklist.result",
     "Condition": "mlnb.core.conditions",
     "register_metric": "mlnb.core.metrics",
@@ -81,6 +83,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .checks.drift import (  # noqa: F401
         DriftOverTime,
         DriftReport,
+        SkewReport,
         drift,
         drift_over_time,
         skew,
@@ -96,6 +99,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .core.conditions import Condition  # noqa: F401
     from .core.metrics import register_metric  # noqa: F401
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401
+    from .runtime.delivery import Alert  # noqa: F401
     from .runtime.evaluator import (  # noqa: F401
         ContinuousEvaluationResult,
         ContinuousEvaluator,

@@ -40,6 +40,7 @@ __all__ = [
     "row_count",
     "to_pandas",
     "describe_names",
+    "same_name",
 ]
 
 #: At most this many column names are listed in an error message.
@@ -91,7 +92,7 @@ def _is_bool(v: Any) -> bool:
     )
 
 
-def _same_name(a: Any, b: Any) -> bool:
+def same_name(a: Any, b: Any) -> bool:
     """Equal names of the same kind: ``0`` matches ``np.int64(0)`` and ``0.0`` but
     not ``"0"`` or ``False``."""
     if _is_bool(a) != _is_bool(b):
@@ -107,7 +108,7 @@ def _same_name(a: Any, b: Any) -> bool:
 
 
 def _positions(names: list[Any], name: Any) -> list[int]:
-    return [i for i, c in enumerate(names) if _same_name(c, name)]
+    return [i for i, c in enumerate(names) if same_name(c, name)]
 
 
 def _short_repr(name: Any, limit: int = 60) -> str:

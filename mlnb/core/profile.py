@@ -249,7 +249,7 @@ def read_column(
     """Column ``name`` of ``frame`` (a pandas Series); an unknown or duplicated
     name raises as :func:`mlnb.core.frames.get_column` does."""
     i = positions.get(name, _MISSING) if _hashable(name) else _MISSING
-    if i is _MISSING or i is None or not frames._same_name(frame.columns[i], name):
+    if i is _MISSING or i is None or not frames.same_name(frame.columns[i], name):
         return frames.get_column(frame, name, role=role)
     return frame.iloc[:, i]
 
@@ -258,7 +258,7 @@ def has_name(positions: dict[Any, int | None], name: Any, frame: Any) -> bool:
     i = positions.get(name, _MISSING) if _hashable(name) else _MISSING
     if i is _MISSING:
         return False
-    return i is None or frames._same_name(frame.columns[i], name)
+    return i is None or frames.same_name(frame.columns[i], name)
 
 
 def _hashable(name: Any) -> bool:
@@ -275,12 +275,12 @@ def check_names(names: Any, *, available: list, argument: str, role: str) -> lis
     if names is None:
         return []
     one = not isinstance(names, (list, tuple, np.ndarray)) or (
-        isinstance(names, tuple) and any(frames._same_name(a, names) for a in available)
+        isinstance(names, tuple) and any(frames.same_name(a, names) for a in available)
     )
     if one:  # one name (a tuple that names a column is one name)
         names = [names]
     out = list(names)
-    missing = [n for n in out if not any(frames._same_name(a, n) for a in available)]
+    missing = [n for n in out if not any(frames.same_name(a, n) for a in available)]
     if missing:
         hint = ""
         for m in missing:
@@ -912,7 +912,7 @@ def profile(
             kind, reason = ref.kind, ref.skipped_reason
             fixed, atoms = ref.edges, ref.atoms
         else:
-            declared = any(frames._same_name(c, name) for c in cat)
+            declared = any(frames.same_name(c, name) for c in cat)
             kind, reason = feature_kind(series, declared)
             fixed, atoms = None, None
         return profile_feature(

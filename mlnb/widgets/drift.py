@@ -161,10 +161,10 @@ class _Source:
     def label(self, feature: Any) -> Any:
         """The label of ``feature`` given by its own name or, failing that, by its
         label (the value itself when it is neither)."""
-        from ..core.frames import _same_name
+        from ..core.frames import same_name
 
         for name, label in zip(self.names, self.features):
-            if _same_name(name, feature):
+            if same_name(name, feature):
                 return label
         return feature
 

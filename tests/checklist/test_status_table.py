@@ -53,10 +53,16 @@ def test_warn_then_pass_shows_warn_with_both_checks(scored):
     lines = text.splitlines()
     step_line = next(i for i, line in enumerate(lines) if "4. imbalance" in line)
     assert re.search(r"4\. imbalance\s+WARN\s", lines[step_line])
-    assert lines[step_line + 1].split()[:2] == ["WARN", "imbalance"]
-    assert imb.summary in lines[step_line + 1]
-    assert lines[step_line + 2].split()[:2] == ["PASS", "thresholds"]
-    assert thr.summary in lines[step_line + 2]
+    # one line per check (each may be followed by its "decided by" line)
+    checks = [
+        line
+        for line in lines[step_line + 1 : step_line + 5]
+        if not line.strip().startswith("decided by:")
+    ]
+    assert checks[0].split()[:2] == ["WARN", "imbalance"]
+    assert imb.summary in checks[0]
+    assert checks[1].split()[:2] == ["PASS", "thresholds"]
+    assert thr.summary in checks[1]
 
     html = table._repr_html_()
     step_row = re.search(r'<tr data-step="imbalance".*?</tr>', html).group(0)

@@ -56,7 +56,7 @@ import numpy as np
 from ...checklist.result import CheckResult, internal, judge
 from ...core.conditions import Condition
 from ...core.distances import P_VALUE_METHODS, threshold_ratio
-from ...core.frames import _same_name, describe_names
+from ...core.frames import describe_names, same_name
 from ...core.jsonsafe import jsonable
 from ...core.profile import (
     DEFAULT_BINS,
@@ -457,7 +457,7 @@ def _check_features(features, time_column, reference_names):
     the given ones (checked against the reference; never the time column)."""
     reference_names = list(reference_names)
     if features is None:
-        return [n for n in reference_names if not _same_name(n, time_column)]
+        return [n for n in reference_names if not same_name(n, time_column)]
     one = isinstance(features, str) or (
         isinstance(features, tuple) and _is_name_of(features, reference_names)
     )
@@ -466,7 +466,7 @@ def _check_features(features, time_column, reference_names):
         if one or not isinstance(features, (list, tuple))
         else (list(features))
     )
-    if any(_same_name(f, time_column) for f in features):
+    if any(same_name(f, time_column) for f in features):
         raise MlnbValueError(
             f"features include the time column {time_column!r}; the windows are cut "
             "along it, so leave it out of features"
@@ -477,7 +477,7 @@ def _check_features(features, time_column, reference_names):
 
 
 def _is_name_of(name, names) -> bool:
-    return any(_same_name(n, name) for n in names)
+    return any(same_name(n, name) for n in names)
 
 
 def _needs_raw(method: Any) -> bool:
@@ -762,7 +762,7 @@ def drift_over_time(
         new_columns = [
             c
             for c in cur.columns
-            if not _same_name(c, time_column) and c not in ref_profile.features
+            if not same_name(c, time_column) and c not in ref_profile.features
         ]
     # apply the conditions, then word the summary
     values = _values(
@@ -857,7 +857,7 @@ def _hashable(name: Any) -> bool:
 
 
 def _index_named(frame: Any, name: Any) -> bool:
-    return frame.index.name is not None and _same_name(frame.index.name, name)
+    return frame.index.name is not None and same_name(frame.index.name, name)
 
 
 def _values(
@@ -1010,4 +1010,4 @@ def _fmt_distance(r: dict) -> str:
 
 def position_of(names: list, name: Any) -> int:
     """The position of ``name`` in ``names`` (0 is not "0")."""
-    return next(i for i, n in enumerate(names) if _same_name(n, name))
+    return next(i for i, n in enumerate(names) if same_name(n, name))

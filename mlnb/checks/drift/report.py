@@ -803,7 +803,7 @@ def _known(known: dict, name: Any) -> bool:
 
 
 def _same(a: Any, b: Any) -> bool:
-    return frames._same_name(a, b)
+    return frames.same_name(a, b)
 
 
 def _note(fp: FeatureProfile, cur_vec, unseen: dict) -> str:
