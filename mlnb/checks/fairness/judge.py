@@ -268,6 +268,10 @@ def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
                 f"{overall[goal]:.3f}; lowest {lowest['slice']}={lowest['value']} "
                 f"{lowest[goal]:.3f}); {len(judged)} slices judged{small_note}"
             )
+    if len(judged) and not M.get(goal).builtin:
+        text += (
+            f"; {goal} is a registered metric without an interval: no slice is tested"
+        )
     decider = _decider(outcomes, status)
     if decider is not None and decider.condition.metric not in (
         "worst_gap",

@@ -122,7 +122,9 @@ def sliced_metrics(
     goal_metric:
         The metric slices are judged on: a registered metric of the task with a
         direction. Default: ``roc_auc`` for binary scores, ``accuracy`` for binary
-        predictions and multi-class, ``mae`` for regression.
+        predictions and multi-class, ``mae`` for regression — or, when
+        ``metrics=`` leaves that one out, the first of ``metrics=`` with a
+        direction.
     conditions:
         :class:`mlnb.Condition` rules that set the status, replacing
         :data:`SlicedMetrics.DEFAULT_CONDITIONS`: a significantly worse slice
