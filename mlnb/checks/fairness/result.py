@@ -46,6 +46,13 @@ class SlicedMetrics(CheckResult):
         Rows used, and rows left out because of missing values (``nan_policy``).
     engine:
         ``"numpy"`` (in memory) or ``"tfma"``.
+
+    Notes
+    -----
+    Return types never depend on arguments: :meth:`difference` and :meth:`ratio`
+    are always a Series (one value per slice, against overall);
+    :meth:`difference_between_groups` and :meth:`ratio_between_groups` always a
+    float; :meth:`plot` always the matplotlib Axes it drew on.
     """
 
     check: ClassVar[str] = "sliced_metrics"
@@ -102,7 +109,7 @@ class SlicedMetrics(CheckResult):
         f = self.slices()
         return f[f["significantly_worse"]].copy()
 
-    def worst(self, metric: str | None = None, n: int = 5):
+    def worst(self, metric: str | None = None, *, n: int = 5):
         """The ``n`` slices (not too small) with the worst value of ``metric``."""
         metric = self._metric(metric)
         f = self.slices()
