@@ -99,16 +99,12 @@ from typing import Any
 
 import numpy as np
 
-from ..checks.fairness import sliced as F
+from ..checks import fairness as F
+from ..core import frames
 from ..core import intervals as ci
+from ..core import metrics as M
 from ..core.labels import as_1d, as_scores, as_weights, binary_mask, is_real
-from ..core.slices import (
-    DEFAULT_MAX_SLICES,
-    column_or_values,
-    missing_mask,
-    resolve_slices,
-    row_count,
-)
+from ..core.slices import DEFAULT_MAX_SLICES, missing_mask
 from ..errors import DataValidationError, MissingDependencyError, MlnbValueError
 
 __all__ = ["sliced_metrics_tfma", "from_tfma", "tfma_inputs", "TfmaInputs"]
@@ -263,11 +259,11 @@ def tfma_inputs(
 
     if not (is_real(threshold) and not math.isnan(threshold)):
         raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
-    y_raw = as_1d(column_or_values(data, label, "label"), name="label")
+    y_raw = as_1d(frames.column_or_values(data, label, role="label"), name="label")
     n = len(y_raw)
     if n == 0:
         raise DataValidationError("the data is empty; need at least one row")
-    n_data = row_count(data)
+    n_data = frames.row_count(data)
     if n_data is not None and n_data != n:
         raise MlnbValueError(f"label has {n:,} values but the data has {n_data:,} rows")
     if score is None and prediction is None:
@@ -284,9 +280,12 @@ def tfma_inputs(
         isinstance(score, (list, tuple))
         and bool(score)
         and all(isinstance(s, str) for s in score)
+        and not (frames.is_table(data) and frames.has_column(data, score))
     )
     raw_score = (
-        None if score is None or multi else column_or_values(data, score, "score")
+        None
+        if score is None or multi
+        else frames.column_or_values(data, score, role="score")
     )
     if multi or (getattr(raw_score, "ndim", 1) == 2 and raw_score.shape[1] > 1):
         raise MlnbValueError(
@@ -296,9 +295,12 @@ def tfma_inputs(
     out = (
         as_scores(raw_score, name="score")
         if raw_score is not None
-        else as_1d(column_or_values(data, prediction, "prediction"), name="prediction")
+        else as_1d(
+            frames.column_or_values(data, prediction, role="prediction"),
+            name="prediction",
+        )
     )
-    w_raw = column_or_values(data, sample_weight, "sample_weight")
+    w_raw = frames.column_or_values(data, sample_weight, role="sample_weight")
     for what, arr in (("score" if score is not None else "prediction", out),):
         if len(arr) != n:
             raise MlnbValueError(
@@ -334,7 +336,7 @@ def tfma_inputs(
             f"[{out.min():g}, {out.max():g}]. Pass probabilities (for logits: "
             "scipy.special.expit(score)) or use engine='numpy'"
         )
-    slicings = resolve_slices(data, slice_by, n, bins=bins, max_slices=max_slices)
+    slicings = F.resolve_slicings(data, slice_by, n, bins=bins, max_slices=max_slices)
 
     cols: dict[str, Any] = {LABEL_COLUMN: mask.astype(np.float64)}
     if kind == "scores":
@@ -573,14 +575,15 @@ def sliced_metrics_tfma(
     slice_by: Any,
     threshold: float = 0.5,
     sample_weight: Any = None,
+    metrics: Any = None,
+    goal_metric: str | None = None,
+    conditions: Any = None,
     min_slice_size: int = F.MIN_SLICE_SIZE,
     confidence: float = 0.95,
-    goal_metric: str | None = None,
-    warn_margin: float = F.WARN_MARGIN,
-    fail_margin: float = F.FAIL_MARGIN,
     positive_label: Any = None,
     bins: Any = 4,
     max_slices: int = DEFAULT_MAX_SLICES,
+    random_state: Any = 0,
     beam_options: Any = None,
     publish: bool = True,
 ) -> F.SlicedMetrics:
@@ -607,7 +610,7 @@ def sliced_metrics_tfma(
     if not (is_real(min_slice_size) and min_slice_size >= 1):
         raise MlnbValueError(f"min_slice_size must be >= 1; got {min_slice_size!r}")
     if goal_metric is not None:
-        F._check_goal(goal_metric, "binary")
+        F.check_goal(goal_metric, "binary")
     inputs = tfma_inputs(
         data,
         label=label,
@@ -625,11 +628,12 @@ def sliced_metrics_tfma(
         eval_result,
         inputs=inputs,
         threshold=inputs.threshold,
+        metrics=metrics,
         goal_metric=goal_metric,
+        conditions=conditions,
         confidence=confidence,
         min_slice_size=min_slice_size,
-        warn_margin=warn_margin,
-        fail_margin=fail_margin,
+        random_state=random_state,
         output_name=None,
         publish=publish,
     )
@@ -864,7 +868,7 @@ def _slice_numbers(metrics: dict, plot: dict | None, source, t_tfma) -> dict:
 
 class _Stats:
     """Per-slice counts and sums, shaped like the in-memory engine's state (what
-    :func:`mlnb.checks.fairness._binary_table` reads)."""
+    :func:`mlnb.checks.fairness.binary_table` reads)."""
 
     def __init__(self, probabilities: bool, predictions_only: bool, **arrays):
         self.probabilities = probabilities
@@ -993,7 +997,7 @@ def _extra_notes(info: dict, i: int) -> list[str]:
     return parts
 
 
-def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confidence):
+def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confidence, rs):
     """mlnb's metric table (values, intervals, rest of the data) from TFMA's sums."""
     k = len(st.w_pos)
     tp, fp = info["tp"], info["fp"]
@@ -1001,12 +1005,12 @@ def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confiden
     # intervals are undefined
     keep = st.weight > 0
     if keep.all():
-        table = F._binary_table(st, tp, fp, z, confidence, total)
+        table = F.binary_table(st, tp, fp, z, confidence, total, random_state=rs)
     else:  # slices with no rows: NaN everywhere (intervals need a row)
-        part = F._binary_table(
-            st.subset(keep), tp[keep], fp[keep], z, confidence, total
+        part = F.binary_table(
+            st.subset(keep), tp[keep], fp[keep], z, confidence, total, random_state=rs
         )
-        table = F._Table({}, {}, {}, {}, [])
+        table = F.MetricTable({}, {}, {}, {}, [])
         for name in ("values", "lo", "hi", "se", "rest", "rest_se", "support"):
             full = {}
             for m, arr in getattr(part, name).items():
@@ -1034,7 +1038,7 @@ def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confiden
         r_pos = total.w_pos[0] - st.w_pos
         r_neg = total.w_neg[0] - st.w_neg
         r_w = r_pos + r_neg
-        r_kish = F._div(ci.effective_n(r_w, total.w2[0] - st.w2), r_w)
+        r_kish = F.safe_divide(ci.effective_n(r_w, total.w2[0] - st.w2), r_w)
         table.rest["roc_auc"] = rest
         table.rest_se["roc_auc"] = ci.hanley_mcneil_se(
             rest, r_pos * r_kish, r_neg * r_kish
@@ -1075,10 +1079,11 @@ def _from_eval_result(
     inputs: TfmaInputs | None,
     threshold: float | None,
     goal_metric: str | None,
+    metrics: Any,
+    conditions: Any,
     confidence: float,
     min_slice_size: int,
-    warn_margin: float,
-    fail_margin: float,
+    random_state: Any,
     output_name: str | None,
     publish: bool,
 ) -> F.SlicedMetrics:
@@ -1131,22 +1136,21 @@ def _from_eval_result(
     z = ci.z_value(confidence)
     total_raw = raw_for(())
     total, total_info = _stats([total_raw], weighted, kind)
-    total._tp, total._fp = total_info["tp"], total_info["fp"]
-    metrics = list(F.METRICS["binary"])
-    overall_table = _table(total, total_info, None, None, z, confidence)
+    total.tp, total.fp = total_info["tp"], total_info["fp"]
+    names = list(M.names("binary", builtin_only=True))
+    rs = random_state
+    overall_table = _table(total, total_info, None, None, z, confidence, rs)
     _patch(overall_table, [total_raw], total_info, z)
-    overall_row = F._rows_for(
-        "overall", ["all"], np.round(total.n), total.tfma_weight, overall_table, metrics
+    overall_row = F.table_rows(
+        "overall", ["all"], np.round(total.n), total.tfma_weight, overall_table, names
     )[0]
     rows: list[dict] = []
     for name, values, keys in layout:
         raws = [raw_for(keys[v]) for v in values]
         st, info = _stats(raws, weighted, kind)
-        table = _table(st, info, total, total_info, z, confidence)
+        table = _table(st, info, total, total_info, z, confidence, rs)
         _patch(table, raws, info, z)
-        rows += F._rows_for(
-            name, values, np.round(st.n), st.tfma_weight, table, metrics
-        )
+        rows += F.table_rows(name, values, np.round(st.n), st.tfma_weight, table, names)
     if n_rows is None:
         n_rows = overall_row["count"]
     if goal_metric is None:
@@ -1157,12 +1161,12 @@ def _from_eval_result(
         overall_row,
         task="binary",
         slice_names=[name for name, _, _ in layout],
+        metrics=metrics,
         goal_metric=goal_metric,
+        conditions=conditions,
         threshold=threshold,
         confidence=confidence,
         min_slice_size=min_slice_size,
-        warn_margin=warn_margin,
-        fail_margin=fail_margin,
         n_rows=n_rows,
         positive_label=positive_label,
         engine="tfma",
@@ -1174,11 +1178,12 @@ def from_tfma(
     eval_result: Any,
     *,
     threshold: float | None = None,
+    metrics: Any = None,
     goal_metric: str | None = None,
+    conditions: Any = None,
     confidence: float = 0.95,
     min_slice_size: int = F.MIN_SLICE_SIZE,
-    warn_margin: float = F.WARN_MARGIN,
-    fail_margin: float = F.FAIL_MARGIN,
+    random_state: Any = 0,
     output_name: str | None = None,
     publish: bool = True,
 ) -> F.SlicedMetrics:
@@ -1197,8 +1202,9 @@ def from_tfma(
         ``score > threshold``). Default: the only one of
         ``ConfusionMatrixAtThresholds``, else the 0.5 entry of
         ``ConfusionMatrixPlot``, else TFMA's own threshold metrics.
-    goal_metric, confidence, min_slice_size, warn_margin, fail_margin, publish:
-        As for :func:`mlnb.sliced_metrics`.
+    metrics, goal_metric, conditions, confidence, min_slice_size, random_state, publish:
+        As for :func:`mlnb.sliced_metrics` (``metrics``: built-in binary metrics
+        only).
     output_name:
         The model output to read, for multi-output models.
 
@@ -1230,16 +1236,17 @@ def from_tfma(
     if threshold is not None and not (is_real(threshold) and not math.isnan(threshold)):
         raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
     if goal_metric is not None:
-        F._check_goal(goal_metric, "binary")
+        F.check_goal(goal_metric, "binary")
     return _from_eval_result(
         eval_result,
         inputs=None,
         threshold=threshold,
+        metrics=metrics,
         goal_metric=goal_metric,
+        conditions=conditions,
         confidence=confidence,
         min_slice_size=min_slice_size,
-        warn_margin=warn_margin,
-        fail_margin=fail_margin,
+        random_state=random_state,
         output_name=output_name,
         publish=publish,
     )

@@ -28,6 +28,7 @@ __all__ = ["command"]
 @argument("--weight", help="column of sample weights")
 @argument("--positive-label", help="the positive class (needed for string labels)")
 @argument("--goal", help="metric the slices are judged on (default: roc_auc/accuracy)")
+@argument("--metrics", help="metrics to report, comma-separated (default: all)")
 @argument(
     "--min-slice-size", type=int, default=30, help="smaller slices are not judged"
 )
@@ -49,6 +50,9 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
         if part:
             cols = tuple(c.strip() for c in part.split("*"))
             slice_by.append(cols if len(cols) > 1 else cols[0])
+    metrics = None
+    if args.metrics:
+        metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     score: Any = args.score
     if score and "," in score:
         score = [c.strip() for c in score.split(",") if c.strip()]
@@ -61,6 +65,7 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
         threshold=args.threshold,
         sample_weight=args.weight,
         positive_label=parse_value(args.positive_label),
+        metrics=metrics,
         goal_metric=args.goal,
         min_slice_size=args.min_slice_size,
         engine=args.engine,

@@ -24,7 +24,8 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checks.fairness.sliced import HIGHER_IS_BETTER, SlicedMetrics, sliced_metrics
+from ..checks.fairness import SlicedMetrics, sliced_metrics
+from ..core import metrics as registry
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
 from ..render import html as H
@@ -49,7 +50,7 @@ SORT_KEYS = ("slice", "count", "metric", "difference", "goal", "p_value", "flagg
 def _direction(metric: str) -> bool | None:
     """True when higher is better, False when lower is, None for descriptive
     metrics (rates, means, calibration)."""
-    return HIGHER_IS_BETTER.get(metric)
+    return registry.get(metric).higher_is_better
 
 
 def _threshold_range(result: SlicedMetrics) -> tuple[float, float] | None:
@@ -260,7 +261,7 @@ class SlicedMetricsView(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "page": 0,
             "page_size": page_size,
             "metrics_available": list(result.metrics),
-            "goal_metrics": [m for m in result.metrics if m in HIGHER_IS_BETTER],
+            "goal_metrics": [m for m in result.metrics if registry.get(m).judges],
             "slice_columns": list(result.slice_columns),
             "higher_is_better": {m: _direction(m) for m in result.metrics},
             "context": jsonable(

@@ -33,14 +33,13 @@ from sklearn.metrics import (
 
 import mlnb
 from mlnb import DataValidationError, MlnbError, MlnbValueError
-from mlnb.checks.fairness.sliced import (
-    BINARY_METRICS,
-    FAIL_MARGIN,
-    MIN_SLICE_SIZE,
-    WARN_MARGIN,
-)
+from mlnb.checks.fairness import MIN_SLICE_SIZE
 from mlnb.core import intervals
+from mlnb.core import metrics as registry
 
+BINARY_METRICS = registry.names("binary", builtin_only=True)
+#: The default conditions' bounds on worst_gap (the fairness-review margins).
+WARN_MARGIN, FAIL_MARGIN = 0.05, 0.10
 RTOL = 1e-9
 ATOL = 1e-10
 nan = math.nan
@@ -870,15 +869,15 @@ def test_difference_and_ratio_by_hand(rng):
     for metric in ("accuracy", "recall", "roc_auc", "fpr", "log_loss"):
         overall = r.overall[metric]
         assert close(
-            r.difference(metric, method="between_groups"),
+            r.difference_between_groups(metric),
             sized[metric].max() - sized[metric].min(),
         )
         assert close(
-            r.ratio(metric, method="between_groups"),
+            r.ratio_between_groups(metric),
             sized[metric].min() / sized[metric].max(),
         )
-        diff = r.difference(metric)  # default: to_overall, a Series
-        ratio = r.ratio(metric, method="to_overall")
+        diff = r.difference(metric)  # always a Series: each slice vs overall
+        ratio = r.ratio(metric)
         assert isinstance(diff, pd.Series) and isinstance(ratio, pd.Series)
         assert list(diff.index) == list(zip(sized["slice"], sized["value"]))
         np.testing.assert_allclose(diff.to_numpy(), sized[metric] - overall)
@@ -888,8 +887,8 @@ def test_difference_and_ratio_by_hand(rng):
         sized["roc_auc_difference"], r.difference("roc_auc").to_numpy()
     )
     np.testing.assert_allclose(sized["roc_auc_ratio"], r.ratio("roc_auc").to_numpy())
-    with pytest.raises(MlnbValueError, match="between_groups"):
-        r.difference("accuracy", method="worst")
+    with pytest.raises(TypeError):
+        r.difference("accuracy", "between_groups")  # keyword-only; no method=
     with pytest.raises(MlnbValueError, match="unknown metric"):
         r.ratio("balanced_accuracy")
 
@@ -920,8 +919,11 @@ def test_difference_and_ratio_equal_fairlearn(rng, weighted):
         for method in ("between_groups", "to_overall"):
             theirs_d = mf.difference(method=method)[metric]
             theirs_r = mf.ratio(method=method)[metric]
-            d, q = r.difference(metric, method=method), r.ratio(metric, method=method)
-            if method == "to_overall":
+            if method == "between_groups":
+                d = r.difference_between_groups(metric)
+                q = r.ratio_between_groups(metric)
+            else:
+                d, q = r.difference(metric), r.ratio(metric)
                 # fairlearn reduces the per-slice Series to its largest gap
                 d = d.abs().max()
                 q = np.minimum(q, 1 / q).min()
@@ -964,7 +966,7 @@ def test_difference_and_ratio_filters(rng):
     )
     g_only = r.slices("g")
     assert close(
-        r.difference("recall", "between_groups", slice_column="g"),
+        r.difference_between_groups("recall", slice_column="g"),
         g_only["recall"].max() - g_only["recall"].min(),
     )
     per_slicing = r.ratio("recall", slice_column="h")
@@ -974,12 +976,12 @@ def test_difference_and_ratio_filters(rng):
     cut = float(np.median(support))
     kept = g_only[support >= cut]
     assert close(
-        r.difference("recall", "between_groups", slice_column="g", min_support=cut),
+        r.difference_between_groups("recall", slice_column="g", min_support=cut),
         kept["recall"].max() - kept["recall"].min(),
     )
     assert len(r.difference("recall", slice_column="g", min_support=cut)) == len(kept)
     assert len(r.difference("recall", min_support=10**9)) == 0
-    assert math.isnan(r.difference("recall", "between_groups", min_support=10**9))
+    assert math.isnan(r.difference_between_groups("recall", min_support=10**9))
 
 
 def test_a_goal_resting_on_few_examples_is_not_judged(rng):
@@ -1083,8 +1085,11 @@ def test_status_warns_between_the_margins(rng):
         score="s",
         slice_by="g",
         goal_metric="recall",
-        warn_margin=0.2,
-        fail_margin=0.3,
+        conditions=[
+            mlnb.Condition("worst_gap", "<", 0.3),
+            mlnb.Condition("worst_gap", "<", 0.2, status="warn"),
+            mlnb.Condition("n_judged", ">=", 1, status="info"),
+        ],
         publish=False,
     )
     assert relaxed.status == "pass" and "below the 0.2 margin" in relaxed.summary
@@ -1095,8 +1100,10 @@ def test_status_warns_between_the_margins(rng):
         score="s",
         slice_by="g",
         goal_metric="recall",
-        warn_margin=0.01,
-        fail_margin=0.02,
+        conditions=[
+            mlnb.Condition("worst_gap", "<", 0.02),
+            mlnb.Condition("worst_gap", "<", 0.01, status="warn"),
+        ],
         publish=False,
     )
     assert strict.status == "fail" and strict.summary.startswith("g=d has recall")
@@ -1633,7 +1640,14 @@ def test_plot_returns_axes(rng):
     matplotlib.use("Agg")
     df = planted(rng, n_per_slice=100, groups=("a", "b", "c"))
     r = mlnb.sliced_metrics(df, label="y", score="s", slice_by="g", publish=False)
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
     ax = r.plot()
-    assert hasattr(ax, "get_figure")
-    ax2 = r.plot("recall", slice_column="g")
-    assert hasattr(ax2, "get_figure")
+    assert isinstance(ax, Axes)
+    _, given = plt.subplots()
+    assert r.plot(metric="recall", slice_column="g", ax=given) is given
+    assert given.get_title().startswith("recall per slice")
+    with pytest.raises(TypeError):
+        r.plot("recall")  # keyword-only
+    plt.close("all")

@@ -438,6 +438,48 @@ def test_from_tfma_maps_names_and_keeps_tfma_intervals():
     assert "TFMA reported no confusion matrix" in f.loc[1, "notes"]
 
 
+def test_from_tfma_takes_metrics_and_conditions():
+    overall = metrics_of(
+        example_count={"doubleValue": 100.0},
+        weighted_example_count={"doubleValue": 100.0},
+        auc={"doubleValue": 0.8},
+        binary_accuracy={"doubleValue": 0.9},
+        mean_label={"doubleValue": 0.2},
+    )
+    a = metrics_of(
+        example_count={"doubleValue": 60.0},
+        weighted_example_count={"doubleValue": 60.0},
+        auc={"doubleValue": 0.75},
+        binary_accuracy={"doubleValue": 0.85},
+        mean_label={"doubleValue": 0.25},
+    )
+    fake = fake_result([((), overall), ((("group", "a"),), a)])
+    strict = mlnb.Condition("roc_auc", ">=", 0.9, status="warn")
+    res = mt.from_tfma(fake, metrics=["accuracy"], conditions=[strict], publish=False)
+    assert res.metrics == ("accuracy", "roc_auc") and res.goal_metric == "roc_auc"
+    assert res.status == "warn" and res.decided_by == "roc_auc 0.8 < 0.9: warn"
+    assert "label_rate" not in res.to_frame().columns
+    with pytest.raises(MlnbValueError, match="cannot judge"):
+        mt.from_tfma(fake, goal_metric="label_rate", publish=False)
+
+
+def test_conditions_reach_the_tfma_engine(runs, monkeypatch):
+    """engine="tfma" passes conditions= and metrics= through (TFMA's run replayed
+    from the fixture); both engines judge the same slices the same way."""
+    r = runs["plain"]
+    monkeypatch.setattr(mt, "_run", lambda inputs, options: r.eval_result)
+    rule = mlnb.Condition("n_flagged", "<=", 0, status="warn")
+    kw = {"label": "y", "score": "p", "slice_by": r.slice_by, "publish": False}
+    ours = mlnb.sliced_metrics(
+        r.df, engine="tfma", conditions=[rule], metrics=["recall", "roc_auc"], **kw
+    )
+    assert ours.metrics == ("recall", "roc_auc")
+    assert [o.condition for o in ours.outcomes] == [rule]
+    for key in ("n_judged", "n_slices", "n_too_small"):
+        assert r.tfma.condition_values[key] == r.numpy.condition_values[key], key
+    assert r.tfma.judge([rule]).status == r.numpy.judge([rule]).status
+
+
 def test_from_tfma_confusion_matrix_at_several_thresholds():
     counts = {"example_count": {"doubleValue": 100.0}}
     cm = matrix((0.3, 15, 20, 5, 60), (0.5, 10, 5, 10, 75))

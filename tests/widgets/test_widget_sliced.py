@@ -524,6 +524,40 @@ def test_regression_result_sorts_worst_first():
         assert row["metric"] == pytest.approx(mean_absolute_error(y[m], pred[m]))
 
 
+def test_a_registered_metric_is_shown_and_can_be_the_goal(df):
+    from sklearn.metrics import brier_score_loss
+
+    from mlnb.core import metrics as registry
+
+    def brier(y, p, sample_weight=None):
+        return brier_score_loss(y, p, sample_weight=sample_weight)
+
+    registry.register_metric(
+        "brier_widget", brier, task="binary", higher_is_better=False, range=(0, 1)
+    )
+    try:
+        r = mlnb.sliced_metrics(
+            df,
+            label="y",
+            score="p",
+            slice_by="group",
+            metrics=["recall", "roc_auc", "brier_widget"],
+            publish=False,
+        )
+        w = SlicedMetricsView(r, metric="brier_widget")
+        assert w.metrics_available == ["recall", "roc_auc", "brier_widget"]
+        assert "brier_widget" in w.goal_metrics
+        assert w.higher_is_better["brier_widget"] is False
+        for row in w.rows:
+            m = mask(df, "group", row["value"])
+            expected = brier_score_loss(df["y"][m], df["p"][m])
+            assert row["metric"] == pytest.approx(expected, rel=1e-12)
+        browser_sets(w, goal_metric="brier_widget")
+        assert w.error == "" and w.result.goal_metric == "brier_widget"
+    finally:
+        registry.unregister_metric("brier_widget")
+
+
 # -- construction ----------------------------------------------------------------------
 def test_compute_runs_sliced_metrics_and_publishes(df):
     w = SlicedMetricsView.compute(

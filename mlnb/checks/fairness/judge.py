@@ -1,0 +1,291 @@
+"""Judging slices: which are significantly worse than the rest, by how much, and
+the conditions that turn that into a status.
+
+A slice is *judged* when it has at least ``min_slice_size`` rows and a defined
+goal metric. It is *significantly worse* when a two-sided z-test at the
+result's ``confidence`` says its goal metric is worse than on the rest of the
+data (every row outside the slice; overall where the rest cannot be computed
+exactly) and the metric rests on at least :data:`MIN_SUPPORT` examples. Its
+*gap* is how much worse: absolute for metrics bounded in [0, 1], relative to the
+overall value for unbounded ones (log loss, MAE, RMSE) — the registry's
+:attr:`~mlnb.core.metrics.Metric.bounded`.
+
+The status then comes from conditions (:class:`mlnb.Condition`) over the values
+listed in :data:`CONDITION_VALUES`; :data:`DEFAULT_CONDITIONS` are the defaults.
+"""
+
+from __future__ import annotations
+
+import math
+from statistics import NormalDist
+from typing import Any
+
+from ...core import intervals as ci
+from ...core import metrics as M
+from ...core.conditions import Condition
+from ...errors import MlnbValueError
+
+__all__ = [
+    "DEFAULT_CONDITIONS",
+    "CONDITION_VALUES",
+    "MIN_SLICE_SIZE",
+    "MIN_SUPPORT",
+    "check_goal",
+    "default_goal",
+    "flag_rows",
+    "gap",
+    "condition_values",
+    "word_summary",
+]
+
+#: Slices with fewer rows are shown as "too small" and never judged.
+MIN_SLICE_SIZE = 30
+#: Nor is a slice flagged on a metric that rests on fewer examples than this (e.g.
+#: recall of a slice with 3 positives): the normal approximation behind the test
+#: needs about ten events.
+MIN_SUPPORT = 10
+
+_GAP_WHY = (
+    "the largest gap of a significantly worse slice on the goal metric (absolute "
+    "for metrics in [0, 1], relative for log loss, MAE, RMSE); gaps of 0.05-0.10 "
+    "are the size fairness reviews commonly act on (e.g. the four-fifths rule "
+    "allows 0.2 on a ratio; Google's ML Fairness Indicators flag differences of "
+    "a few points)"
+)
+
+#: The default conditions of :func:`~mlnb.checks.fairness.sliced_metrics`:
+#: a significantly worse slice with a gap of at least 0.10 fails, of at least
+#: 0.05 warns; when no slice could be judged the status is ``info``.
+DEFAULT_CONDITIONS: tuple[Condition, ...] = (
+    Condition(
+        "worst_gap",
+        "<",
+        0.10,
+        name="no slice significantly worse by 0.10 or more",
+        why=_GAP_WHY,
+    ),
+    Condition(
+        "worst_gap",
+        "<",
+        0.05,
+        status="warn",
+        name="no slice significantly worse by 0.05 or more",
+        why=_GAP_WHY,
+    ),
+    Condition(
+        "n_judged",
+        ">=",
+        1,
+        status="info",
+        name="at least one slice judged",
+        why=(
+            "slices with fewer than min_slice_size rows (default 30) or an "
+            "undefined goal metric cannot be judged"
+        ),
+    ),
+)
+
+#: The values conditions may read, and what they hold.
+CONDITION_VALUES = {
+    "worst_gap": "largest gap of a significantly worse slice (0 when none)",
+    "n_flagged": "slices significantly worse than the rest",
+    "n_judged": "slices with at least min_slice_size rows and a defined goal",
+    "n_slices": "slices of every slicing",
+    "n_too_small": "slices with fewer than min_slice_size rows",
+    "goal_value": "the goal metric overall",
+    "<metric>": "each computed metric overall, by name (e.g. roc_auc)",
+}
+
+
+def default_goal(task: str, *, has_scores: bool) -> str:
+    """``roc_auc`` for binary scores, ``accuracy`` for binary predictions and
+    multi-class, ``mae`` for regression."""
+    if task == "binary":
+        return "roc_auc" if has_scores else "accuracy"
+    return {"multiclass": "accuracy", "regression": "mae"}[task]
+
+
+def check_goal(goal: Any, task: str) -> str:
+    """``goal`` when it can judge a ``task`` model (a registered metric of the
+    task with a direction); otherwise an error listing the ones that can."""
+    allowed = list(M.goals(task))
+    if goal not in allowed:
+        raise MlnbValueError(
+            f"goal_metric {goal!r} cannot judge a {task} model; choose one of {allowed}"
+        )
+    return goal
+
+
+def gap(row: Any, goal: str, overall_value: float) -> float:
+    """How much worse ``row`` is than the rest on ``goal`` (positive = worse):
+    absolute for bounded metrics, relative to ``overall_value`` otherwise."""
+    rest = row[f"{goal}_rest"]
+    metric = M.get(goal)
+    diff = (rest - row[goal]) if metric.higher_is_better else (row[goal] - rest)
+    if not metric.bounded:
+        return diff / abs(overall_value) if overall_value else math.inf
+    return diff
+
+
+def flag_rows(rows: list[dict], overall: dict, state: dict):
+    """The result frame: the overall row and every slice's row with ``too_small``,
+    the goal metric's ``_difference`` / ``_ratio`` to overall, its value on the
+    rest, the p-value of the slice-vs-rest test and ``significantly_worse``; and
+    the support frame (examples each metric rests on) aligned with it."""
+    import pandas as pd
+
+    goal = state["goal_metric"]
+    z_crit = ci.z_value(state["confidence"])
+    higher = M.get(goal).higher_is_better
+    ov = overall[goal]
+    min_size = state["min_slice_size"]
+    for row in [overall, *rows]:
+        row["too_small"] = row is not overall and row["count"] < min_size
+        value = row[goal]
+        row[f"{goal}_difference"] = value - ov
+        row[f"{goal}_ratio"] = value / ov if ov else math.nan
+        rest = row.get("_rest", {}).get(goal, math.nan)
+        rest_se = row.get("_rest_se", {}).get(goal, math.nan)
+        if math.isnan(rest):  # no exact complement: compare with overall
+            rest, rest_se = ov, 0.0
+        se = row.get("_se", {}).get(goal, math.nan)
+        row[f"{goal}_rest"] = rest
+        p = math.nan
+        worse = False
+        if row is not overall and not math.isnan(value) and not math.isnan(rest):
+            denom = math.sqrt((se if not math.isnan(se) else 0.0) ** 2 + rest_se**2)
+            if denom > 0:
+                zs = (value - rest) / denom
+                p = 2.0 * (1.0 - NormalDist().cdf(abs(zs)))
+                worse = (zs < -z_crit) if higher else (zs > z_crit)
+        support = row.get("_support", {}).get(goal, math.inf)
+        if row is not overall and support < MIN_SUPPORT and not row["too_small"]:
+            worse = False
+            note = (
+                f"{goal} rests on {support:.0f} examples (fewer than {MIN_SUPPORT}): "
+                "not judged"
+            )
+            row["notes"] = f"{row['notes']}; {note}" if row["notes"] else note
+        row[f"{goal}_p_value"] = p
+        row["significantly_worse"] = bool(worse and not row["too_small"])
+    frame = pd.DataFrame(
+        [
+            {k: v for k, v in r.items() if not k.startswith("_")}
+            for r in [overall, *rows]
+        ]
+    )
+    front = ["slice", "value", "count", "weighted_count", "too_small"]
+    metric_cols = [
+        c for m in state["metrics"] for c in (m, f"{m}_ci_low", f"{m}_ci_high")
+    ]
+    goal_cols = [
+        f"{goal}_difference",
+        f"{goal}_ratio",
+        f"{goal}_rest",
+        f"{goal}_p_value",
+        "significantly_worse",
+        "notes",
+    ]
+    frame = frame[front + metric_cols + goal_cols]
+    support = pd.DataFrame(
+        [
+            {m: r.get("_support", {}).get(m, math.nan) for m in state["metrics"]}
+            for r in [overall, *rows]
+        ],
+        index=frame.index,
+    )
+    return frame, support
+
+
+def _judged(frame, goal: str):
+    slices = frame.iloc[1:]
+    return slices[~slices["too_small"] & slices[goal].notna()]
+
+
+def condition_values(frame, state: dict) -> dict[str, Any]:
+    """The numbers conditions may read (see :data:`CONDITION_VALUES`)."""
+    goal = state["goal_metric"]
+    overall = frame.iloc[0]
+    slices = frame.iloc[1:]
+    judged = _judged(frame, goal)
+    flagged = judged[judged["significantly_worse"]]
+    worst = 0.0
+    if len(flagged):
+        worst = float(max(gap(r, goal, overall[goal]) for _, r in flagged.iterrows()))
+    values: dict[str, Any] = {m: float(overall[m]) for m in state["metrics"]}
+    values.update(
+        worst_gap=worst,
+        n_flagged=int(len(flagged)),
+        n_judged=int(len(judged)),
+        n_slices=int(len(slices)),
+        n_too_small=int(slices["too_small"].sum()),
+        goal_value=float(overall[goal]),
+    )
+    return values
+
+
+def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
+    """The one-sentence summary: the worst significantly worse slice (or the
+    lowest one when none is), how many were judged, and — when a condition on
+    something else decided the status — that condition's sentence."""
+    goal = state["goal_metric"]
+    overall = frame.iloc[0]
+    slices = frame.iloc[1:]
+    judged = _judged(frame, goal)
+    n_small = int(slices["too_small"].sum())
+    small_note = f"; {n_small} slice(s) too small to judge" if n_small else ""
+    if len(judged) == 0:
+        text = (
+            f"no slice has at least {state['min_slice_size']} rows with a defined "
+            f"{goal}; nothing to judge{small_note}"
+        )
+    else:
+        flagged = judged[judged["significantly_worse"]]
+        if len(flagged):
+            gaps = flagged.apply(lambda r: gap(r, goal, overall[goal]), axis=1)
+            worst = flagged.loc[gaps.idxmax()]
+            rel = "" if M.get(goal).bounded else " (relative)"
+            text = (
+                f"{worst['slice']}={worst['value']} has {goal} {worst[goal]:.3f} vs "
+                f"{worst[f'{goal}_rest']:.3f} for the rest ({int(worst['count']):,} "
+                f"rows, gap {float(gaps.max()):.3f}{rel}); {len(flagged)} of "
+                f"{len(judged)} slices significantly worse{small_note}"
+            )
+            if status == "pass":
+                bounds = [
+                    o.condition.bound
+                    for o in outcomes
+                    if o.condition.metric == "worst_gap"
+                    and o.condition.op in ("<", "<=")
+                ]
+                if bounds:
+                    text += f" — all gaps below the {min(bounds):g} margin"
+        else:
+            higher = M.get(goal).higher_is_better
+            lowest = judged.sort_values(goal, ascending=higher, kind="stable").iloc[0]
+            text = (
+                f"no slice significantly worse than the rest on {goal} (overall "
+                f"{overall[goal]:.3f}; lowest {lowest['slice']}={lowest['value']} "
+                f"{lowest[goal]:.3f}); {len(judged)} slices judged{small_note}"
+            )
+    if len(judged) and not M.get(goal).builtin:
+        text += (
+            f"; {goal} is a registered metric without an interval: no slice is tested"
+        )
+    decider = _decider(outcomes, status)
+    if decider is not None and decider.condition.metric not in (
+        "worst_gap",
+        "n_judged",
+        "n_flagged",
+    ):
+        text += f"; {decider.sentence}"
+    return text
+
+
+def _decider(outcomes: tuple, status: str):
+    if status == "pass":
+        return None
+    for o in outcomes:
+        if o.status == status:
+            return o
+    return None
