@@ -190,7 +190,7 @@ def test_change_condition_against_an_earlier_report(shift_now, expected):
         assert "rose" in o["sentence"] and judged.decided_by == o["sentence"]
     # a skew report is no baseline for a drift report
     skewed = mlnb.skew(ref, cur, publish=False)
-    with pytest.raises(
+    with pytest.raises(MlnbValueError, match=r"an earlier drift\(\) result"):
         MlnbValueError, match=r"baseline must be an earlier drift\(\) result"
     ):
         now.judge([rise], baseline=skewed)
