@@ -191,8 +191,6 @@ def test_change_condition_against_an_earlier_report(shift_now, expected):
     # a skew report is no baseline for a drift report
     skewed = mlnb.skew(ref, cur, publish=False)
     with pytest.raises(MlnbValueError, match=r"an earlier drift\(\) result"):
-        MlnbValueError, match=r"baseline must be an earlier drift\(\) result"
-    ):
         now.judge([rise], baseline=skewed)
 
 
