@@ -16,6 +16,7 @@ from ...core.jsonsafe import jsonable
 from ...core.labels import is_real
 from ...errors import MlnbValueError
 from ...render import html as H
+from .assemble import assemble, assemble_binary
 from .judge import DEFAULT_CONDITIONS, check_goal, word_summary
 
 __all__ = ["SlicedMetrics"]
@@ -254,16 +255,14 @@ class SlicedMetrics(CheckResult):
             )
         if not is_real(threshold) or math.isnan(threshold):
             raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
-        from .sliced import assemble_binary
-
-        return assemble_binary(self._state, float(threshold), publish=False)
+        return assemble_binary(
+            self._state, float(threshold), publish=False, cls=type(self)
+        )
 
     def with_goal(self, goal_metric: str) -> SlicedMetrics:
         """The same numbers judged on another goal metric (not published)."""
         if self._state is None:
             raise MlnbValueError("with_goal needs a result computed in memory")
-        from .sliced import assemble, assemble_binary
-
         goal = check_goal(goal_metric, self.task)
         if goal not in self.metrics:
             raise MlnbValueError(
@@ -272,8 +271,8 @@ class SlicedMetrics(CheckResult):
             )
         state = dict(self._state, goal_metric=goal)
         if state.get("kind") == "binary_scores":
-            return assemble_binary(state, self.threshold, publish=False)
-        return assemble(state, publish=False)
+            return assemble_binary(state, self.threshold, publish=False, cls=type(self))
+        return assemble(state, publish=False, cls=type(self))
 
     def judge(self, conditions: Any = None, *, baseline: Any = None) -> SlicedMetrics:
         """This result judged by other ``conditions`` (``None``: the defaults) or

@@ -26,7 +26,6 @@ from typing import Any
 
 import numpy as np
 
-from ...checklist.result import judge
 from ...core import intervals as ci
 from ...core import metrics as M
 from ...core.grouped import grouped_rankings
@@ -34,29 +33,24 @@ from ...core.labels import as_scores, binary_mask, class_counts, is_real
 from ...core.ranking import BinaryRanking
 from ...core.slices import DEFAULT_MAX_SLICES
 from ...errors import MlnbValueError
+from .assemble import assemble as _assemble
+from .assemble import assemble_binary as _assemble_binary
 from .custom import CustomData, add_custom_metrics, select_metrics
 from .inputs import infer_task, read_inputs
 from .judge import (
-    DEFAULT_CONDITIONS,
     MIN_SLICE_SIZE,
-    condition_values,
     default_goal,
-    flag_rows,
-    word_summary,
 )
 from .result import SlicedMetrics
 from .tables import (
     BinaryState,
-    binary_table,
     multiclass_table,
     regression_sums,
     regression_table,
     table_rows,
 )
 
-__all__ = ["sliced_metrics", "from_rows", "assemble", "assemble_binary"]
-
-_CHECK = "sliced_metrics"
+__all__ = ["sliced_metrics", "from_rows"]
 
 
 def sliced_metrics(
@@ -298,82 +292,6 @@ def _tfma(data, *, task, nan_policy, metrics, random_state, **kwargs):
 
 
 # ---------------------------------------------------------------------------------
-# judge and word: the same for every engine
-# ---------------------------------------------------------------------------------
-def assemble(state: dict, *, publish: bool) -> SlicedMetrics:
-    """The result of ``state``'s rows (``rows``, ``overall_row``): flag the
-    slices, apply the conditions, word the summary."""
-    return _result(
-        state,
-        state["rows"],
-        state["overall_row"],
-        threshold=state.get("threshold"),
-        publish=publish,
-    )
-
-
-def _result(state, rows, overall_row, *, threshold, publish) -> SlicedMetrics:
-    frame, support = flag_rows(rows, overall_row, state)
-    values = condition_values(frame, state)
-    status, outcomes = judge(
-        state.get("conditions"), values, defaults=DEFAULT_CONDITIONS, check=_CHECK
-    )
-    summary = word_summary(frame, state, status, outcomes)
-    result = SlicedMetrics(
-        step="fairness",
-        status=status,
-        summary=summary,
-        outcomes=outcomes,
-        condition_values=values,
-        task=state["task"],
-        metrics=tuple(state["metrics"]),
-        goal_metric=state["goal_metric"],
-        slice_columns=tuple(state["slice_names"]),
-        threshold=threshold,
-        confidence=state["confidence"],
-        min_slice_size=state["min_slice_size"],
-        n_rows=state["n_rows"],
-        n_dropped=state["n_dropped"],
-        dropped_reason=state["dropped_reason"],
-        positive_label=state.get("positive_label"),
-        engine=state.get("engine", "numpy"),
-        _frame=frame,
-        _support=support,
-        _state=state,
-    )
-    return result.publish() if publish else result
-
-
-def assemble_binary(state: dict, threshold: float, *, publish: bool) -> SlicedMetrics:
-    """The binary result at ``threshold`` from the threshold-free state (binary
-    searches per slice; nothing is re-sorted)."""
-    z = ci.z_value(state["confidence"])
-    conf, rs = state["confidence"], state.get("random_state", 0)
-    total: BinaryState = state["total"]
-    total.tp, total.fp = total.confusion(threshold)
-    metrics = state["metrics"]
-    custom, cdata = state.get("custom", []), state.get("custom_data")
-    t = threshold if state.get("kind") == "binary_scores" else None
-    overall_table = binary_table(
-        total, total.tp, total.fp, z, conf, None, random_state=rs
-    )
-    if custom:
-        zero = np.zeros(len(cdata.y), dtype=np.int64)
-        add_custom_metrics(overall_table, custom, cdata, zero, 1, threshold=t)
-    overall_row = table_rows(
-        "overall", ["all"], total.n, total.weight, overall_table, metrics
-    )[0]
-    rows = []
-    for sc, st in zip(state["slicings"], state["slice_states"]):
-        tp, fp = st.confusion(threshold)
-        table = binary_table(st, tp, fp, z, conf, total, random_state=rs)
-        if custom:
-            add_custom_metrics(table, custom, cdata, sc.codes, sc.n_slices, threshold=t)
-        rows += table_rows(sc.name, sc.values, st.n, st.weight, table, metrics)
-    return _result(state, rows, overall_row, threshold=threshold, publish=publish)
-
-
-# ---------------------------------------------------------------------------------
 # compute, per task
 # ---------------------------------------------------------------------------------
 def _binary(state, inp, positive_label, threshold, publish):
@@ -409,7 +327,7 @@ def _binary(state, inp, positive_label, threshold, publish):
             for s in state["slicings"]
         ]
         state.update(total=total, slice_states=states, threshold=None)
-        return assemble_binary(state, threshold, publish=publish)
+        return _assemble_binary(state, threshold, publish=publish, cls=SlicedMetrics)
     probabilities = bool(score.min() >= 0 and score.max() <= 1)
     overall = BinaryRanking(score, mask, weights, drop_zero_weights=False)
     states = [
@@ -426,7 +344,7 @@ def _binary(state, inp, positive_label, threshold, publish):
     state.update(
         kind="binary_scores", total=total, slice_states=states, threshold=threshold
     )
-    return assemble_binary(state, threshold, publish=publish)
+    return _assemble_binary(state, threshold, publish=publish, cls=SlicedMetrics)
 
 
 def _pred_mask(pred, pos) -> np.ndarray:
@@ -516,7 +434,7 @@ def _multiclass(state, inp, classes, publish):
             )
         rows += table_rows(s.name, s.values, n_s, w_s, table, state["metrics"])
     state.update(kind="multiclass", rows=rows, overall_row=overall_row)
-    return assemble(state, publish=publish)
+    return _assemble(state, publish=publish, cls=SlicedMetrics)
 
 
 def _regression(state, inp, publish):
@@ -548,7 +466,7 @@ def _regression(state, inp, publish):
             s.name, s.values, sums["n"], sums["w"], table, state["metrics"]
         )
     state.update(kind="regression", rows=rows, overall_row=overall_row)
-    return assemble(state, publish=publish)
+    return _assemble(state, publish=publish, cls=SlicedMetrics)
 
 
 # ---------------------------------------------------------------------------------
@@ -630,4 +548,4 @@ def from_rows(
         "rows": [norm(r) for r in rows],
         "overall_row": norm(overall_row),
     }
-    return assemble(state, publish=publish)
+    return _assemble(state, publish=publish, cls=SlicedMetrics)
