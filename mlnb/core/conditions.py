@@ -325,12 +325,11 @@ class Condition:
             return self._outcome(
                 value, self.status, "; ".join(broken) + f": {self.status}", baseline
             )
-        return self._outcome(
-            value,
-            "pass",
-            f"{self.metric} {shown}{change_note}: {self.describe()}",
-            baseline,
-        )
+        if self.op is not None and not self.needs_baseline:
+            held = f"{self.metric} {shown} {self.op} {_fmt(self.bound)}: pass"
+        else:
+            held = f"{self.metric} {shown}{change_note}: {self.describe()}: pass"
+        return self._outcome(value, "pass", held, baseline)
 
     def _outcome(self, value: Any, status: str, sentence: str, baseline: Any):
         return Outcome(

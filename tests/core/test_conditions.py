@@ -69,7 +69,7 @@ def test_bound(op, bound, value, holds, status):
     assert o.value == float(value) and o.baseline is None
     assert o.condition is c and o.name == c.name == f"m {op} {C._fmt(bound)}"
     if holds:
-        assert o.sentence == f"m {C._fmt(value)}: m {op} {C._fmt(bound)}"
+        assert o.sentence == f"m {C._fmt(value)} {op} {C._fmt(bound)}: pass"
     else:
         neg = NEGATION[op]
         assert o.sentence == f"m {C._fmt(value)} {neg} {C._fmt(bound)}: {status}"
@@ -78,11 +78,11 @@ def test_bound(op, bound, value, holds, status):
 def test_bound_sentence_examples():
     c = Condition("roc_auc", ">=", 0.8, status="warn")
     assert c.evaluate(0.71).sentence == "roc_auc 0.71 < 0.8: warn"
-    assert c.evaluate(0.85).sentence == "roc_auc 0.85: roc_auc >= 0.8"
+    assert c.evaluate(0.85).sentence == "roc_auc 0.85 >= 0.8: pass"
     c = Condition("n_rows", ">=", 1000)
     assert c.evaluate(999).sentence == "n_rows 999 < 1,000: fail"
     assert Condition("n", ">=", 20000).evaluate(5).sentence == "n 5 < 20,000: fail"
-    assert c.evaluate(np.int64(12345)).sentence == "n_rows 12,345: n_rows >= 1,000"
+    assert c.evaluate(np.int64(12345)).sentence == "n_rows 12,345 >= 1,000: pass"
 
 
 @pytest.mark.parametrize(
