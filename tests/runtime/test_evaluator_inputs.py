@@ -100,27 +100,6 @@ def test_ids_and_labels_from_any_library(stream):
     assert len(set(map(tuple, got.values()))) == 1 and len(got["numpy"]) == 3
 
 
-def _profile_reads_names_as_they_are() -> bool:
-    """Whether core.profile keeps column names as they are and lists at most 20 of
-    them in its errors (done on the drift branch)."""
-    from mlnb.core.profile import profile
-
-    try:
-        profile(pd.DataFrame({0: [1.0, 2.0], ("a", "b"): ["x", "y"]}))
-    except (KeyError, MlnbError):
-        return False
-    return True
-
-
-# TODO(coordinator): drop this skip once the drift branch is merged (both tests
-# pass there).
-needs_drift_branch = pytest.mark.skipif(
-    not _profile_reads_names_as_they_are(),
-    reason="core.profile turns column names into strings (fixed on the drift branch)",
-)
-
-
-@needs_drift_branch
 @pytest.mark.parametrize(
     "names",
     [(0, 1), (("num", "x"), ("cat", "c"))],
@@ -139,7 +118,6 @@ def test_integer_and_tuple_feature_names(stream, names):
     assert len(drifted[2]) == 1 and str(drifted[2][0]) == str(xn)
 
 
-@needs_drift_branch
 def test_unknown_feature_error_names_few_columns_and_no_values(stream):
     wide = pd.DataFrame({f"c{i:02d}": np.full(50, 123456.789 + i) for i in range(30)})
     with pytest.raises(MlnbError) as err:
