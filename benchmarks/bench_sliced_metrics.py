@@ -69,6 +69,10 @@ COMPARED = (
 )
 
 
+#: The group column is also timed as strings of these dtypes (information).
+STRING_DTYPES = ("object", "string[pyarrow]")
+
+
 def make_data(n: int, seed: int):
     """A DataFrame with ``y`` (int64, 2% positives), ``s`` (probabilities) and
     ``group`` (categorical, 20 levels of uneven size)."""
@@ -328,6 +332,14 @@ def main(argv: list[str] | None = None) -> int:
         t_mlnb, frame = timed(lambda df=df: run_mlnb(df), args.repeat)
         t_sort, _ = timed(lambda s=scores: np.argsort(s), args.repeat)
         ours = mlnb_values(frame)
+        t_strings = {}
+        for dtype in STRING_DTYPES:  # the same groups as strings (information)
+            as_text = df.assign(group=df["group"].astype(object).astype(dtype))
+            t_strings[dtype], text_frame = timed(
+                lambda d=as_text: run_mlnb(d), args.repeat
+            )
+            check_same(mlnb_values(text_frame), ours, f"group as {dtype} at {n:,}")
+            del as_text, text_frame
         del frame
         t_groupby = None
         if not args.skip_groupby:
@@ -352,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
                 "mlnb": t_mlnb,
                 "argsort": t_sort,
                 "groupby": t_groupby,
+                "strings": t_strings,
                 "fairlearn": t_fair,
                 "peak": peak,
                 "rss": rss,
@@ -408,6 +421,14 @@ def main(argv: list[str] | None = None) -> int:
                 f"{r['n']:,} rows {r['rss'] / 1e6:.1f} MB "
                 f"({r['rss'] / r['input']:.2f}x input)"
                 for r in rows
+            )
+        )
+    for r in rows:
+        print(
+            f"group column as strings at {r['n']:,} rows (information): "
+            + "; ".join(
+                f"{dtype} {t:.3f} s ({t / r['mlnb']:.1f}x the categorical time)"
+                for dtype, t in r["strings"].items()
             )
         )
     print(

@@ -36,6 +36,7 @@ import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
 from . import frames
+from .factorize import count_values
 from .labels import is_number
 
 __all__ = [
@@ -197,24 +198,25 @@ def _counts_sorted(present: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def _category_counts(values: Any) -> tuple[dict[str, int], int]:
-    """Counts per category (as str) and the number of missing values."""
+    """Counts per category (as str) and the number of missing values. Strings
+    of any storage (object, ``string``, Arrow) are counted through integer codes
+    (:func:`mlnb.core.factorize.factorize`), so they cost about what a
+    ``category`` column costs."""
     import pandas as pd
 
     s = values if isinstance(values, pd.Series) else pd.Series(values, copy=False)
     if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        n_missing = int(np.count_nonzero(codes < 0))
-        counts = np.bincount(codes[codes >= 0], minlength=len(s.cat.categories))
-        return (
-            {category_key(c): int(n) for c, n in zip(s.cat.categories, counts) if n},
-            n_missing,
-        )
-    vc = s.value_counts(dropna=True, sort=False)
-    n_missing = int(len(s) - vc.sum())
+        uniques: Any = s.cat.categories
+        shifted = np.add(s.cat.codes.to_numpy(), 1, dtype=np.intp)  # -1: missing
+        counts = np.bincount(shifted, minlength=len(uniques) + 1)
+        counts, n_missing = counts[1:], int(counts[0])
+    else:
+        uniques, counts, n_missing = count_values(s)
     out: dict[str, int] = {}
-    for k, v in zip(vc.index, vc.to_numpy()):
-        key = category_key(k)
-        out[key] = out.get(key, 0) + int(v)
+    for k, n in zip(uniques, counts.tolist()):
+        if n:
+            key = category_key(k)
+            out[key] = out.get(key, 0) + n
     return out, n_missing
 
 
@@ -427,6 +429,8 @@ class FeatureProfile:
                 vec[len(known) + 1] += n
                 unseen[c] = n
         vec[-1] = n_missing
+        # most rows first, then by text: the same order whatever the column's dtype
+        unseen = dict(sorted(unseen.items(), key=lambda kv: (-kv[1], kv[0])))
         return vec, unseen
 
     # -- merging and serialisation -------------------------------------------------

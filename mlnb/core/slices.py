@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import DataValidationError, MlnbValueError
 from . import frames
+from .factorize import factorize
 
 __all__ = [
     "SliceColumn",
@@ -149,6 +150,32 @@ def _to_numpy(values: Any) -> np.ndarray:
     return np.asarray(values)
 
 
+def _is_text(values: Any) -> bool:
+    """A pandas ``string`` column (either storage, or pandas 3's ``str``), or an
+    Arrow string column (pandas ``ArrowDtype`` or a pyarrow array)."""
+    dtype = getattr(values, "dtype", None)
+    module = type(dtype).__module__
+    if module.startswith("pandas"):
+        import pandas as pd
+
+        if isinstance(dtype, pd.StringDtype):
+            return True
+        dtype = getattr(dtype, "pyarrow_dtype", None)  # pandas.ArrowDtype
+    elif type(values).__module__.startswith("pyarrow"):
+        dtype = getattr(values, "type", None)
+    else:
+        return False
+    if dtype is None:
+        return False
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_string(dtype)
+        or pa.types.is_large_string(dtype)
+        or getattr(pa.types, "is_string_view", lambda _: False)(dtype)
+    )
+
+
 def encode(
     values: Any, name: str, n_rows: int, *, bins: Any = 4, max_slices: int
 ) -> SliceColumn:
@@ -160,6 +187,15 @@ def encode(
         codes = cat.codes.to_numpy().astype(np.int32)
         labels = [str(v) for v in cat.categories]
         return _finish(name, codes, labels, n_rows, max_slices)
+    if _is_text(values):  # string dtypes and Arrow strings: no Python strings
+        if len(values) != n_rows:
+            raise MlnbValueError(
+                f"slice column {name!r} has {len(values):,} values but the data has "
+                f"{n_rows:,} rows; pass one value per row"
+            )
+        codes, uniques = factorize(values, sort=True)
+        labels = [str(v) for v in uniques]
+        return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
     arr = _to_numpy(values)
     if arr.ndim != 1 or len(arr) != n_rows:
         raise MlnbValueError(
@@ -186,8 +222,7 @@ def encode(
                 for v in present
             ]
             return _finish(name, remap[shifted], labels, n_rows, max_slices)
-    codes, uniques = pd.factorize(arr, use_na_sentinel=True, sort=True)
-    uniques = np.asarray(uniques)
+    codes, uniques = factorize(arr, sort=True)  # as pandas.factorize, faster
     if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
         # whole numbers stored as floats (e.g. integers with missing values):
         # label them as integers, whatever the missingness

@@ -759,3 +759,58 @@ def test_numeric_codes_declared_categorical_with_missing_values_now():
     row = by_feature(mlnb.drift(ref, cur, categorical=["code"]))["code"]
     assert not row["drifted"]
     assert "not in the reference" not in row["note"]
+
+
+# -- strings of every storage drift the same -------------------------------------------
+STRING_STORAGES = ["string[python]", "string[pyarrow]", "category", "arrow", "pyarrow"]
+
+
+def _string_halves(storage: str):
+    """Reference and current frames with two string features (missing values, a
+    value new to the current half) and one numeric one, stored as ``storage``."""
+    import pyarrow as pa
+
+    rng = np.random.default_rng(11)
+    levels = np.array(["a", "b", "c c", None, np.nan], dtype=object)
+    n = 3000
+    ref = pd.DataFrame(
+        {
+            "s": levels[rng.integers(0, 5, n)],
+            "t": levels[rng.choice(5, n, p=[0.6, 0.2, 0.1, 0.05, 0.05])],
+            "x": rng.normal(size=n),
+            "when": pd.date_range("2024-01-01", periods=n, freq="min"),
+        }
+    )
+    cur = ref.sample(frac=1.0, random_state=1).reset_index(drop=True)
+    cur["when"] = ref["when"]
+    cur.loc[:400, "s"] = "new"  # new to the reference
+    cur.loc[1500:, "t"] = "b"  # a shift late in time
+    if storage == "object":
+        return ref, cur
+    if storage == "pyarrow":
+        return (pa.Table.from_pandas(f, preserve_index=False) for f in (ref, cur))
+    dtype = pd.ArrowDtype(pa.string()) if storage == "arrow" else storage
+    return (f.astype({"s": dtype, "t": dtype}) for f in (ref, cur))
+
+
+@pytest.mark.parametrize("storage", STRING_STORAGES)
+@pytest.mark.parametrize("method", ["vertex", "psi"])
+def test_string_storages_drift_the_same_as_object(storage, method):
+    want = mlnb.drift(*_string_halves("object"), method=method, publish=False)
+    got = mlnb.drift(*_string_halves(storage), method=method, publish=False)
+    pd.testing.assert_frame_equal(got.to_frame(), want.to_frame())
+    for name in ("s", "t"):
+        assert got.distribution(name) == want.distribution(name)
+    row = want.to_frame().set_index("feature").loc["s"]
+    assert "'new' (401)" in row["note"]  # the unseen value is named
+    assert got.drifted_features == want.drifted_features
+
+
+@pytest.mark.parametrize("storage", STRING_STORAGES)
+def test_string_storages_drift_over_time_the_same_as_object(storage):
+    ref, cur = _string_halves("object")
+    want = mlnb.drift_over_time(ref, cur, time_column="when", freq="10h", publish=False)
+    ref, cur = _string_halves(storage)
+    got = mlnb.drift_over_time(ref, cur, time_column="when", freq="10h", publish=False)
+    pd.testing.assert_frame_equal(got.to_frame(), want.to_frame())
+    assert got.first_drift == want.first_drift

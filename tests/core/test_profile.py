@@ -594,3 +594,44 @@ def test_integer_names_profile_merge_and_lookup():
     assert merged.names == [0, 1] and merged[0].n_rows == 400
     with pytest.raises(MlnbValueError, match="there is a column 0 of type int"):
         merged["0"]
+
+
+# -- strings of every storage count the same -------------------------------------------
+def _as_storage(values: np.ndarray, storage: str):
+    import pyarrow as pa
+
+    s = pd.Series(values, dtype=object, name="c")
+    if storage == "object":
+        return s
+    if storage == "arrow":
+        return s.astype(pd.ArrowDtype(pa.string()))
+    return s.astype(storage)
+
+
+@pytest.mark.parametrize("cap", [3, 50])  # pooled rare categories, or all kept
+@pytest.mark.parametrize(
+    "storage", ["string[python]", "string[pyarrow]", "category", "arrow"]
+)
+def test_string_storages_profile_the_same_as_object(storage, cap):
+    rng = np.random.default_rng(3)
+    levels = np.array(["a", "b", "cc", None, np.nan, "a b"], dtype=object)
+    values = levels[rng.integers(0, len(levels), 4000)]
+    want = P.profile(pd.DataFrame({"c": values}), max_categories=cap)["c"]
+    frame = pd.DataFrame({"c": _as_storage(values, storage)})
+    got = P.profile(frame, max_categories=cap)["c"]
+    assert got.kind == want.kind == "categorical"
+    assert got.categories == want.categories
+    assert (got.other, got.n_missing, got.n_distinct, got.capped) == (
+        want.other,
+        want.n_missing,
+        want.n_distinct,
+        want.capped,
+    )
+    current = levels[rng.integers(0, len(levels), 3000)]
+    current[:7] = "new"  # a value the reference never had
+    want_vec, want_unseen = want.current_vector(_as_storage(current, "object"))
+    got_vec, got_unseen = want.current_vector(_as_storage(current, storage))
+    np.testing.assert_array_equal(got_vec, want_vec)
+    assert got_unseen == want_unseen
+    assert list(got_unseen) == list(want_unseen)
+    assert bool(want_unseen) == (cap == 50)  # "new" is unseen unless pooled

@@ -410,3 +410,41 @@ def test_every_combination_of_forms_gives_one_code_per_row(rng):
             (sc,) = resolve_slices(df, [spec], len(df))
             assert len(sc.codes) == len(df)
             assert np.bincount(sc.codes, minlength=sc.n_slices).min() >= 1
+
+
+# -- strings of every storage slice the same -------------------------------------------
+def _string_frame(storage: str):
+    import pyarrow as pa
+
+    rng = np.random.default_rng(5)
+    levels = np.array(["b", "a", "c c", None, np.nan], dtype=object)
+    city = levels[rng.integers(0, len(levels), 3000)]
+    sex = np.array(["f", "m"], dtype=object)[rng.integers(0, 2, 3000)]
+    df = pd.DataFrame({"city": city, "sex": sex})
+    if storage == "object":
+        return df
+    if storage == "pyarrow Table":
+        return pa.Table.from_pandas(df, preserve_index=False)
+    if storage == "arrow":
+        return df.astype(pd.ArrowDtype(pa.string()))
+    return df.astype(storage)
+
+
+@pytest.mark.parametrize(
+    "storage",
+    ["string[python]", "string[pyarrow]", "category", "arrow", "pyarrow Table"],
+)
+def test_string_storages_give_the_same_slices_as_object(storage):
+    want = resolve_slices(_string_frame("object"), ["city", ("city", "sex")], 3000)
+    got = resolve_slices(_string_frame(storage), ["city", ("city", "sex")], 3000)
+    for g, w in zip(got, want):
+        assert (g.name, g.columns, g.values) == (w.name, w.columns, w.values)
+        np.testing.assert_array_equal(g.codes, w.codes)
+        assert g.codes.dtype == np.int32
+    assert want[0].values == ("a", "b", "c c", MISSING)
+
+
+def test_string_slice_column_of_the_wrong_length():
+    values = pd.Series(["a", "b"], dtype="string[pyarrow]")
+    with pytest.raises(MlnbValueError, match="has 2 values but the data has 3 rows"):
+        encode(values, "city", 3, max_slices=10)

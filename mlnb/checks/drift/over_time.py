@@ -56,6 +56,7 @@ import numpy as np
 from ...checklist.result import CheckResult, internal, judge
 from ...core.conditions import Condition
 from ...core.distances import P_VALUE_METHODS, threshold_ratio
+from ...core.factorize import factorize
 from ...core.frames import describe_names, same_name
 from ...core.jsonsafe import jsonable
 from ...core.profile import (
@@ -676,6 +677,8 @@ def drift_over_time(
     ends = [*starts[1:], final_end]
     bounds = np.concatenate([[0], np.cumsum(counts.to_numpy())])
     data = _select_columns(cur, positions, names)
+    if ref_arg is ref_profile:  # counted against the profile: strings -> codes
+        data = _strings_as_categories(data, ref_profile)
 
     # -- one comparison per window --------------------------------------------------
     n_f, n_w = len(names), len(starts)
@@ -846,6 +849,45 @@ def _select_columns(frame: Any, positions: dict, names: list) -> Any:
             read_column(frame, positions, n, role="feature")  # raises if duplicated
             keep.append(positions[n])
     return frame.iloc[:, keep]
+
+
+def _strings_as_categories(frame: Any, ref_profile: Profile) -> Any:
+    """``frame`` with its string features (object, ``string``, Arrow strings) that
+    the reference profiled as categorical turned into pandas categoricals: the
+    strings are hashed once here, not again in every window, and each window's
+    counts come from integer codes. Counts are unchanged (a category's text is
+    the value's text); a column that cannot be factorized is left as it is."""
+    import pandas as pd
+
+    columns = {}
+    for i, name in enumerate(frame.columns):
+        fp = ref_profile.features.get(name)
+        series = frame.iloc[:, i]
+        if fp is None or fp.kind != "categorical" or not _is_text(series.dtype):
+            continue
+        try:
+            codes, uniques = factorize(series)
+        except (TypeError, ValueError, NotImplementedError):  # e.g. unhashable
+            # values: left to drift(), which says what is wrong
+            continue
+        columns[i] = pd.Categorical.from_codes(
+            codes, pd.Index(uniques, dtype=object), validate=False
+        )
+    if not columns:
+        return frame
+    out = frame.copy(deep=False)
+    for i, values in columns.items():
+        out.isetitem(i, values)
+    return out
+
+
+def _is_text(dtype: Any) -> bool:
+    import pandas as pd
+
+    if isinstance(dtype, pd.StringDtype) or getattr(dtype, "kind", "") == "O":
+        return not isinstance(dtype, pd.CategoricalDtype)
+    arrow = getattr(dtype, "pyarrow_dtype", None)  # pandas.ArrowDtype
+    return arrow is not None and "string" in str(arrow)
 
 
 def _hashable(name: Any) -> bool:
