@@ -7,6 +7,8 @@ SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 CORE_VENV := .venv-core
+# The full environment's pins (a pip constraints file), written by `make lock`.
+LOCK := requirements/full.lock.txt
 PORT ?= 8888
 
 LABEXT_SRC := $(shell find labextension -path labextension/node_modules -prune -o \
@@ -14,22 +16,58 @@ LABEXT_SRC := $(shell find labextension -path labextension/node_modules -prune -
 	-o -name '*.css' -o -name '*.json' -o -name '*.svg' \) -print 2>/dev/null)
 
 .PHONY: help lab test test-full test-core test-ui test-js lint bench labextension \
-	chromium clean dist
+	chromium clean dist lock
 
 help:
 	@echo "make lab    - set up .venv and open JupyterLab on notebooks/"
 	@echo "make test   - set up the test environments and run every test"
 	@echo "make bench  - run the benchmarks (mlnb vs peers) in .venv"
 	@echo "make dist   - build the wheel and sdist into dist/ (the extension built in)"
+	@echo "make lock   - re-resolve the full environment's pins into $(LOCK)"
 
 # --- environments -----------------------------------------------------------------
 # .venv: mlnb with every extra (TensorFlow, TFMA, Vertex AI), the test tools and the
 # peers the benchmarks compare against. TFMA holds pandas < 3 and IPython < 9 here.
-$(VENV)/.installed: setup.py
+# Installed from the pins in $(LOCK), so each run gets the same releases.
+$(VENV)/.installed: setup.py $(LOCK)
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q --upgrade "pip>=25"
-	$(VENV)/bin/python -m pip install -q -e ".[all,test,bench]"
+	$(VENV)/bin/python -m pip install -q -e ".[all,test,bench]" -c $(LOCK)
 	touch $@
+
+# Re-resolve the full environment (pip's own resolver, nothing installed) and write
+# every release it picks, mlnb excluded, into $(LOCK). Run it with Python 3.11 on
+# Linux after changing the requirements in setup.py, then commit $(LOCK).
+define LOCK_WRITER
+import json, platform, sys
+report = json.load(open(sys.argv[1]))
+pins = sorted(
+    (item["metadata"]["name"].lower().replace("_", "-"), item["metadata"]["version"])
+    for item in report["install"]
+    if item["metadata"]["name"].lower() != "mlnb"
+)
+print("# Pins for the full development environment (.venv): mlnb[all,test,bench].")
+print("# A pip constraints file: pip install -e \".[all,test,bench]\" -c " + sys.argv[2])
+print("# Made by `make lock` (pip install --dry-run --ignore-installed --report, pip "
+      + report["pip_version"] + ") with Python " + platform.python_version()
+      + " on " + platform.system() + " " + platform.machine() + ".")
+print("# Do not edit by hand: change setup.py, run `make lock`, commit this file.")
+print("# .venv-core is not pinned: it tests the newest releases on purpose.")
+for name, version in pins:
+    print(name + "==" + version)
+endef
+export LOCK_WRITER
+
+lock:
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade "pip>=25"
+	$(VENV)/bin/python -m pip install -q --dry-run --ignore-installed \
+		--report $(VENV)/lock-report.json -e ".[all,test,bench]"
+	mkdir -p $(dir $(LOCK))
+	$(VENV)/bin/python -c "$$LOCK_WRITER" $(VENV)/lock-report.json $(LOCK) > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
+	rm -f $(VENV)/lock-report.json
+	@echo "$(LOCK): $$(grep -vc '^#' $(LOCK)) pins"
 
 # .venv-core: mlnb's core only, with the newest releases (pandas 3, IPython 9).
 $(CORE_VENV)/.installed: setup.py
