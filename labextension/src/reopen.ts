@@ -43,6 +43,7 @@ export const LOADING_GRACE_MS = 2000;
 
 /** The part of a rendermime registry the wrapper uses. */
 interface IRegistry {
+  addFactory(factory: IRenderMime.IRendererFactory, rank?: number): void;
   createRenderer(mimeType: string): IRenderMime.IRenderer;
   preferredMimeType(
     bundle: IRenderMime.IMimeModel['data'],
@@ -88,15 +89,46 @@ export class WidgetOutput extends Panel implements IRenderMime.IRenderer {
   async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
     if (!isMlnbWidgetBundle(model.data)) {
       // Not an mlnb widget: ipywidgets alone, as without this wrapper.
-      this._isMlnb = false;
+      this._model = null;
       delete this.node.dataset.mlnbView;
       return this._delegate.renderModel(model);
     }
-    this._isMlnb = true;
+    this._model = model;
     await this._renderStatic(model);
     if (!this._hasLiveView()) {
       this._show(initialView(this._kernel()));
     }
+    this._renderLive(model);
+  }
+
+  /**
+   * Render through a new ipywidgets renderer, unless the live view is already
+   * attached. ipywidgets hands its widget manager only to the renderers it finds
+   * directly in the output area once the notebook's kernel is up, not to one
+   * inside this wrapper, and registers a new renderer factory holding the manager
+   * instead: the wrapper takes a renderer from that factory.
+   */
+  replaceDelegate(delegate: IRenderMime.IRenderer): void {
+    if (this.isDisposed || this._hasLiveView() || !this._model) {
+      delegate.dispose();
+      return;
+    }
+    const old = this._delegate;
+    MessageLoop.removeMessageHook(old, this._hook);
+    old.dispose();
+    this._delegate = delegate;
+    this._delegate.addClass('mlnb-WidgetOutput-live');
+    this.addWidget(this._delegate);
+    MessageLoop.installMessageHook(this._delegate, this._hook);
+    this._renderLive(this._model);
+  }
+
+  /** Whether this output is an mlnb widget still without its live view. */
+  get waitsForLiveView(): boolean {
+    return !!this._model && !this._hasLiveView();
+  }
+
+  private _renderLive(model: IRenderMime.IMimeModel): void {
     this._clearTimer();
     if (this.view === 'loading') {
       this._timer = window.setTimeout(() => {
@@ -109,14 +141,21 @@ export class WidgetOutput extends Panel implements IRenderMime.IRenderer {
     // ipywidgets' attempt: it resolves after a live view is attached or an
     // error shown, stays pending while its widget manager is missing (no
     // kernel), and may attach the view later (saved state restored).
-    this._delegate.renderModel(model).then(
-      () => this._show(settledView(this._hasLiveView())),
+    const delegate = this._delegate;
+    delegate.renderModel(model).then(
+      () => {
+        if (delegate === this._delegate) {
+          this._show(settledView(this._hasLiveView()));
+        }
+      },
       reason => {
         console.warn(
           'mlnb: widget view failed, showing its static view',
           reason
         );
-        this._show(settledView(this._hasLiveView()));
+        if (delegate === this._delegate) {
+          this._show(settledView(this._hasLiveView()));
+        }
       }
     );
   }
@@ -165,7 +204,7 @@ export class WidgetOutput extends Panel implements IRenderMime.IRenderer {
   }
 
   private _show(view: View): void {
-    if (!this._isMlnb || this.isDisposed) {
+    if (!this._model || this.isDisposed) {
       return;
     }
     if (view === 'static' && !this._static) {
@@ -198,7 +237,7 @@ export class WidgetOutput extends Panel implements IRenderMime.IRenderer {
   ) => IRenderMime.IRenderer | null;
   private _kernel: () => KernelState;
   private _static: IRenderMime.IRenderer | null = null;
-  private _isMlnb = false;
+  private _model: IRenderMime.IMimeModel | null = null;
   private _timer = 0;
 }
 
@@ -228,25 +267,52 @@ export function wrapWidgetRenderer(
   }
   marked[PATCHED] = true;
   const create = registry.createRenderer.bind(registry);
+  const preferred = registry.preferredMimeType.bind(registry);
+  const addFactory = registry.addFactory.bind(registry);
+  const outputs = new Set<WidgetOutput>();
   const createStatic = (
     model: IRenderMime.IMimeModel
   ): IRenderMime.IRenderer | null => {
-    const mime = registry.preferredMimeType(
+    const mime = preferred(
       staticBundle(model.data),
       model.trusted ? 'any' : 'ensure'
     );
     return mime && mime !== WIDGET_VIEW_MIME ? create(mime) : null;
   };
+  // An output area asks for the preferred MIME type of a bundle, then for a
+  // renderer of that type: only an mlnb widget's bundle gets the wrapper, so
+  // every other widget output stays exactly ipywidgets' own.
+  let nextIsMlnb = false;
+  registry.preferredMimeType = (bundle, safe) => {
+    const mime = preferred(bundle, safe);
+    nextIsMlnb = mime === WIDGET_VIEW_MIME && isMlnbWidgetBundle(bundle);
+    return mime;
+  };
   registry.createRenderer = (mimeType: string): IRenderMime.IRenderer => {
     const renderer = create(mimeType);
-    if (mimeType !== WIDGET_VIEW_MIME) {
+    const wrap = mimeType === WIDGET_VIEW_MIME && nextIsMlnb;
+    nextIsMlnb = false;
+    if (!wrap) {
       return renderer;
     }
-    return new WidgetOutput({
+    const output = new WidgetOutput({
       delegate: renderer,
       createStatic,
       kernel: () => kernelState(sessionContext)
     });
+    outputs.add(output);
+    output.disposed.connect(() => outputs.delete(output));
+    return output;
+  };
+  registry.addFactory = (factory, rank) => {
+    addFactory(factory, rank);
+    if (factory.mimeTypes.includes(WIDGET_VIEW_MIME)) {
+      for (const output of outputs) {
+        if (output.waitsForLiveView) {
+          output.replaceDelegate(create(WIDGET_VIEW_MIME));
+        }
+      }
+    }
   };
 }
 

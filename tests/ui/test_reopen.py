@@ -7,7 +7,9 @@ output must show that static card, or the live widget restored from widget state
 saved in the notebook — never ipywidgets' "Error displaying widget: model not
 found", nor "Loading widget..." for good. Cases:
 
-- executed headless (nbclient: no widget state), trusted, opened with a kernel;
+- executed headless (nbclient, which saves the widget state), trusted, opened
+  with a kernel: the live widgets come back from the saved state;
+- the same without widget state: the static cards;
 - the same, not trusted (JupyterLab shows the sanitized HTML card);
 - run and saved in the lab without widget state, reopened with a fresh kernel;
 - run and saved with ``saveState`` on, reopened: the live widgets come back;
@@ -147,17 +149,20 @@ def assert_static(lp: LabPage, trusted: bool = True) -> None:
 
 
 def shoot(lp: LabPage, artifacts: Path, name: str) -> None:
-    """One screenshot of each widget output (LOOK at them)."""
+    """A screenshot of the notebook from the top of each widget output (LOOK at
+    them)."""
     outputs = lp.page.locator(WRAPPER)
     if outputs.count() == 0:  # untrusted: the HTML card alone
         outputs = lp.page.locator(
             ".jp-NotebookPanel:not(.lm-mod-hidden) .mlnb-widget-fallback"
         )
+    lp.page.set_viewport_size({"width": 1400, "height": 1300})
     for i in range(outputs.count()):
-        box = output_of(outputs.nth(i))
-        box.scroll_into_view_if_needed()
+        output_of(outputs.nth(i)).evaluate("(e) => e.scrollIntoView({block: 'start'})")
         lp.page.mouse.move(0, 0)
-        box.screenshot(path=str(artifacts / f"reopen-{name}-{i + 1}.png"))
+        lp.page.wait_for_timeout(300)
+        lp.page.screenshot(path=str(artifacts / f"reopen-{name}-{i + 1}.png"))
+    lp.page.set_viewport_size({"width": 1400, "height": 900})
 
 
 def close_all(lp: LabPage) -> None:
@@ -171,15 +176,40 @@ def headless_notebook(tmp_path_factory: pytest.TempPathFactory) -> Path:
     write_notebook(path, cells())
     execute_headless(path)
     assert len(widget_outputs(path)) == len(WIDGETS)
-    assert "widgets" not in json.loads(path.read_text())["metadata"]
+    # nbclient saves the widget state (store_widget_state=True, its default)
+    assert json.loads(path.read_text())["metadata"].get("widgets")
     return path
 
 
-def test_headless_executed_trusted_shows_static_views(
+def without_state(source: Path, target: Path) -> Path:
+    """The notebook without its widget state (``store_widget_state=False``, or a
+    tool that drops it)."""
+    nb = json.loads(source.read_text())
+    nb["metadata"].pop("widgets", None)
+    target.write_text(json.dumps(nb))
+    return target
+
+
+def test_headless_executed_with_state_shows_live_widgets(
+    lab: Lab, lab_page: LabPage, headless_notebook: Path, artifacts: Path
+) -> None:
+    name = "reopen_headless_state.ipynb"
+    shutil.copy(headless_notebook, lab.root / name)
+    trust(lab, lab.root / name)
+    lab_page.open_notebook(name, wait_kernel=True)
+    wait_views(lab_page, "live")
+    settle(lab_page)
+    wait_views(lab_page, "live")
+    assert visible_problems(lab_page) == []
+    shoot(lab_page, artifacts, "headless-state")
+    close_all(lab_page)
+
+
+def test_headless_executed_without_state_shows_static_views(
     lab: Lab, lab_page: LabPage, headless_notebook: Path, artifacts: Path
 ) -> None:
     name = "reopen_headless_trusted.ipynb"
-    shutil.copy(headless_notebook, lab.root / name)
+    without_state(headless_notebook, lab.root / name)
     trust(lab, lab.root / name)
     lab_page.open_notebook(name, wait_kernel=True)
     assert_static(lab_page)
@@ -194,7 +224,7 @@ def test_headless_executed_untrusted_shows_html_cards(
     lab: Lab, lab_page: LabPage, headless_notebook: Path, artifacts: Path
 ) -> None:
     name = "reopen_headless_untrusted.ipynb"
-    shutil.copy(headless_notebook, lab.root / name)
+    without_state(headless_notebook, lab.root / name)
     lab_page.open_notebook(name, wait_kernel=True)
     assert_static(lab_page, trusted=False)
     settle(lab_page)
@@ -276,11 +306,12 @@ def test_saved_with_widget_state_shows_live_widgets(
 
 
 def test_no_kernel_shows_static_views(
-    lab: Lab, lab_page: LabPage, saved_in_lab: dict[str, Path], artifacts: Path
+    lab: Lab, lab_page: LabPage, headless_notebook: Path, artifacts: Path
 ) -> None:
-    """Opened with "No Kernel": ipywidgets gets no widget manager at all."""
+    """Opened with "No Kernel": ipywidgets gets no widget manager at all, so even
+    the saved widget state cannot be shown."""
     name = "reopen_no_kernel.ipynb"
-    nb = json.loads(saved_in_lab["state"].read_text())
+    nb = json.loads(headless_notebook.read_text())
     # A kernel this server does not have, of no language: JupyterLab asks.
     nb["metadata"]["kernelspec"] = {
         "name": "mlnb-no-such-kernel",
