@@ -13,7 +13,8 @@ found", nor "Loading widget..." for good. Cases:
 - the same, not trusted (JupyterLab shows the sanitized HTML card);
 - run and saved in the lab without widget state, reopened with a fresh kernel;
 - run and saved with ``saveState`` on, reopened: the live widgets come back;
-- the same notebook opened with no kernel at all ("No Kernel").
+- the headless notebook with its widget state, opened with "No Kernel": the
+  static cards (without a kernel ipywidgets makes no widget manager at all).
 
 Screenshots: ``tests/ui/artifacts/reopen-*.png``.
 """
