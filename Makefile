@@ -98,7 +98,12 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
 
 # --- main job ----------------------------------------------------------------------
+# Widget state saved with each notebook (binder/lab-overrides.json: saveState), so a
+# reopened notebook shows its widgets as they were; an overrides.d file leaves the
+# environment's own overrides.json alone.
 lab: $(VENV)/.installed labextension
+	mkdir -p $(VENV)/share/jupyter/lab/settings/overrides.d
+	cp binder/lab-overrides.json $(VENV)/share/jupyter/lab/settings/overrides.d/mlnb.json
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks --port=$(PORT)
 
 # --- tests -------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 /**
  * mlnb's JupyterLab extension: the "ML checklist" side panel.
- * The MIME renderer for status records is the package's mimeExtension (mime.ts).
+ * The MIME renderer for status records is the package's mimeExtension (mime.ts);
+ * reopen.ts shows mlnb widgets' static view where their live widget is missing.
  */
 import {
   ILayoutRestorer,
@@ -18,6 +19,7 @@ import {
   PANEL_ID
 } from './panel';
 import { STEPS } from './steps';
+import widgetFallback from './reopen';
 
 const PLUGIN_ID = 'mlnb:plugin';
 
@@ -97,4 +99,4 @@ const plugin: JupyterFrontEndPlugin<void> = {
   }
 };
 
-export default plugin;
+export default [plugin, widgetFallback];
