@@ -13,6 +13,7 @@ with ``MLNB_TEST_BINDER=1``; it needs Node.js 20 like Binder's image.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -112,6 +113,10 @@ def test_binder_builds_with_the_panel_and_runs_a_tutorial(tmp_path):
     # ... then binder/postBuild, from the repository root
     _run(["bash", "binder/postBuild"], cwd=repo, env=env, timeout=300)
     assert not (repo / "labextension" / "node_modules").exists()
+    # widget state is saved with notebooks in the Binder lab
+    override = venv / "share/jupyter/lab/settings/overrides.d/mlnb.json"
+    saved = json.loads(override.read_text())
+    assert saved["@jupyter-widgets/jupyterlab-manager:plugin"]["saveState"] is True
 
     listing = _run(
         [str(venv / "bin" / "jupyter"), "labextension", "list"],
