@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from labpage import MIME, STEP_IDS, LabPage
+from test_reopen import visible_problems
 
 pytestmark = pytest.mark.ui
 
@@ -167,4 +168,18 @@ def test_tutorial_04_lights_up_step_4_and_survives_a_reload(
     lp.open_notebook(NAME)
     check_panel(lp, rec)
     assert executed_counts(lp) == counts  # nothing ran again
-    assert lp.errors == [], lp.errors
+    # The saved tutorial's widget shows its static view (or its saved state), never
+    # ipywidgets' "model not found" (see test_reopen.py for every case).
+    widget = lp.page.locator(
+        ".jp-NotebookPanel:not(.lm-mod-hidden) .mlnb-WidgetOutput"
+    ).first
+    widget.wait_for()
+    lp.page.wait_for_timeout(3000)  # let ipywidgets try to restore its model
+    assert visible_problems(lp) == []
+    widget.evaluate("e => e.scrollIntoView({block: 'start'})")
+    lp.page.wait_for_timeout(300)
+    lp.page.screenshot(path=str(artifacts / "tutorial-04-reopened.png"))
+    # ipywidgets logs (to the console only) that the saved output's model is gone
+    # once the new kernel's widget manager looks for it; nothing else may fail.
+    errors = [e for e in lp.errors if not e.startswith("Error: widget model not found")]
+    assert errors == [], lp.errors
