@@ -42,10 +42,20 @@ export function append(parent: Node, ...children: Child[]): void {
   }
 }
 
-/** Replace all children of a node. */
+/**
+ * Replace all children of a node, in one DOM operation. (Removing children one by
+ * one can fail: taking a focused button out fires its blur handlers, which may
+ * re-render the same parent before the loop's next removeChild.)
+ */
 export function replaceChildren(parent: Element, ...children: Child[]): void {
-  while (parent.firstChild) {
-    parent.removeChild(parent.firstChild);
+  const nodes: Node[] = [];
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) {
+      continue;
+    }
+    nodes.push(
+      typeof child === 'string' ? document.createTextNode(child) : child
+    );
   }
-  append(parent, ...children);
+  parent.replaceChildren(...nodes);
 }

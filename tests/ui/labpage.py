@@ -74,7 +74,12 @@ class LabPage:
         self.warnings: list[str] = []
         self.errors: list[str] = []
         page.on("console", self._on_console)
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        page.on("pageerror", self._on_page_error)
+
+    def _on_page_error(self, exc: Any) -> None:
+        # the message, then where it came from (a failing test shows which code)
+        stack = getattr(exc, "stack", None) or ""
+        self.errors.append(f"{exc}\n{stack}".strip())
 
     def _on_console(self, msg: Any) -> None:
         if msg.type == "warning":
