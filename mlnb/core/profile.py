@@ -365,6 +365,12 @@ class FeatureProfile:
     skipped_reason: str = ""
     quantiles: np.ndarray | None = None  # numeric: SKETCH_POINTS + 1 quantiles
     atoms: np.ndarray | None = None  # numeric with one bin per value: the values
+    #: categorical, capped: a bottom-k sketch of the pooled categories — the
+    #: sorted 64-bit hashes (at most POOLED_SKETCH) of those whose hash is at most
+    #: ``pooled_limit``; it tells a category the reference never had from a pooled
+    #: rare one (exactly below the limit, estimated from that sample above it)
+    pooled_hashes: np.ndarray | None = None
+    pooled_limit: int = 2**64 - 1
 
     def cdf(self, x: np.ndarray) -> np.ndarray:
         """The reference's distribution function at ``x``, interpolated linearly
@@ -419,19 +425,59 @@ class FeatureProfile:
         vec = np.zeros(len(known) + 3, dtype=np.float64)
         index = {c: i for i, c in enumerate(known)}
         unseen: dict[str, int] = {}
+        outside = {c: n for c, n in counts.items() if c not in index}
         for c, n in counts.items():
             i = index.get(c)
             if i is not None:
                 vec[i] += n
-            elif self.capped:  # may be one of the pooled rare categories
-                vec[len(known)] += n
-            else:
-                vec[len(known) + 1] += n
-                unseen[c] = n
+        other, new = self._split_outside(outside, unseen)
+        vec[len(known)] = other
+        vec[len(known) + 1] = new
         vec[-1] = n_missing
         # most rows first, then by text: the same order whatever the column's dtype
         unseen = dict(sorted(unseen.items(), key=lambda kv: (-kv[1], kv[0])))
         return vec, unseen
+
+    def _split_outside(
+        self, outside: dict[str, int], unseen: dict[str, int]
+    ) -> tuple[float, float]:
+        """Rows of categories outside the kept ones, split into ``(pooled rare
+        ones, never in the reference)``; the latter are added to ``unseen``.
+
+        Uncapped: every such category is unseen. Capped: a category whose hash is
+        at most ``pooled_limit`` is looked up in the sketch (exact); the rows of
+        the others are split in the proportion found among those looked up (an
+        estimate; all of them are pooled when none could be looked up). A capped
+        profile saved without a sketch (mlnb before 0.x) counts them as pooled.
+        """
+        if not outside:
+            return 0.0, 0.0
+        if not self.capped:
+            unseen.update(outside)
+            return 0.0, float(sum(outside.values()))
+        if self.pooled_hashes is None:
+            return float(sum(outside.values())), 0.0
+        cats = list(outside)
+        rows = np.array([outside[c] for c in cats], dtype=np.float64)
+        h = category_hashes(cats)
+        checked = h <= np.uint64(self.pooled_limit)
+        pos = np.searchsorted(self.pooled_hashes, h)
+        pos = np.minimum(pos, max(len(self.pooled_hashes) - 1, 0))
+        found = (
+            self.pooled_hashes[pos] == h
+            if len(self.pooled_hashes)
+            else np.zeros(len(h), dtype=bool)
+        )
+        new = checked & ~found
+        for c, flag in zip(cats, new.tolist()):
+            if flag:
+                unseen[c] = outside[c]
+        rows_checked = float(rows[checked].sum())
+        rows_new = float(rows[new].sum())
+        rows_unchecked = float(rows[~checked].sum())
+        share_new = rows_new / rows_checked if rows_checked else 0.0
+        new_rows = rows_new + rows_unchecked * share_new
+        return float(rows.sum()) - new_rows, new_rows
 
     # -- merging and serialisation -------------------------------------------------
     def merge(self, other: FeatureProfile, max_categories: int) -> FeatureProfile:
@@ -481,8 +527,16 @@ class FeatureProfile:
         cats = dict(self.categories)
         for c, n in other.categories.items():
             cats[c] = cats.get(c, 0) + n
-        merged.categories, pooled, capped = _cap(cats, max_categories)
+        merged.categories, pooled, capped, hashes = _cap(cats, max_categories)
         merged.other = self.other + other.other + pooled
+        unknown = any(
+            f.capped and f.pooled_hashes is None for f in (self, other)
+        )  # a profile saved without a sketch: its pooled categories are unknown
+        if merged.capped and not unknown:
+            merged.pooled_hashes, merged.pooled_limit = _merge_pooled(
+                [(f.pooled_hashes, f.pooled_limit) for f in (self, other)]
+                + [hashes]
+            )
         merged.capped = self.capped or other.capped or capped
         merged.n_distinct = None if merged.capped else len(merged.categories)
         return merged
@@ -516,34 +570,21 @@ class FeatureProfile:
             d["other"] = self.other
             d["n_distinct"] = self.n_distinct
             d["capped"] = self.capped
+            if self.pooled_hashes is not None:
+                d["pooled_sketch"] = {
+                    "limit": int(self.pooled_limit),
+                    "hashes": [int(h) for h in self.pooled_hashes],
+                }
         else:
             d["skipped_reason"] = self.skipped_reason
         return d
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> FeatureProfile:
-        name = decode_name(d["name"], d.get("name_type", "str"))
-        fp = cls(name, d["kind"], d["dtype"], int(d["n_rows"]), int(d["n_missing"]))
-        if fp.kind == "numeric":
-            fp.edges = np.asarray(d["edges"], dtype=np.float64)
-            if d.get("quantiles") is not None:
-                fp.quantiles = np.asarray(d["quantiles"], dtype=np.float64)
-            if d.get("atoms") is not None:
-                fp.atoms = np.asarray(d["atoms"], dtype=np.float64)
-            fp.counts = np.asarray(d["counts"], dtype=np.int64)
-            inf = {"min": math.inf, "max": -math.inf}
-            fp.stats = {
-                k: (float(v) if v is not None else inf.get(k, math.nan))
-                for k, v in d["stats"].items()
-            }
-        elif fp.kind == "categorical":
-            fp.categories = {str(k): int(v) for k, v in d["categories"].items()}
-            fp.other = int(d.get("other", 0))
-            fp.n_distinct = d.get("n_distinct")
-            fp.capped = bool(d.get("capped", False))
-        else:
-            fp.skipped_reason = d.get("skipped_reason", "")
-        return fp
+        """A feature profile from its JSON form, validated field by field
+        (:func:`_validate_feature`): a damaged or edited profile raises a
+        :class:`DataValidationError` naming the feature and the field."""
+        return _validate_feature(d)
 
     @property
     def mean(self) -> float:
@@ -573,13 +614,245 @@ def _merge_sketches(a: FeatureProfile, b: FeatureProfile) -> np.ndarray | None:
     return np.interp(probs, mix, grid)
 
 
-def _cap(cats: dict[str, int], max_categories: int) -> tuple[dict[str, int], int, bool]:
+def category_hashes(categories: list[str]) -> np.ndarray:
+    """Deterministic 64-bit hashes of category texts (pandas' ``hash_array``
+    with its fixed key: the same on every machine and run)."""
+    import pandas as pd
+
+    return pd.util.hash_array(np.asarray(list(categories), dtype=object))
+
+
+#: Hashes kept of a capped feature's pooled categories (a bottom-k sketch: about
+#: 22 kB of JSON whatever the number of categories).
+POOLED_SKETCH = 1024
+
+
+def _bottom_k(hashes: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
+    """The sketch of a set of hashes: those ``<= limit``, at most POOLED_SKETCH
+    of them (the smallest; the limit drops to the largest kept)."""
+    hashes = np.unique(hashes[hashes <= np.uint64(limit)])
+    if len(hashes) > POOLED_SKETCH:
+        hashes = hashes[:POOLED_SKETCH]
+        limit = int(hashes[-1])
+    return hashes, int(limit)
+
+
+def _merge_pooled(parts: list) -> tuple[np.ndarray, int]:
+    """Merge sketches ``(hashes or None, limit)``: everything at most the
+    smallest limit, cut back to POOLED_SKETCH."""
+    parts = [p for p in parts if p is not None and p[0] is not None]
+    if not parts:
+        return np.zeros(0, dtype=np.uint64), 2**64 - 1
+    limit = min(int(lim) for _, lim in parts)
+    return _bottom_k(np.concatenate([h for h, _ in parts]), limit)
+
+
+def _cap(
+    cats: dict[str, int], max_categories: int
+) -> tuple[dict[str, int], int, bool, tuple[np.ndarray, int] | None]:
+    """The ``max_categories`` most frequent categories, the rows of the rest,
+    whether any were pooled and the sketch of the pooled ones."""
     if len(cats) <= max_categories:
-        return dict(sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))), 0, False
+        ranked = dict(sorted(cats.items(), key=lambda kv: (-kv[1], kv[0])))
+        return ranked, 0, False, None
     ranked = sorted(cats.items(), key=lambda kv: (-kv[1], kv[0]))
     kept = dict(ranked[:max_categories])
-    pooled = sum(n for _, n in ranked[max_categories:])
-    return kept, pooled, True
+    rest = ranked[max_categories:]
+    pooled = sum(n for _, n in rest)
+    sketch = _bottom_k(category_hashes([c for c, _ in rest]), 2**64 - 1)
+    return kept, pooled, True, sketch
+
+
+# ---------------------------------------------------------------------------------
+# validation of a stored profile (every field's type, shape and invariants)
+# ---------------------------------------------------------------------------------
+_FIX = "re-create the profile with mlnb.profile(...) and save it again"
+_KINDS = ("numeric", "categorical", "skipped")
+#: Counts above this cannot come from a real data set (and overflow int64 sums).
+_MAX_COUNT = 2**53
+
+
+class _Damaged(Exception):
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(field, problem)
+        self.field, self.problem = field, problem
+
+
+def _count(value: Any, fld: str) -> int:
+    """A non-negative whole count (JSON int, or a float that is whole)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _Damaged(fld, f"must be a whole number >= 0, got {value!r:.60}")
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        raise _Damaged(fld, f"must be a whole number >= 0, got {value!r}")
+    if value < 0:
+        raise _Damaged(fld, f"must be >= 0, got {value!r} (a count cannot be negative)")
+    if value > _MAX_COUNT:
+        raise _Damaged(fld, f"is {value:.3g}, larger than any real count")
+    return int(value)
+
+
+def _floats(value: Any, fld: str, *, finite: bool = True) -> np.ndarray:
+    if not isinstance(value, list) or not all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    ):
+        raise _Damaged(fld, "must be a list of numbers")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except OverflowError:
+        raise _Damaged(fld, "holds a number too large for a float") from None
+    if finite and not np.isfinite(arr).all():
+        raise _Damaged(fld, "holds a value that is not finite")
+    return arr
+
+
+def _validate_feature(d: Any, position: int = 0) -> FeatureProfile:
+    """A :class:`FeatureProfile` from its JSON form, or a DataValidationError
+    naming the feature, the field and the fix."""
+    label: Any = f"#{position}"
+    try:
+        if not isinstance(d, dict):
+            raise _Damaged("(feature)", f"must be an object, got {type(d).__name__}")
+        if "name" not in d:
+            raise _Damaged("name", "is missing")
+        name_type = d.get("name_type", "str")
+        if name_type not in ("str", "int", "float", "bool", "none", "tuple"):
+            raise _Damaged("name_type", f"is {name_type!r}, not a known type")
+        try:
+            name = decode_name(d["name"], name_type)
+            hash(name)
+        except (TypeError, ValueError, MlnbValueError, OverflowError):
+            raise _Damaged("name", f"{d['name']!r:.60} is not a {name_type}") from None
+        label = name
+        kind = d.get("kind")
+        if kind not in _KINDS:
+            raise _Damaged(
+                "kind", f"is {kind!r:.60}; known kinds are {', '.join(_KINDS)}"
+            )
+        dtype = d.get("dtype", "")
+        if not isinstance(dtype, str):
+            raise _Damaged("dtype", f"must be text, got {dtype!r:.60}")
+        n_rows = _count(d.get("n_rows"), "n_rows")
+        n_missing = _count(d.get("n_missing", 0), "n_missing")
+        if n_missing > n_rows:
+            raise _Damaged("n_missing", f"{n_missing} is more than n_rows {n_rows}")
+        fp = FeatureProfile(name, kind, dtype, n_rows, n_missing)
+        if kind == "numeric":
+            _validate_numeric(fp, d)
+        elif kind == "categorical":
+            _validate_categorical(fp, d)
+        else:
+            reason = d.get("skipped_reason", "")
+            if not isinstance(reason, str):
+                raise _Damaged("skipped_reason", "must be text")
+            fp.skipped_reason = reason
+        return fp
+    except _Damaged as exc:
+        raise DataValidationError(
+            f"the profile is damaged: feature {label!r:.80}, field {exc.field!r} "
+            f"{exc.problem}; {_FIX}"
+        ) from None
+
+
+def _validate_numeric(fp: FeatureProfile, d: dict) -> None:
+    edges = _floats(d.get("edges"), "edges")
+    if len(edges) < 2:
+        raise _Damaged("edges", f"needs at least 2 bin edges, got {len(edges)}")
+    if not (np.diff(edges) > 0).all():
+        raise _Damaged("edges", "must be strictly increasing")
+    counts = d.get("counts")
+    if not isinstance(counts, list):
+        raise _Damaged("counts", "must be a list of counts")
+    if len(counts) != len(edges) + 1:
+        raise _Damaged(
+            "counts",
+            f"has {len(counts)} counts; {len(edges)} edges need {len(edges) + 1} "
+            "(underflow, one per bin, overflow)",
+        )
+    fp.edges = edges
+    fp.counts = np.array(
+        [_count(c, f"counts[{i}]") for i, c in enumerate(counts)], dtype=np.int64
+    )
+    if int(fp.counts.sum()) + fp.n_missing != fp.n_rows:
+        raise _Damaged(
+            "counts",
+            f"sum to {int(fp.counts.sum()):,} + {fp.n_missing:,} missing, not the "
+            f"{fp.n_rows:,} rows of n_rows",
+        )
+    if d.get("quantiles") is not None:
+        q = _floats(d["quantiles"], "quantiles")
+        if len(q) < 2 or (np.diff(q) < 0).any():
+            raise _Damaged("quantiles", "must be at least 2 non-decreasing numbers")
+        fp.quantiles = q
+    if d.get("atoms") is not None:
+        a = _floats(d["atoms"], "atoms")
+        if len(a) != len(edges) - 1 or (np.diff(a) <= 0).any():
+            raise _Damaged(
+                "atoms", "must be one strictly increasing value per bin"
+            )
+        fp.atoms = a
+    stats = d.get("stats")
+    if not isinstance(stats, dict):
+        raise _Damaged("stats", "must be an object")
+    inf = {"min": math.inf, "max": -math.inf}
+    out: dict[str, float] = {}
+    for k in ("min", "max", "sum", "sumsq", "n"):
+        v = stats.get(k)
+        if v is None:
+            out[k] = inf.get(k, math.nan)
+            continue
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise _Damaged(f"stats.{k}", f"must be a number, got {v!r:.60}")
+        try:
+            out[k] = float(v)
+        except OverflowError:
+            raise _Damaged(f"stats.{k}", "is too large for a float") from None
+        if not math.isfinite(out[k]):
+            raise _Damaged(f"stats.{k}", "must be finite")
+    if out["n"] != out["n"] or out["n"] < 0:
+        raise _Damaged("stats.n", "must be a count >= 0")
+    fp.stats = out
+
+
+def _validate_categorical(fp: FeatureProfile, d: dict) -> None:
+    cats = d.get("categories")
+    if not isinstance(cats, dict):
+        raise _Damaged("categories", "must be an object category -> count")
+    fp.categories = {
+        str(k): _count(v, f"categories[{k!r:.40}]") for k, v in cats.items()
+    }
+    fp.other = _count(d.get("other", 0), "other")
+    capped = d.get("capped", False)
+    if not isinstance(capped, bool):
+        raise _Damaged("capped", f"must be true or false, got {capped!r:.40}")
+    fp.capped = capped
+    if fp.other and not capped:
+        raise _Damaged("other", "counts pooled categories but capped is false")
+    nd = d.get("n_distinct")
+    fp.n_distinct = None if nd is None else _count(nd, "n_distinct")
+    total = sum(fp.categories.values()) + fp.other + fp.n_missing
+    if total != fp.n_rows:
+        raise _Damaged(
+            "categories",
+            f"counts sum to {total:,} with other and missing, not the "
+            f"{fp.n_rows:,} rows of n_rows",
+        )
+    sketch = d.get("pooled_sketch")
+    if sketch is not None:
+
+        def u64(h: Any) -> bool:
+            return isinstance(h, int) and not isinstance(h, bool) and 0 <= h < 2**64
+
+        if (
+            not isinstance(sketch, dict)
+            or not u64(sketch.get("limit"))
+            or not isinstance(sketch.get("hashes"), list)
+            or not all(u64(h) for h in sketch["hashes"])
+        ):
+            raise _Damaged(
+                "pooled_sketch", "must be {limit: hash, hashes: [64-bit hashes]}"
+            )
+        fp.pooled_hashes = np.unique(np.asarray(sketch["hashes"], dtype=np.uint64))
+        fp.pooled_limit = int(sketch["limit"])
 
 
 @dataclass
@@ -642,53 +915,160 @@ class Profile:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Profile:
+        """A profile from its JSON form, validated against the schema: known
+        format and version, known feature kinds, strictly increasing finite bin
+        edges, non-negative whole counts of the right length whose totals match
+        ``n_rows``, categories aligned with their counts. Anything else raises a
+        :class:`DataValidationError` naming the feature and the field."""
         if not isinstance(d, dict) or d.get("format") != "mlnb-profile":
-            raise MlnbValueError("not an mlnb profile (missing format: mlnb-profile)")
-        if int(d.get("version", 1)) > PROFILE_FORMAT:
-            raise MlnbValueError(
-                f"profile format version {d.get('version')} is newer than this mlnb "
-                f"understands ({PROFILE_FORMAT}); upgrade mlnb"
+            raise DataValidationError(
+                "not an mlnb profile (missing format: mlnb-profile); "
+                f"{_FIX}"
             )
-        try:
-            feats = [FeatureProfile.from_dict(f) for f in d["features"]]
-            return cls(
-                {f.name: f for f in feats},
-                int(d["n_rows"]),
-                int(d.get("bins", DEFAULT_BINS)),
-                int(d.get("max_categories", DEFAULT_MAX_CATEGORIES)),
-                d.get("created", ""),
+        version = d.get("version", 1)
+        if isinstance(version, bool) or not isinstance(version, int):
+            raise DataValidationError(
+                f"the profile is damaged: field 'version' is {version!r:.60}, not a "
+                f"whole number; {_FIX}"
             )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise MlnbValueError(
-                f"the profile is incomplete or damaged ({type(exc).__name__}: "
-                f"{exc}); save it again with Profile.save"
-            ) from None
+        if version > PROFILE_FORMAT or version < 1:
+            raise DataValidationError(
+                f"profile format version {version} is not one this mlnb understands "
+                f"(1 to {PROFILE_FORMAT}); upgrade mlnb, or {_FIX}"
+            )
+
+        def top(fld: str, default: Any = _MISSING, low: int = 0) -> int:
+            value = d.get(fld, default)
+            if value is _MISSING:
+                value = None
+            try:
+                n = _count(value, fld)
+            except _Damaged as exc:
+                raise DataValidationError(
+                    f"the profile is damaged: field {fld!r} {exc.problem}; {_FIX}"
+                ) from None
+            if n < low:
+                raise DataValidationError(
+                    f"the profile is damaged: field {fld!r} is {n}, below {low}; "
+                    f"{_FIX}"
+                )
+            return n
+
+        n_rows = top("n_rows")
+        bins = top("bins", DEFAULT_BINS, 2)
+        max_categories = top("max_categories", DEFAULT_MAX_CATEGORIES, 1)
+        created = d.get("created", "")
+        if not isinstance(created, str):
+            raise DataValidationError(
+                f"the profile is damaged: field 'created' must be text; {_FIX}"
+            )
+        raw = d.get("features")
+        if not isinstance(raw, list):
+            raise DataValidationError(
+                f"the profile is damaged: field 'features' must be a list; {_FIX}"
+            )
+        features: dict[Any, FeatureProfile] = {}
+        for i, f in enumerate(raw):
+            fp = _validate_feature(f, i)
+            if fp.name in features:
+                raise DataValidationError(
+                    f"the profile is damaged: feature {fp.name!r} appears twice; "
+                    f"{_FIX}"
+                )
+            if fp.n_rows != n_rows:
+                raise DataValidationError(
+                    f"the profile is damaged: feature {fp.name!r}, field 'n_rows' "
+                    f"is {fp.n_rows:,} but the profile has {n_rows:,} rows; {_FIX}"
+                )
+            features[fp.name] = fp
+        return cls(features, n_rows, bins, max_categories, created)
 
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the profile as JSON. An existing file is only replaced with
-        ``overwrite=True``."""
+        ``overwrite=True``.
+
+        Raises
+        ------
+        MlnbValueError
+            The file exists (and ``overwrite`` is False), the path is a
+            directory, or its directory is missing or not writable.
+        """
         path = Path(path)
+        if path.is_dir():
+            raise MlnbValueError(
+                f"{path} is a directory; pass a file path such as "
+                f"{path / 'profile.json'}"
+            )
         if path.exists() and not overwrite:
             raise MlnbValueError(
                 f"{path} exists; pass overwrite=True to replace it, or choose "
                 "another path"
             )
-        path.write_text(json.dumps(self.to_dict(), indent=1), encoding="utf-8")
+        if not path.parent.is_dir():
+            raise MlnbValueError(
+                f"the directory {path.parent} does not exist; create it first "
+                f"(Path({str(path.parent)!r}).mkdir(parents=True)) or choose another "
+                "path"
+            )
+        text = json.dumps(self.to_dict(), indent=1)
+        try:
+            path.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise MlnbValueError(
+                f"cannot write the profile to {path} ({exc.strerror or exc}); "
+                "choose a path you can write to"
+            ) from None
         return path
 
     @classmethod
     def load(cls, path: str | Path) -> Profile:
+        """Read a profile that :meth:`save` wrote, validated as
+        :meth:`from_dict` does.
+
+        Raises
+        ------
+        MlnbValueError
+            No file at ``path``, a directory, or a file that cannot be read.
+        DataValidationError
+            The file is not a profile, or the profile is damaged or was edited
+            (the message names the file, the feature and the field).
+        """
         path = Path(path)
+        if path.is_dir():
+            raise MlnbValueError(
+                f"{path} is a directory, not a profile; pass the .json file that "
+                "Profile.save wrote"
+            )
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
         except FileNotFoundError:
-            raise MlnbValueError(f"no profile at {path}") from None
-        except json.JSONDecodeError as exc:
-            raise MlnbValueError(f"{path} is not a JSON profile: {exc}") from None
+            raise MlnbValueError(
+                f"no profile at {path}; check the path, or create one with "
+                "mlnb.profile(...).save(path)"
+            ) from None
+        except OSError as exc:
+            raise MlnbValueError(
+                f"cannot read the profile {path} ({exc.strerror or exc}); check "
+                "its permissions"
+            ) from None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise DataValidationError(
+                f"{path} is not a JSON profile (it is not UTF-8 text); {_FIX}"
+            ) from None
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise DataValidationError(
+                f"{path} is not a JSON profile ({exc}); {_FIX}"
+            ) from None
+        except ValueError as exc:  # e.g. an integer too long to parse
+            raise DataValidationError(
+                f"{path} is not a valid JSON profile ({exc}); {_FIX}"
+            ) from None
         try:
             return cls.from_dict(data)
-        except MlnbValueError as exc:
-            raise MlnbValueError(f"{path}: {exc}") from None
+        except DataValidationError as exc:
+            raise DataValidationError(f"{path}: {exc}") from None
 
     def __repr__(self) -> str:
         kinds = [f.kind for f in self.features.values()]
@@ -840,7 +1220,7 @@ def profile_feature(
             n_missing=n_missing,
             skipped_reason="every value is missing in the reference",
         )
-    kept, pooled, capped = _cap(cats, max_categories)
+    kept, pooled, capped, hashes = _cap(cats, max_categories)
     return FeatureProfile(
         name,
         "categorical",
@@ -851,6 +1231,8 @@ def profile_feature(
         other=pooled,
         n_distinct=len(cats),
         capped=capped,
+        pooled_hashes=None if hashes is None else hashes[0],
+        pooled_limit=2**64 - 1 if hashes is None else hashes[1],
     )
 
 
