@@ -49,6 +49,8 @@ __all__ = [
     "DEFAULT_MAX_CATEGORIES",
     "column_positions",
     "read_column",
+    "check_bins",
+    "check_max_categories",
 ]
 
 #: Version 2 stores each feature name's type (``name_type``); version 1 files
@@ -83,6 +85,35 @@ def check_n_jobs(n_jobs: Any) -> None:
             f"n_jobs must be a whole number >= 1, or None / -1 for one thread per "
             f"CPU; got {n_jobs!r}"
         )
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(
+        value, (bool, np.bool_)
+    )
+
+
+def check_bins(bins: Any) -> int:
+    """``bins``: a whole number >= 2 (numpy integers too); returned as int."""
+    if not _whole(bins) or bins < 2:
+        raise MlnbValueError(
+            f"bins must be a whole number >= 2 (quantile bins per numeric "
+            f"feature, default {DEFAULT_BINS}); got {bins!r:.60}"
+        )
+    return int(bins)
+
+
+def check_max_categories(max_categories: Any) -> int:
+    """``max_categories``: a whole number >= 1; 0 would switch categorical drift
+    off silently, so it is an error."""
+    if not _whole(max_categories) or max_categories < 1:
+        raise MlnbValueError(
+            f"max_categories must be a whole number >= 1 (categories kept per "
+            f"categorical feature, default {DEFAULT_MAX_CATEGORIES}); got "
+            f"{max_categories!r:.60}. To leave a feature out, pass features=[...] "
+            "without it"
+        )
+    return int(max_categories)
 
 
 def parallel_map(fn, items: list, n_jobs: int | None = None) -> list:
@@ -534,8 +565,7 @@ class FeatureProfile:
         )  # a profile saved without a sketch: its pooled categories are unknown
         if merged.capped and not unknown:
             merged.pooled_hashes, merged.pooled_limit = _merge_pooled(
-                [(f.pooled_hashes, f.pooled_limit) for f in (self, other)]
-                + [hashes]
+                [(f.pooled_hashes, f.pooled_limit) for f in (self, other)] + [hashes]
             )
         merged.capped = self.capped or other.capped or capped
         merged.n_distinct = None if merged.capped else len(merged.categories)
@@ -786,9 +816,7 @@ def _validate_numeric(fp: FeatureProfile, d: dict) -> None:
     if d.get("atoms") is not None:
         a = _floats(d["atoms"], "atoms")
         if len(a) != len(edges) - 1 or (np.diff(a) <= 0).any():
-            raise _Damaged(
-                "atoms", "must be one strictly increasing value per bin"
-            )
+            raise _Damaged("atoms", "must be one strictly increasing value per bin")
         fp.atoms = a
     stats = d.get("stats")
     if not isinstance(stats, dict):
@@ -922,8 +950,7 @@ class Profile:
         :class:`DataValidationError` naming the feature and the field."""
         if not isinstance(d, dict) or d.get("format") != "mlnb-profile":
             raise DataValidationError(
-                "not an mlnb profile (missing format: mlnb-profile); "
-                f"{_FIX}"
+                f"not an mlnb profile (missing format: mlnb-profile); {_FIX}"
             )
         version = d.get("version", 1)
         if isinstance(version, bool) or not isinstance(version, int):
@@ -949,8 +976,7 @@ class Profile:
                 ) from None
             if n < low:
                 raise DataValidationError(
-                    f"the profile is damaged: field {fld!r} is {n}, below {low}; "
-                    f"{_FIX}"
+                    f"the profile is damaged: field {fld!r} is {n}, below {low}; {_FIX}"
                 )
             return n
 
@@ -972,8 +998,7 @@ class Profile:
             fp = _validate_feature(f, i)
             if fp.name in features:
                 raise DataValidationError(
-                    f"the profile is damaged: feature {fp.name!r} appears twice; "
-                    f"{_FIX}"
+                    f"the profile is damaged: feature {fp.name!r} appears twice; {_FIX}"
                 )
             if fp.n_rows != n_rows:
                 raise DataValidationError(
@@ -1277,12 +1302,17 @@ def profile(
     DataValidationError
         The data is empty, or a profiled name is duplicated.
     """
+    bins = check_bins(bins)
+    max_categories = check_max_categories(max_categories)
+    check_n_jobs(n_jobs)
+    if edges_from is not None and not isinstance(edges_from, Profile):
+        raise MlnbValueError(
+            f"edges_from must be a Profile (from mlnb.profile or Profile.load); got "
+            f"{type(edges_from).__name__}"
+        )
     frame = to_pandas(data, "reference")
     if len(frame) == 0:
         raise DataValidationError("the reference data is empty; nothing to profile")
-    if not (isinstance(bins, int) and bins >= 2):
-        raise MlnbValueError(f"bins must be an integer >= 2; got {bins!r}")
-    check_n_jobs(n_jobs)
     names = _select(frame, features, "reference data")
     cat = check_names(
         categorical, available=names, argument="categorical", role="profiled columns"

@@ -590,7 +590,8 @@ def test_many_new_categories_are_summarised():
     ref = pd.DataFrame({"c": ["a", "b"] * 500})
     cur = pd.DataFrame({"c": [f"v{i}" for i in range(1_000)]})
     row = by_feature(mlnb.drift(ref, cur))["c"]
-    assert "1000 categories not in the reference" in row["note"]
+    assert "1,000 categories not in the reference" in row["note"]
+    assert "1,000 rows, 100.0% of the current data" in row["note"]
     assert "and 995 more" in row["note"]
     assert row["drifted"] and row["distance"] == pytest.approx(1.0)
 

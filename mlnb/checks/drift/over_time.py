@@ -63,6 +63,8 @@ from ...core.profile import (
     DEFAULT_BINS,
     DEFAULT_MAX_CATEGORIES,
     Profile,
+    check_bins,
+    check_max_categories,
     check_n_jobs,
     check_names,
     column_positions,
@@ -74,7 +76,13 @@ from ...core.profile import (
 from ...errors import DataValidationError, MlnbValueError
 from ...render import html as H
 from ...render.drift import html_heatmap, plot_drift_heatmap, window_label
-from .report import DRIFT_CONDITIONS, FEATURE_COLUMNS, DriftReport, drift
+from .report import (
+    DRIFT_CONDITIONS,
+    FEATURE_COLUMNS,
+    DriftReport,
+    _check_thresholds,
+    drift,
+)
 
 __all__ = [
     "drift_over_time",
@@ -583,8 +591,17 @@ def drift_over_time(
             f"time_column must name the column with the times; got {time_column!r}"
         )
     check_n_jobs(n_jobs)
-    if not (isinstance(min_rows, (int, np.integer)) and min_rows >= 1):
-        raise MlnbValueError(f"min_rows must be an integer >= 1; got {min_rows!r}")
+    if (
+        isinstance(min_rows, (bool, np.bool_))
+        or not isinstance(min_rows, (int, np.integer))
+        or min_rows < 1
+    ):
+        raise MlnbValueError(
+            f"min_rows must be a whole number >= 1 (the fewest rows a window needs "
+            f"to be judged, default {DEFAULT_MIN_ROWS}); got {min_rows!r:.60}"
+        )
+    bins = check_bins(bins)
+    max_categories = check_max_categories(max_categories)
     offset = _parse_freq(freq)
     freq_text = freq if isinstance(freq, str) else offset.freqstr
     cur = to_pandas(current, "current")
@@ -639,6 +656,7 @@ def drift_over_time(
         )
     if not names:
         raise MlnbValueError("no feature to compare")
+    _check_thresholds(drift_thresholds, names)
     # the raw reference only where a method needs raw values (then drift() profiles
     # it again per window); otherwise every window is compared with the profile
     ref_arg: Any = ref_profile

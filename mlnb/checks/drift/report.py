@@ -27,6 +27,19 @@ Per feature, ``method`` may also be a dict ``{feature: "jensen_shannon" |
 "l_infinity" | "psi" | "ks" | "wasserstein"}``, and ``drift_thresholds`` a number
 or a dict ``{feature: threshold}``.
 
+Categories the reference never had are counted in an ``"(unseen)"`` bin whose
+reference share is 0 — they count fully toward the distance — and the note names
+them (how many, their rows and share, the most frequent). This holds whatever
+``max_categories``: a capped profile keeps a sample of the hashes of its pooled
+rare categories (:data:`mlnb.core.profile.POOLED_SKETCH`), so a value never seen
+is told apart from a pooled rare one (exactly for the sampled hashes, the rest by
+the proportion found among them) instead of vanishing into ``"(other)"``.
+
+Infinite values (``±inf``) of a numeric feature, like NaN, are counted in the
+``"missing"`` bin (as Evidently does), on both sides; a shift of the missing
+share is drift like any other. Distances are never NaN: a feature whose current
+values are all missing is skipped with that reason.
+
 Features are named as the tables name their columns: any hashable (the integers
 of ``pd.DataFrame(numpy_array)``, tuples, text; ``0`` and ``"0"`` differ); pandas,
 polars, pyarrow and dicts of arrays are read the same way.
@@ -54,6 +67,8 @@ from ...core.profile import (
     DEFAULT_MAX_CATEGORIES,
     FeatureProfile,
     Profile,
+    check_bins,
+    check_max_categories,
     check_n_jobs,
     check_names,
     column_positions,
@@ -375,6 +390,8 @@ def _feature_methods(method, kinds: dict) -> tuple[str, dict]:
 
 
 def _check_thresholds(drift_thresholds: Any, names: list) -> None:
+    """A finite number >= 0, or ``{feature: such a number}`` over known features;
+    text, booleans, NaN, ±inf and negatives are errors naming the feature."""
     if isinstance(drift_thresholds, dict):
         check_names(
             list(drift_thresholds),
@@ -382,21 +399,24 @@ def _check_thresholds(drift_thresholds: Any, names: list) -> None:
             argument="drift_thresholds",
             role="compared features",
         )
-        values = list(drift_thresholds.values())
+        items = [(f" for feature {k!r:.60}", v) for k, v in drift_thresholds.items()]
     elif drift_thresholds is not None:
-        values = [drift_thresholds]
+        items = [("", drift_thresholds)]
     else:
         return
-    for v in values:
-        try:
-            value = float(v)
-        except (TypeError, ValueError):
+    for where, v in items:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(
+            v, (int, float, np.integer, np.floating)
+        ):
             raise MlnbValueError(
-                f"drift_thresholds must be a number or a dict feature -> number; got "
-                f"{v!r}"
-            ) from None
-        if not (value >= 0 and math.isfinite(value)):
-            raise MlnbValueError(f"drift_thresholds must be >= 0; got {v!r}")
+                f"drift_thresholds{where} must be a number (or a dict feature -> "
+                f"number); got {v!r:.60} ({type(v).__name__})"
+            )
+        if not (math.isfinite(float(v)) and float(v) >= 0):
+            raise MlnbValueError(
+                f"drift_thresholds{where} must be a finite number >= 0 (the distance "
+                f"at which a feature drifts, e.g. 0.3); got {v!r}"
+            )
 
 
 def _threshold_for(f: Any, m: str, drift_thresholds: Any) -> float:
@@ -454,7 +474,9 @@ def drift(
         :func:`mlnb.profile`). A categorical feature with more categories than
         the cap compares its rarer categories as one pooled "(other)" share; the
         reference's pooled share is biased low (its rarest categories), so raise
-        ``max_categories`` when that matters.
+        ``max_categories`` when that matters. Categories never in the reference
+        are reported whatever the cap. ``bins`` must be a whole number >= 2 and
+        ``max_categories`` >= 1 (numpy integers are accepted).
     n_jobs:
         Threads comparing features side by side (default None: one per CPU; 1
         for many small comparisons, such as windows of :func:`drift_over_time`).
@@ -570,6 +592,8 @@ def _compare(
 ) -> DriftReport:
     # 1 read the inputs
     check_n_jobs(n_jobs)
+    bins = check_bins(bins)
+    max_categories = check_max_categories(max_categories)
     if isinstance(current, Profile):
         raise MlnbValueError(
             "current must be data (a DataFrame), not a profile; the reference may "
@@ -808,11 +832,23 @@ def _same(a: Any, b: Any) -> bool:
 
 def _note(fp: FeatureProfile, cur_vec, unseen: dict) -> str:
     note = []
-    if unseen:
-        top = sorted(unseen.items(), key=lambda kv: -kv[1])[:5]
+    if fp.kind == "categorical" and cur_vec[-2] > 0:
+        # the "(unseen)" bin: its reference share is 0, so every unseen row counts
+        # fully toward the distance, whatever the cap
+        rows, total = float(cur_vec[-2]), max(float(cur_vec.sum()), 1.0)
+        top = sorted(unseen.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
         shown = ", ".join(f"{k!r} ({v:,})" for k, v in top)
-        more = f" and {len(unseen) - 5} more" if len(unseen) > 5 else ""
-        note.append(f"{len(unseen)} categories not in the reference: {shown}{more}")
+        more = f" and {len(unseen) - 5:,} more" if len(unseen) > 5 else ""
+        est = (
+            " (estimated: the reference's pooled rare categories are known by a "
+            "sample of their hashes)"
+            if fp.capped
+            else ""
+        )
+        note.append(
+            f"{len(unseen):,} categories not in the reference: {shown}{more} — "
+            f"{rows:,.0f} rows, {rows / total:.1%} of the current data{est}"
+        )
     if fp.kind == "categorical" and fp.capped:
         note.append(
             f"{len(fp.categories):,} most frequent categories kept"
