@@ -563,11 +563,11 @@ class FeatureProfile:
         unknown = any(
             f.capped and f.pooled_hashes is None for f in (self, other)
         )  # a profile saved without a sketch: its pooled categories are unknown
+        merged.capped = self.capped or other.capped or capped
         if merged.capped and not unknown:
             merged.pooled_hashes, merged.pooled_limit = _merge_pooled(
                 [(f.pooled_hashes, f.pooled_limit) for f in (self, other)] + [hashes]
             )
-        merged.capped = self.capped or other.capped or capped
         merged.n_distinct = None if merged.capped else len(merged.categories)
         return merged
 
@@ -778,7 +778,7 @@ def _validate_feature(d: Any, position: int = 0) -> FeatureProfile:
         return fp
     except _Damaged as exc:
         raise DataValidationError(
-            f"the profile is damaged: feature {label!r:.80}, field {exc.field!r} "
+            f"the profile is damaged: feature {label!r:.80}, field '{exc.field}' "
             f"{exc.problem}; {_FIX}"
         ) from None
 
@@ -1382,12 +1382,28 @@ def profile_parquet(
         raise MissingDependencyError("pyarrow", "all", "reading Parquet") from exc
     from tqdm.auto import tqdm
 
-    pf = pq.ParquetFile(path)
+    bins = check_bins(bins)
+    max_categories = check_max_categories(max_categories)
+    check_n_jobs(n_jobs)
+    for arg, value in (("chunk_rows", chunk_rows), ("sample_rows", sample_rows)):
+        if not _whole(value) or value < 1:
+            raise MlnbValueError(
+                f"{arg} must be a whole number >= 1; got {value!r:.60}"
+            )
+    pf = _open_parquet(path)
     n_rows = pf.metadata.num_rows
     if n_rows == 0:
         raise DataValidationError(f"{path} has no rows; nothing to profile")
-    columns = features
-    check_n_jobs(n_jobs)
+    columns = (
+        None
+        if features is None
+        else check_names(
+            features,
+            available=list(pf.schema_arrow.names),
+            argument="features",
+            role=f"Parquet file {path}",
+        )
+    )
     rng = np.random.default_rng(random_state)
     keep = min(1.0, sample_rows / n_rows)
     samples = []
@@ -1424,3 +1440,36 @@ def profile_parquet(
     finally:
         bar.close()
     return total
+
+
+def _open_parquet(path: Any):
+    """``pyarrow.parquet.ParquetFile(path)``; a missing file, a directory, a file
+    that is not Parquet or cannot be read raises an MlnbError naming the path."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    if isinstance(path, (str, Path)):
+        p = Path(path)
+        if p.is_dir():
+            raise MlnbValueError(
+                f"{p} is a directory; profile_parquet reads one Parquet file — pass "
+                "the path of a .parquet file (or profile each file of the folder and "
+                "merge the profiles)"
+            )
+        if not p.exists():
+            raise MlnbValueError(
+                f"no Parquet file at {p}; check the path (the directory "
+                f"{p.parent} {'exists' if p.parent.is_dir() else 'does not exist'})"
+            )
+    try:
+        return pq.ParquetFile(path)
+    except PermissionError:
+        raise MlnbValueError(
+            f"cannot read {path}: permission denied; check its permissions"
+        ) from None
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise DataValidationError(
+            f"{path} is not a readable Parquet file ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); write it with DataFrame.to_parquet, or profile the "
+            "data in memory with mlnb.profile(...)"
+        ) from None
