@@ -1375,7 +1375,7 @@ def profile_parquet(
     None: one per CPU).
     """
     try:
-        import pyarrow.parquet as pq
+        import pyarrow.parquet  # noqa: F401
     except ImportError as exc:  # pragma: no cover - pyarrow ships with pandas extras
         from ..errors import MissingDependencyError
 
