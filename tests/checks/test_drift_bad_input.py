@@ -175,7 +175,7 @@ CASES = [
         MlnbValueError,
         r"current must be data",
     ),
-    # -- features, categorical, columns --------------------------------------------------
+    # -- features, categorical, columns ------------------------------------------------
     (
         "drift-features-unknown",
         lambda: drift(features=["x", "nope"]),
@@ -234,7 +234,7 @@ CASES = [
         MlnbValueError,
         r"features \['zz'\] is not in the reference profile",
     ),
-    # -- empty and wrong-type data -------------------------------------------------------
+    # -- empty and wrong-type data -----------------------------------------------------
     (
         "drift-current-empty",
         lambda: drift(current=CUR.iloc[:0]),
@@ -286,7 +286,7 @@ CASES = [
         MlnbValueError,
         r"method='evidently' needs the reference data",
     ),
-    # -- files ---------------------------------------------------------------------------
+    # -- files -------------------------------------------------------------------------
     (
         "profile_parquet-missing",
         lambda: mlnb.profile_parquet("/nonexistent/dir/x.parquet", progress=False),
@@ -374,7 +374,7 @@ def test_parquet_unknown_feature(tmp_path):
         mlnb.profile_parquet(path, features=["zz"], progress=False)
 
 
-# -- numpy integers are accepted ---------------------------------------------------------
+# -- numpy integers are accepted -------------------------------------------------------
 @pytest.mark.parametrize("value", [np.int64(10), np.int32(10), np.uint8(10)])
 def test_numpy_integers_are_valid_bins(value):
     got = drift(bins=value, max_categories=np.int64(1000)).to_frame()
@@ -382,7 +382,7 @@ def test_numpy_integers_are_valid_bins(value):
     pd.testing.assert_frame_equal(got, want)
 
 
-# -- categories vanish (class 5) -----------------------------------------------------------
+# -- categories vanish (class 5) -------------------------------------------------------
 def test_unseen_values_against_a_capped_reference_are_reported():
     n = 20_000
     ref = pd.DataFrame({"id": np.arange(n).astype(str)})
@@ -422,7 +422,7 @@ def test_unseen_share_is_estimated_when_mixed():
     assert report.to_frame().set_index("feature").loc["id", "drifted"]
 
 
-# -- infinity (class 7) ---------------------------------------------------------------------
+# -- infinity (class 7) ----------------------------------------------------------------
 def test_infinity_counts_as_missing_and_no_distance_is_nan():
     cur = CUR.copy()
     cur.loc[:9, "x"] = np.inf
@@ -451,11 +451,7 @@ def test_infinity_in_the_reference_is_missing_too():
     assert fp.n_missing == 5 and np.isfinite(fp.edges).all()
 
 
-# -- legitimate unusual input: the same numbers as plain ----------------------------------
-def _cols(frame):
-    return frame.to_frame().drop(columns=["note"], errors="ignore")
-
-
+# -- legitimate unusual input: the same numbers as plain -------------------------------
 UNUSUAL = {
     "Int64": lambda d: d.astype({"n": "Int64"}),
     "Float64": lambda d: d.astype({"x": "Float64"}),
