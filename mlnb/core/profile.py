@@ -980,7 +980,7 @@ class Profile:
                 )
             return n
 
-        n_rows = top("n_rows")
+        n_rows = top("n_rows", _MISSING, 1)
         bins = top("bins", DEFAULT_BINS, 2)
         max_categories = top("max_categories", DEFAULT_MAX_CATEGORIES, 1)
         created = d.get("created", "")
