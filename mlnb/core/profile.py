@@ -1008,6 +1008,20 @@ class Profile:
             features[fp.name] = fp
         return cls(features, n_rows, bins, max_categories, created)
 
+    def validate(self) -> Profile:
+        """Check this profile against the schema (as :meth:`load` does) and
+        return it; a profile edited in memory into something inconsistent raises
+        a :class:`DataValidationError` naming the feature and the field."""
+        try:
+            d = self.to_dict()
+        except (TypeError, ValueError, AttributeError, OverflowError) as exc:
+            raise DataValidationError(
+                f"the profile is damaged ({type(exc).__name__}: {str(exc)[:200]}); "
+                f"{_FIX}"
+            ) from None
+        Profile.from_dict(json.loads(json.dumps(d)))
+        return self
+
     def save(self, path: str | Path, *, overwrite: bool = False) -> Path:
         """Write the profile as JSON. An existing file is only replaced with
         ``overwrite=True``.

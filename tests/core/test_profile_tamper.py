@@ -374,3 +374,39 @@ def test_merged_sketch_equals_whole_sketch():
     assert merged.categories == whole.categories
     np.testing.assert_array_equal(merged.pooled_hashes, whole.pooled_hashes)
     assert merged.pooled_limit == whole.pooled_limit
+
+
+def test_a_profile_edited_in_memory_is_refused(data):
+    ref, cur = data
+    prof = mlnb.profile(ref)
+    prof.features["x"].kind = "numerik"
+    with pytest.raises(DataValidationError, match=r"feature 'x', field 'kind'"):
+        mlnb.drift(prof, cur)
+    prof = mlnb.profile(ref)
+    prof.features["x"].counts = -prof.features["x"].counts
+    with pytest.raises(DataValidationError, match=r"feature 'x', field 'counts"):
+        mlnb.drift_over_time(
+            prof,
+            cur.assign(ts=pd.date_range("2024-01-01", periods=len(cur), freq="h")),
+            time_column="ts",
+        )
+    prof = mlnb.profile(ref)
+    prof.features["x"].edges = None
+    with pytest.raises(DataValidationError, match=r"damaged"):
+        mlnb.drift(prof, cur)
+
+
+def test_a_capped_profile_without_a_sketch_says_so(tmp_path):
+    """A capped profile saved before the sketch existed: values outside the kept
+    categories are counted as pooled, and the note says they cannot be told
+    apart (never silently)."""
+    n = 5_000
+    ref = pd.DataFrame({"id": np.arange(n).astype(str)})
+    d = mlnb.profile(ref, max_categories=10).to_dict()
+    del d["features"][0]["pooled_sketch"]
+    path = tmp_path / "old.json"
+    path.write_text(json.dumps(d))
+    cur = pd.DataFrame({"id": (np.arange(1000) + 10**7).astype(str)})
+    row = mlnb.drift(Profile.load(path), cur).to_frame().iloc[0]
+    assert "1,000 rows (100.0%) hold categories outside the kept ones" in row["note"]
+    assert "re-create it with mlnb.profile" in row["note"]

@@ -77,6 +77,7 @@ from ...errors import DataValidationError, MlnbValueError
 from ...render import html as H
 from ...render.drift import html_heatmap, plot_drift_heatmap, window_label
 from .report import (
+    _TRUSTED,
     DRIFT_CONDITIONS,
     FEATURE_COLUMNS,
     DriftReport,
@@ -631,7 +632,7 @@ def drift_over_time(
     # -- the reference: profiled once ---------------------------------------------
     raw_ref = None
     if isinstance(reference, Profile):
-        ref_profile = reference
+        ref_profile = reference.validate()
         names = _check_features(features, time_column, ref_profile.names)
         if _needs_raw(method):
             raise MlnbValueError(
@@ -710,6 +711,7 @@ def drift_over_time(
     shared: dict[tuple[str, str], list] = {}
     position = {n: i for i, n in enumerate(names)}
     bar = tqdm(total=n_w, desc="drift per window", unit="window", disable=not progress)
+    trusted = _TRUSTED.set(ref_profile)  # validated once above, not per window
     try:
         for w in range(n_w):
             rows = int(bounds[w + 1] - bounds[w])
@@ -765,6 +767,7 @@ def drift_over_time(
             reports.append(rep)
             bar.update(1)
     finally:
+        _TRUSTED.reset(trusted)
         bar.close()
 
     kinds = [ref_profile.features[n].kind for n in names]

@@ -50,6 +50,7 @@ aggregate values — see :func:`drift`.
 
 from __future__ import annotations
 
+import contextvars
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -389,6 +390,20 @@ def _feature_methods(method, kinds: dict) -> tuple[str, dict]:
     return method, {}  # evidently: chosen per feature from the data
 
 
+#: A profile the caller has just validated (drift_over_time: once, not per window).
+_TRUSTED: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "mlnb_drift_trusted_profile", default=None
+)
+
+
+def _validated(reference: Profile) -> Profile:
+    """``reference`` checked against the profile schema (:meth:`Profile.validate`)
+    unless the calling check has just checked it."""
+    if _TRUSTED.get() is reference:
+        return reference
+    return reference.validate()
+
+
 def _check_thresholds(drift_thresholds: Any, names: list) -> None:
     """A finite number >= 0, or ``{feature: such a number}`` over known features;
     text, booleans, NaN, ±inf and negatives are errors naming the feature."""
@@ -607,7 +622,7 @@ def _compare(
         )
     raw_ref = None
     if isinstance(reference, Profile):
-        ref_profile = reference
+        ref_profile = _validated(reference)
         if features is not None:
             features = check_names(
                 features,
@@ -849,6 +864,15 @@ def _note(fp: FeatureProfile, cur_vec, unseen: dict) -> str:
             f"{len(unseen):,} categories not in the reference: {shown}{more} — "
             f"{rows:,.0f} rows, {rows / total:.1%} of the current data{est}"
         )
+    if fp.kind == "categorical" and fp.capped and fp.pooled_hashes is None:
+        rows = float(cur_vec[len(fp.categories)])
+        if rows:
+            note.append(
+                f"{rows:,.0f} rows ({rows / max(float(cur_vec.sum()), 1.0):.1%}) hold "
+                "categories outside the kept ones; this profile keeps no sample of "
+                "its pooled categories, so new ones cannot be told apart — "
+                "re-create it with mlnb.profile(...)"
+            )
     if fp.kind == "categorical" and fp.capped:
         note.append(
             f"{len(fp.categories):,} most frequent categories kept"
