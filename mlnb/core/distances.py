@@ -131,8 +131,11 @@ def wasserstein_binned(p: np.ndarray, q: np.ndarray, widths: np.ndarray) -> floa
 
 
 def _sorted(x: np.ndarray) -> np.ndarray:
+    """The finite values, sorted: NaN and ±inf are missing values here, as in
+    the binned methods (where they fall in the missing bin) — an infinite value
+    would make every distance over the raw values infinite or NaN."""
     x = np.asarray(x, dtype=np.float64)
-    return np.sort(x[~np.isnan(x)])
+    return np.sort(x[np.isfinite(x)])
 
 
 def ks_exact(ref: np.ndarray, cur: np.ndarray) -> tuple[float, float]:

@@ -524,3 +524,22 @@ def test_feature_names_are_escaped_in_html():
         REF.rename(columns={"x": name}), CUR.rename(columns={"x": name})
     )
     assert name not in report._repr_html_()
+
+
+@pytest.mark.parametrize("method", ["ks", "wasserstein", "psi", "jensen_shannon"])
+@pytest.mark.parametrize("where", ["reference", "current", "both"])
+def test_infinity_never_makes_a_distance_nan(method, where):
+    """±inf are missing values for every method, on raw values and on bins: the
+    distance equals the one with the infinities dropped."""
+    ref, cur = REF[["x"]].copy(), CUR[["x"]].copy()
+    if where in ("reference", "both"):
+        ref.loc[:4, "x"] = -np.inf
+    if where in ("current", "both"):
+        cur.loc[:4, "x"] = np.inf
+    got = mlnb.drift(ref, cur, method={"x": method}).to_frame().iloc[0]
+    assert np.isfinite(got["distance"])
+    if method in ("ks", "wasserstein"):  # raw values: the same as dropping them
+        want = mlnb.drift(
+            ref[np.isfinite(ref["x"])], cur[np.isfinite(cur["x"])], method={"x": method}
+        ).to_frame()
+        assert got["distance"] == pytest.approx(want.iloc[0]["distance"])

@@ -927,7 +927,8 @@ def _distance(m, fp: FeatureProfile, ref_vec, cur_vec, ref_col, cur_col, name):
         c = np.asarray(cur_col, dtype=np.float64)
         if m == "ks":
             return D.ks_exact(r, c)
-        norm = max(float(np.nanstd(r)), 0.001)
+        finite = r[np.isfinite(r)]  # ±inf are missing values, as NaN
+        norm = max(float(np.std(finite)) if len(finite) else 0.0, 0.001)
         return D.wasserstein_exact(r, c) / norm, None
     if fp.atoms is not None:  # a discrete feature: its bins are its values
         positions = np.concatenate(([fp.atoms[0]], fp.atoms, [fp.atoms[-1]]))
