@@ -702,6 +702,21 @@ _KINDS = ("numeric", "categorical", "skipped")
 _MAX_COUNT = 2**53
 
 
+def _as_path(path: Any) -> Path:
+    """``path`` (text or a path object) as a Path; anything else is an error."""
+    if isinstance(path, bytes) or not isinstance(path, (str, Path)):
+        import os
+
+        if not isinstance(path, os.PathLike):
+            raise MlnbValueError(
+                f"path must be a file path (text or pathlib.Path); got "
+                f"{type(path).__name__} {path!r:.60}"
+            )
+    if str(path) == "":
+        raise MlnbValueError("path is empty; pass a file path such as 'profile.json'")
+    return Path(path)
+
+
 class _Damaged(Exception):
     def __init__(self, field: str, problem: str) -> None:
         super().__init__(field, problem)
@@ -1032,7 +1047,7 @@ class Profile:
             The file exists (and ``overwrite`` is False), the path is a
             directory, or its directory is missing or not writable.
         """
-        path = Path(path)
+        path = _as_path(path)
         if path.is_dir():
             raise MlnbValueError(
                 f"{path} is a directory; pass a file path such as "
@@ -1072,7 +1087,7 @@ class Profile:
             The file is not a profile, or the profile is damaged or was edited
             (the message names the file, the feature and the field).
         """
-        path = Path(path)
+        path = _as_path(path)
         if path.is_dir():
             raise MlnbValueError(
                 f"{path} is a directory, not a profile; pass the .json file that "

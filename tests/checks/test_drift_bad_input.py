@@ -335,6 +335,9 @@ CASES = [
         MlnbValueError,
         r"/tmp is a directory",
     ),
+    ("save-path-int", lambda: PROF.save(5), MlnbValueError, r"path must be a file"),
+    ("load-path-none", lambda: Profile.load(None), MlnbValueError, r"path must be"),
+    ("load-path-empty", lambda: Profile.load(""), MlnbValueError, r"path is empty"),
     (
         "from_dict-not-profile",
         lambda: Profile.from_dict({"a": 1}),
