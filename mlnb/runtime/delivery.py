@@ -12,10 +12,17 @@ raised.
 Deliveries run on a background thread by default, so the caller never waits on
 the network; :meth:`AlertDispatcher.flush` waits for what is queued. Standard
 library only; proxies from the environment are honoured.
+
+Alerts survive the end of the process: an ``atexit`` hook drains every
+dispatcher's queue for at most :data:`EXIT_TIMEOUT` seconds in total (a script
+that never calls ``flush()`` still delivers its alerts). Whatever is still
+undelivered then is recorded in :attr:`AlertDispatcher.undelivered` and logged
+(``error``, with the count and every alert's message) — never dropped silently.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -25,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +41,18 @@ from ..core.jsonsafe import jsonable
 from ..core.labels import is_real
 from ..errors import MlnbValueError
 
-__all__ = ["Alert", "Delivery", "CallbackError", "AlertDispatcher", "ALERT_SIDES"]
+__all__ = [
+    "Alert",
+    "Delivery",
+    "CallbackError",
+    "AlertDispatcher",
+    "ALERT_SIDES",
+    "EXIT_TIMEOUT",
+]
+
+#: Seconds the exit hook waits, in total over every dispatcher, for queued
+#: webhook deliveries when the interpreter ends.
+EXIT_TIMEOUT = 10.0
 
 #: ``"below"``: the alert fires when the metric falls below its level;
 #: ``"above"``: when it rises above.
@@ -199,6 +218,11 @@ class AlertDispatcher:
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         self._opener = urllib.request.build_opener()
+        #: Alerts whose webhook delivery had not ended when the process exited
+        #: (or when :meth:`close` timed out); each was logged.
+        self.undelivered: list[Alert] = []
+        self._inflight: Alert | None = None
+        _LIVE.add(self)
 
     @property
     def delivery_failures(self) -> list[Delivery]:
@@ -252,10 +276,12 @@ class AlertDispatcher:
             try:
                 if alert is None:
                     return
+                self._inflight = alert
                 self.deliver(alert)
             except Exception:  # pragma: no cover - deliver catches everything
                 self.logger.exception("webhook worker error")
             finally:
+                self._inflight = None
                 q.task_done()
 
     def deliver(self, alert: Alert) -> Delivery:
@@ -301,6 +327,9 @@ class AlertDispatcher:
                 status, error = 0, f"{type(exc).__name__}: {exc}"
             if not retry or attempt == self.retries:
                 break
+            if _EXITING.is_set():
+                # the process is ending: no backoff, the exit hook reports it
+                break
             time.sleep(self.backoff * 2**attempt)
         delivery = self._record(
             Delivery(
@@ -314,11 +343,13 @@ class AlertDispatcher:
             )
         )
         self.logger.error(
-            "could not deliver the alert of window %d to %s after %d attempt(s): %s",
+            "could not deliver the alert of window %d to %s after %d attempt(s): "
+            "%s; alert: %s",
             alert.window,
             _redact(self.webhook),
             attempts,
             error,
+            alert.message,
         )
         return delivery
 
@@ -347,11 +378,74 @@ class AlertDispatcher:
         return True
 
     def close(self, timeout: float | None = None) -> None:
-        """Deliver what is queued and stop the background thread."""
+        """Deliver what is queued and stop the background thread; what is not
+        delivered within ``timeout`` is recorded in :attr:`undelivered` and
+        logged."""
         if self.running:
             self._queue.put(None)
             self._worker.join(timeout)
+            if self._worker.is_alive():
+                self._report_undelivered("close() timed out")
         self._worker = None
+
+    def pending_alerts(self) -> list[Alert]:
+        """Alerts queued for the webhook whose delivery has not ended."""
+        q = self._queue
+        if q is None:
+            return []
+        with q.mutex:
+            queued = [a for a in q.queue if a is not None]
+        inflight = self._inflight
+        return ([inflight] if inflight is not None else []) + queued
+
+    def _report_undelivered(self, why: str) -> list[Alert]:
+        left = [a for a in self.pending_alerts() if a not in self.undelivered]
+        if not left:
+            return []
+        self.undelivered.extend(left)
+        self.logger.error(
+            "%d alert(s) not delivered to %s (%s): %s",
+            len(left),
+            _redact(self.webhook or ""),
+            why,
+            " | ".join(a.message for a in left),
+        )
+        return left
+
+
+# ---------------------------------------------------------------------------------
+# delivery at interpreter exit
+_LIVE: weakref.WeakSet[AlertDispatcher] = weakref.WeakSet()
+_EXITING = threading.Event()
+
+
+def drain_at_exit(timeout: float | None = None) -> int:
+    """Wait up to ``timeout`` seconds (default :data:`EXIT_TIMEOUT`) in total for
+    every dispatcher's queued deliveries; record and log what is left. Returns
+    the number of alerts not delivered. Registered with :mod:`atexit`."""
+    total = EXIT_TIMEOUT if timeout is None else float(timeout)
+    deadline = time.monotonic() + max(total, 0.0)
+    left = 0
+    for d in list(_LIVE):
+        if d._queue is None:
+            continue
+        d.flush(max(deadline - time.monotonic(), 0.0))
+        if d.flush(0):
+            continue
+        # out of time: no more retries, report what is still pending
+        _EXITING.set()
+        left += len(d._report_undelivered(f"the process ended; waited {total:g} s"))
+    return left
+
+
+def _atexit_hook() -> None:
+    try:
+        drain_at_exit()
+    except Exception:  # pragma: no cover - never break interpreter shutdown
+        logging.getLogger(__name__).exception("mlnb: alert delivery at exit failed")
+
+
+atexit.register(_atexit_hook)
 
 
 # ---------------------------------------------------------------------------------
