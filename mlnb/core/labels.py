@@ -67,7 +67,8 @@ def check_same_length(**arrays: Any) -> int:
 
 
 def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
-    """Scores as a float64 array; non-numeric values and NaNs raise."""
+    """Scores as a float64 array; non-numeric values and ±inf raise (NaN is left
+    to the caller, which says what a missing value means there)."""
     if type(values).__module__.startswith("pandas") and str(values.dtype) in {
         "Float64",
         "Float32",
@@ -89,7 +90,24 @@ def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
             ) from None
     elif arr.dtype != np.float64:
         arr = arr.astype(np.float64)
+    _raise_infinite(arr, name)
     return arr
+
+
+def _raise_infinite(arr: np.ndarray, name: str) -> None:
+    """±inf is never a valid score, label or weight: a clear error, like NaN."""
+    if arr.dtype.kind != "f":
+        return
+    inf = np.isinf(arr)
+    if inf.any():
+        k = int(inf.sum())
+        first = int(np.flatnonzero(inf)[0])
+        raise DataValidationError(
+            f"{name} has {k:,} infinite values (+inf/-inf), the first at position "
+            f"{first:,} ({float(arr[first])}); every value must be finite. Find them "
+            f"with np.isinf({name}) and drop those rows (with their labels) or fix "
+            "what produced them (e.g. a log of 0, a division by 0)."
+        )
 
 
 def as_weights(
@@ -177,6 +195,7 @@ def class_counts(
     if len(arr) == 0:
         raise DataValidationError(f"{name} is empty; need at least one labelled row")
     _raise_missing(arr, name)
+    _raise_infinite(arr, name)
     if arr.dtype.kind == "b":
         n_true = int(np.count_nonzero(arr))
         pairs = [(False, len(arr) - n_true), (True, n_true)]
@@ -238,6 +257,7 @@ def binary_mask(
     if len(arr) == 0:
         raise DataValidationError(f"{name} is empty; need at least one labelled row")
     _raise_missing(arr, name)
+    _raise_infinite(arr, name)
     if arr.dtype.kind == "b" and positive_label in (None, True, 1):
         labels = [False, True]
         mask = arr
