@@ -190,7 +190,7 @@ class AlertDispatcher:
         self.logger = logger
         self.callbacks = _callbacks(callbacks)
         self.webhook = _webhook_url(webhook)
-        self.webhook_headers = dict(webhook_headers or {})
+        self.webhook_headers = _headers(webhook_headers)
         if not (
             is_real(webhook_timeout)
             and math.isfinite(webhook_timeout)
@@ -478,6 +478,30 @@ def _webhook_url(url: Any) -> str | None:
             "Example: webhook='https://hooks.example.com/mlnb'"
         )
     return url
+
+
+def _headers(headers: Any) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise MlnbValueError(
+            "webhook_headers must be a dict of header names to string values, e.g. "
+            f"{{'Authorization': 'Bearer ...'}}; got {type(headers).__name__}"
+            + (
+                f" with {[(k, type(v).__name__) for k, v in headers.items()][:5]}"
+                if isinstance(headers, dict)
+                else ""
+            )
+        )
+    bad = [k for k, v in headers.items() if any(c in k + v for c in "\r\n")]
+    if bad:
+        raise MlnbValueError(
+            f"webhook_headers {bad!r} contain a line break; header names and values "
+            "must be one line"
+        )
+    return dict(headers)
 
 
 def _redact(url: str) -> str:
