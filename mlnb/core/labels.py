@@ -69,6 +69,13 @@ def check_same_length(**arrays: Any) -> int:
 def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
     """Scores as a float64 array; non-numeric values and ±inf raise (NaN is left
     to the caller, which says what a missing value means there)."""
+    arr = _as_float(values, name=name)
+    _raise_infinite(arr, name)
+    return arr
+
+
+def _as_float(values: Any, *, name: str) -> np.ndarray:
+    """``values`` as float64; non-numeric values raise."""
     if type(values).__module__.startswith("pandas") and str(values.dtype) in {
         "Float64",
         "Float32",
@@ -90,7 +97,6 @@ def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
             ) from None
     elif arr.dtype != np.float64:
         arr = arr.astype(np.float64)
-    _raise_infinite(arr, name)
     return arr
 
 
@@ -115,7 +121,7 @@ def as_weights(
 ) -> np.ndarray | None:
     if values is None:
         return None
-    w = as_scores(values, name=name)
+    w = _as_float(values, name=name)
     if len(w) != n:
         raise MlnbValueError(
             f"{name} has {len(w):,} values but the data has {n:,} rows; pass one "
@@ -124,8 +130,9 @@ def as_weights(
     bad = ~np.isfinite(w)
     if bad.any():
         raise DataValidationError(
-            f"{name} contains {int(bad.sum()):,} NaN or infinite values; weights "
-            "must be finite and >= 0"
+            f"{name} contains {int(bad.sum()):,} NaN or infinite values (the first "
+            f"at position {int(np.flatnonzero(bad)[0]):,}); weights must be finite "
+            "and >= 0"
         )
     if (w < 0).any():
         raise DataValidationError(
