@@ -191,6 +191,11 @@ class AlertDispatcher:
         self.callbacks = _callbacks(callbacks)
         self.webhook = _webhook_url(webhook)
         self.webhook_headers = _headers(webhook_headers)
+        # urllib cannot send credentials written in the URL (user:pw@host): send
+        # them as HTTP Basic auth to the URL without them
+        self._post_url, auth = _split_credentials(self.webhook)
+        if auth and "Authorization" not in self.webhook_headers:
+            self.webhook_headers["Authorization"] = auth
         if not (
             is_real(webhook_timeout)
             and math.isfinite(webhook_timeout)
@@ -300,7 +305,7 @@ class AlertDispatcher:
             retry = True
             try:
                 req = urllib.request.Request(
-                    self.webhook, data=body, headers=headers, method="POST"
+                    self._post_url, data=body, headers=headers, method="POST"
                 )
                 with self._opener.open(req, timeout=self.webhook_timeout) as resp:
                     resp.read()
@@ -502,6 +507,27 @@ def _headers(headers: Any) -> dict[str, str]:
             "must be one line"
         )
     return dict(headers)
+
+
+def _split_credentials(url: str | None) -> tuple[str | None, str]:
+    """``(url without user:password, Basic auth header or "")``."""
+    if url is None:
+        return None, ""
+    p = urllib.parse.urlsplit(url)
+    if p.username is None and p.password is None:
+        return url, ""
+    import base64
+
+    user = urllib.parse.unquote(p.username or "")
+    pw = urllib.parse.unquote(p.password or "")
+    token = base64.b64encode(f"{user}:{pw}".encode()).decode("ascii")
+    host = p.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if p.port:
+        host = f"{host}:{p.port}"
+    bare = urllib.parse.urlunsplit((p.scheme, host, p.path, p.query, p.fragment))
+    return bare, f"Basic {token}"
 
 
 def _redact(url: str) -> str:

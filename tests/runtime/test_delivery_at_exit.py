@@ -178,3 +178,37 @@ def test_drain_reports_pending_alerts_in_process(timeout, caplog):
         dmod._EXITING.clear()
         d.close(3)
         srv.close()
+
+
+def test_credentials_in_the_url_are_sent_as_basic_auth():
+    import base64
+    import logging
+
+    from mlnb.runtime.delivery import Alert, AlertDispatcher
+
+    seen = []
+
+    class Auth(_Hook):
+        def do_POST(self):  # noqa: N802
+            seen.append((self.path, self.headers.get("Authorization")))
+            super().do_POST()
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Auth)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        port = server.server_address[1]
+        d = AlertDispatcher(
+            logger=logging.getLogger("tests.auth"),
+            webhook=f"http://bot:s%40cret@127.0.0.1:{port}/hook?x=1",
+            retries=0,
+        )
+        d.send(Alert("accuracy", 0.5, (0.4, 0.6), 0.8, "below", 0, 0, 1, 1, 0, "m"))
+        assert d.flush(10)
+        d.close(5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert [x.ok for x in d.deliveries] == [True]
+    token = base64.b64encode(b"bot:s@cret").decode()
+    assert seen == [("/hook?x=1", f"Basic {token}")]
