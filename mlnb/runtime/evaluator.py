@@ -594,6 +594,12 @@ class ContinuousEvaluator:
         return self._delivery.delivery_failures
 
     @property
+    def undelivered(self) -> list[Alert]:
+        """Alerts whose webhook delivery had not ended when the process exited or
+        :meth:`close` timed out (each was logged at ``error`` level)."""
+        return list(self._delivery.undelivered)
+
+    @property
     def callback_errors(self) -> list[CallbackError]:
         """Callbacks that raised."""
         return self._delivery.callback_errors

@@ -434,3 +434,8 @@ def test_malicious_strings_are_escaped_in_html():
     ev.flush()
     html = ev.result(publish=False)._repr_html_()
     assert bad not in html and "<script>alert" not in html
+
+
+def test_undelivered_is_empty_without_webhook():
+    ev = ContinuousEvaluator(metric="accuracy", alert_below=0.9, window=20)
+    assert ev.undelivered == []
