@@ -67,7 +67,15 @@ def check_same_length(**arrays: Any) -> int:
 
 
 def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
-    """Scores as a float64 array; non-numeric values and NaNs raise."""
+    """Scores as a float64 array; non-numeric values and ±inf raise (NaN is left
+    to the caller, which says what a missing value means there)."""
+    arr = _as_float(values, name=name)
+    _raise_infinite(arr, name)
+    return arr
+
+
+def _as_float(values: Any, *, name: str) -> np.ndarray:
+    """``values`` as float64; non-numeric values raise."""
     if type(values).__module__.startswith("pandas") and str(values.dtype) in {
         "Float64",
         "Float32",
@@ -92,12 +100,28 @@ def as_scores(values: Any, *, name: str = "y_score") -> np.ndarray:
     return arr
 
 
+def _raise_infinite(arr: np.ndarray, name: str) -> None:
+    """±inf is never a valid score, label or weight: a clear error, like NaN."""
+    if arr.dtype.kind != "f":
+        return
+    inf = np.isinf(arr)
+    if inf.any():
+        k = int(inf.sum())
+        first = int(np.flatnonzero(inf)[0])
+        raise DataValidationError(
+            f"{name} has {k:,} infinite values (+inf/-inf), the first at position "
+            f"{first:,} ({float(arr[first])}); every value must be finite. Find them "
+            f"with np.isinf({name}) and drop those rows (with their labels) or fix "
+            "what produced them (e.g. a log of 0, a division by 0)."
+        )
+
+
 def as_weights(
     values: Any, n: int, *, name: str = "sample_weight"
 ) -> np.ndarray | None:
     if values is None:
         return None
-    w = as_scores(values, name=name)
+    w = _as_float(values, name=name)
     if len(w) != n:
         raise MlnbValueError(
             f"{name} has {len(w):,} values but the data has {n:,} rows; pass one "
@@ -106,8 +130,9 @@ def as_weights(
     bad = ~np.isfinite(w)
     if bad.any():
         raise DataValidationError(
-            f"{name} contains {int(bad.sum()):,} NaN or infinite values; weights "
-            "must be finite and >= 0"
+            f"{name} contains {int(bad.sum()):,} NaN or infinite values (the first "
+            f"at position {int(np.flatnonzero(bad)[0]):,}); weights must be finite "
+            "and >= 0"
         )
     if (w < 0).any():
         raise DataValidationError(
@@ -177,6 +202,7 @@ def class_counts(
     if len(arr) == 0:
         raise DataValidationError(f"{name} is empty; need at least one labelled row")
     _raise_missing(arr, name)
+    _raise_infinite(arr, name)
     if arr.dtype.kind == "b":
         n_true = int(np.count_nonzero(arr))
         pairs = [(False, len(arr) - n_true), (True, n_true)]
@@ -238,6 +264,7 @@ def binary_mask(
     if len(arr) == 0:
         raise DataValidationError(f"{name} is empty; need at least one labelled row")
     _raise_missing(arr, name)
+    _raise_infinite(arr, name)
     if arr.dtype.kind == "b" and positive_label in (None, True, 1):
         labels = [False, True]
         mask = arr

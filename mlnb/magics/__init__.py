@@ -7,8 +7,10 @@
 ``%mlcheck STEP --help``     the step command's usage
 
 Names in arguments are looked up in the notebook's namespace; an expression such as
-``df[df.amount > 0]`` is evaluated there. Errors in what the user typed become a
-short ``UsageError`` without a traceback.
+``df[df.amount > 0]`` is evaluated there. Option values use shell-like quoting
+(``--label "is fraud"``); a column typed as ``0`` finds the int column 0 when the
+frame has no column ``"0"``. Errors in what the user typed become a short
+``UsageError`` without a traceback.
 """
 
 from __future__ import annotations
@@ -19,14 +21,13 @@ from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, line_magic, magics_class
-from IPython.core.magic_arguments import parse_argstring
 from IPython.utils.text import dedent
 
 from ..checklist import STEP_IDS, STEPS, get_step
 from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
 from . import drift, fairness, imbalance
-from .parser import split_expression, split_top_level
+from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
     "MLCheckMagics",
@@ -115,7 +116,13 @@ class MLCheckMagics(Magics):
         if not rest.strip():
             return StepHelp(step, handler.parser.format_help())
         expr, options = split_expression(rest)
-        args = parse_argstring(handler, options)
+        args = handler.parser.parse_args(split_options(options))
+        if expr and args.data:
+            raise UsageError(
+                f"unexpected argument {args.data!r}: the data comes first "
+                f"(%mlcheck {step.id} DATA --label COL); quote option values that "
+                'contain spaces (--label "is fraud")'
+            )
         args.data = expr or args.data
         if not args.data:
             raise UsageError(

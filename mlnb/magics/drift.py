@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .parser import split_top_level
+from .parser import resolve_column, resolve_columns, split_top_level
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import MLCheckMagics
@@ -53,18 +53,24 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
     current = magics.lookup(cur_expr)
     kwargs: dict[str, Any] = {"method": args.method}
     if args.features:
-        kwargs["features"] = [f.strip() for f in args.features.split(",") if f.strip()]
+        kwargs["features"] = resolve_columns(
+            current, [f.strip() for f in args.features.split(",") if f.strip()]
+        )
     if args.categorical:
-        kwargs["categorical"] = [
-            f.strip() for f in args.categorical.split(",") if f.strip()
-        ]
+        kwargs["categorical"] = resolve_columns(
+            current, [f.strip() for f in args.categorical.split(",") if f.strip()]
+        )
     if args.threshold is not None:
         kwargs["drift_thresholds"] = args.threshold
     if args.time:
         from ..checks.drift import drift_over_time
 
         result = drift_over_time(
-            reference, current, time_column=args.time, freq=args.freq, **kwargs
+            reference,
+            current,
+            time_column=resolve_column(current, args.time),
+            freq=args.freq,
+            **kwargs,
         )
     else:
         result = drift(reference, current, **kwargs)

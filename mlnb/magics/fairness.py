@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .parser import parse_value
+from .parser import parse_value, resolve_column, resolve_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import MLCheckMagics
@@ -50,20 +50,25 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
         if part:
             cols = tuple(c.strip() for c in part.split("*"))
             slice_by.append(cols if len(cols) > 1 else cols[0])
+    slice_by = resolve_columns(data, slice_by)
     metrics = None
     if args.metrics:
         metrics = [m.strip() for m in args.metrics.split(",") if m.strip()]
     score: Any = args.score
     if score and "," in score:
-        score = [c.strip() for c in score.split(",") if c.strip()]
+        score = resolve_columns(
+            data, [c.strip() for c in score.split(",") if c.strip()]
+        )
+    else:
+        score = resolve_column(data, score)
     result = sliced_metrics(
         data,
-        label=args.label,
+        label=resolve_column(data, args.label),
         score=score,
-        prediction=args.prediction,
+        prediction=resolve_column(data, args.prediction),
         slice_by=slice_by,
         threshold=args.threshold,
-        sample_weight=args.weight,
+        sample_weight=resolve_column(data, args.weight),
         positive_label=parse_value(args.positive_label),
         metrics=metrics,
         goal_metric=args.goal,

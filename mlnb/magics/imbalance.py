@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.core.magic_arguments import argument, magic_arguments
 
-from .parser import parse_value
+from .parser import parse_value, resolve_column
 
 if TYPE_CHECKING:  # pragma: no cover
     from . import MLCheckMagics
@@ -34,26 +34,29 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
 
     data = magics.lookup(args.data)
     positive = parse_value(args.positive_label)
+    label = resolve_column(data, args.label)
+    score = resolve_column(data, args.score)
+    weight = resolve_column(data, args.weight)
     if args.widget:
         from ..widgets.imbalance import ImbalanceExplorer
 
         return ImbalanceExplorer(
             data=data,
-            label=args.label,
-            score=args.score,
+            label=label,
+            score=score,
             positive_label=positive,
-            sample_weight=args.weight,
+            sample_weight=weight,
             threshold=args.threshold,
         )
-    result = imbalance(data, label=args.label, positive_label=positive)
-    if args.score is None:
+    result = imbalance(data, label=label, positive_label=positive)
+    if score is None:
         return result
     magics.display(result)
     return thresholds(
         data=data,
-        label=args.label,
-        score=args.score,
+        label=label,
+        score=score,
         positive_label=positive,
-        sample_weight=args.weight,
+        sample_weight=weight,
         threshold=args.threshold,
     )

@@ -12,10 +12,17 @@ raised.
 Deliveries run on a background thread by default, so the caller never waits on
 the network; :meth:`AlertDispatcher.flush` waits for what is queued. Standard
 library only; proxies from the environment are honoured.
+
+Alerts survive the end of the process: an ``atexit`` hook drains every
+dispatcher's queue for at most :data:`EXIT_TIMEOUT` seconds in total (a script
+that never calls ``flush()`` still delivers its alerts). Whatever is still
+undelivered then is recorded in :attr:`AlertDispatcher.undelivered` and logged
+(``error``, with the count and every alert's message) — never dropped silently.
 """
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import math
@@ -25,6 +32,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -33,7 +41,18 @@ from ..core.jsonsafe import jsonable
 from ..core.labels import is_real
 from ..errors import MlnbValueError
 
-__all__ = ["Alert", "Delivery", "CallbackError", "AlertDispatcher", "ALERT_SIDES"]
+__all__ = [
+    "Alert",
+    "Delivery",
+    "CallbackError",
+    "AlertDispatcher",
+    "ALERT_SIDES",
+    "EXIT_TIMEOUT",
+]
+
+#: Seconds the exit hook waits, in total over every dispatcher, for queued
+#: webhook deliveries when the interpreter ends.
+EXIT_TIMEOUT = 10.0
 
 #: ``"below"``: the alert fires when the metric falls below its level;
 #: ``"above"``: when it rises above.
@@ -171,7 +190,12 @@ class AlertDispatcher:
         self.logger = logger
         self.callbacks = _callbacks(callbacks)
         self.webhook = _webhook_url(webhook)
-        self.webhook_headers = dict(webhook_headers or {})
+        self.webhook_headers = _headers(webhook_headers)
+        # urllib cannot send credentials written in the URL (user:pw@host): send
+        # them as HTTP Basic auth to the URL without them
+        self._post_url, auth = _split_credentials(self.webhook)
+        if auth and "Authorization" not in self.webhook_headers:
+            self.webhook_headers["Authorization"] = auth
         if not (
             is_real(webhook_timeout)
             and math.isfinite(webhook_timeout)
@@ -199,6 +223,11 @@ class AlertDispatcher:
         self._queue: queue.Queue | None = None
         self._worker: threading.Thread | None = None
         self._opener = urllib.request.build_opener()
+        #: Alerts whose webhook delivery had not ended when the process exited
+        #: (or when :meth:`close` timed out); each was logged.
+        self.undelivered: list[Alert] = []
+        self._inflight: Alert | None = None
+        _LIVE.add(self)
 
     @property
     def delivery_failures(self) -> list[Delivery]:
@@ -252,10 +281,12 @@ class AlertDispatcher:
             try:
                 if alert is None:
                     return
+                self._inflight = alert
                 self.deliver(alert)
             except Exception:  # pragma: no cover - deliver catches everything
                 self.logger.exception("webhook worker error")
             finally:
+                self._inflight = None
                 q.task_done()
 
     def deliver(self, alert: Alert) -> Delivery:
@@ -274,7 +305,7 @@ class AlertDispatcher:
             retry = True
             try:
                 req = urllib.request.Request(
-                    self.webhook, data=body, headers=headers, method="POST"
+                    self._post_url, data=body, headers=headers, method="POST"
                 )
                 with self._opener.open(req, timeout=self.webhook_timeout) as resp:
                     resp.read()
@@ -301,6 +332,9 @@ class AlertDispatcher:
                 status, error = 0, f"{type(exc).__name__}: {exc}"
             if not retry or attempt == self.retries:
                 break
+            if _EXITING.is_set():
+                # the process is ending: no backoff, the exit hook reports it
+                break
             time.sleep(self.backoff * 2**attempt)
         delivery = self._record(
             Delivery(
@@ -314,11 +348,13 @@ class AlertDispatcher:
             )
         )
         self.logger.error(
-            "could not deliver the alert of window %d to %s after %d attempt(s): %s",
+            "could not deliver the alert of window %d to %s after %d attempt(s): "
+            "%s; alert: %s",
             alert.window,
             _redact(self.webhook),
             attempts,
             error,
+            alert.message,
         )
         return delivery
 
@@ -347,11 +383,74 @@ class AlertDispatcher:
         return True
 
     def close(self, timeout: float | None = None) -> None:
-        """Deliver what is queued and stop the background thread."""
+        """Deliver what is queued and stop the background thread; what is not
+        delivered within ``timeout`` is recorded in :attr:`undelivered` and
+        logged."""
         if self.running:
             self._queue.put(None)
             self._worker.join(timeout)
+            if self._worker.is_alive():
+                self._report_undelivered("close() timed out")
         self._worker = None
+
+    def pending_alerts(self) -> list[Alert]:
+        """Alerts queued for the webhook whose delivery has not ended."""
+        q = self._queue
+        if q is None:
+            return []
+        with q.mutex:
+            queued = [a for a in q.queue if a is not None]
+        inflight = self._inflight
+        return ([inflight] if inflight is not None else []) + queued
+
+    def _report_undelivered(self, why: str) -> list[Alert]:
+        left = [a for a in self.pending_alerts() if a not in self.undelivered]
+        if not left:
+            return []
+        self.undelivered.extend(left)
+        self.logger.error(
+            "%d alert(s) not delivered to %s (%s): %s",
+            len(left),
+            _redact(self.webhook or ""),
+            why,
+            " | ".join(a.message for a in left),
+        )
+        return left
+
+
+# ---------------------------------------------------------------------------------
+# delivery at interpreter exit
+_LIVE: weakref.WeakSet[AlertDispatcher] = weakref.WeakSet()
+_EXITING = threading.Event()
+
+
+def drain_at_exit(timeout: float | None = None) -> int:
+    """Wait up to ``timeout`` seconds (default :data:`EXIT_TIMEOUT`) in total for
+    every dispatcher's queued deliveries; record and log what is left. Returns
+    the number of alerts not delivered. Registered with :mod:`atexit`."""
+    total = EXIT_TIMEOUT if timeout is None else float(timeout)
+    deadline = time.monotonic() + max(total, 0.0)
+    left = 0
+    for d in list(_LIVE):
+        if d._queue is None:
+            continue
+        d.flush(max(deadline - time.monotonic(), 0.0))
+        if d.flush(0):
+            continue
+        # out of time: no more retries, report what is still pending
+        _EXITING.set()
+        left += len(d._report_undelivered(f"the process ended; waited {total:g} s"))
+    return left
+
+
+def _atexit_hook() -> None:
+    try:
+        drain_at_exit()
+    except Exception:  # pragma: no cover - never break interpreter shutdown
+        logging.getLogger(__name__).exception("mlnb: alert delivery at exit failed")
+
+
+atexit.register(_atexit_hook)
 
 
 # ---------------------------------------------------------------------------------
@@ -384,6 +483,51 @@ def _webhook_url(url: Any) -> str | None:
             "Example: webhook='https://hooks.example.com/mlnb'"
         )
     return url
+
+
+def _headers(headers: Any) -> dict[str, str]:
+    if headers is None:
+        return {}
+    if not isinstance(headers, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in headers.items()
+    ):
+        raise MlnbValueError(
+            "webhook_headers must be a dict of header names to string values, e.g. "
+            f"{{'Authorization': 'Bearer ...'}}; got {type(headers).__name__}"
+            + (
+                f" with {[(k, type(v).__name__) for k, v in headers.items()][:5]}"
+                if isinstance(headers, dict)
+                else ""
+            )
+        )
+    bad = [k for k, v in headers.items() if any(c in k + v for c in "\r\n")]
+    if bad:
+        raise MlnbValueError(
+            f"webhook_headers {bad!r} contain a line break; header names and values "
+            "must be one line"
+        )
+    return dict(headers)
+
+
+def _split_credentials(url: str | None) -> tuple[str | None, str]:
+    """``(url without user:password, Basic auth header or "")``."""
+    if url is None:
+        return None, ""
+    p = urllib.parse.urlsplit(url)
+    if p.username is None and p.password is None:
+        return url, ""
+    import base64
+
+    user = urllib.parse.unquote(p.username or "")
+    pw = urllib.parse.unquote(p.password or "")
+    token = base64.b64encode(f"{user}:{pw}".encode()).decode("ascii")
+    host = p.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    if p.port:
+        host = f"{host}:{p.port}"
+    bare = urllib.parse.urlunsplit((p.scheme, host, p.path, p.query, p.fragment))
+    return bare, f"Basic {token}"
 
 
 def _redact(url: str) -> str:

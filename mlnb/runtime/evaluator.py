@@ -427,6 +427,14 @@ class ContinuousEvaluator:
         self.alert_level, self.alert_side = _alert_level(
             metric, spec.higher_is_better, alert_below, alert_above
         )
+        lo, hi = spec.range
+        if not lo <= self.alert_level <= hi:
+            name = f"alert_{self.alert_side}"
+            raise MlnbValueError(
+                f"{name}={self.alert_level!r} is outside the range of {metric} "
+                f"[{lo:g}, {hi:g}], so the alert would fire always or never; pass a "
+                f"level in [{lo:g}, {hi:g}]"
+            )
         if alert_on not in ALERT_ON:
             raise MlnbValueError(
                 f"alert_on must be 'estimate' or 'interval'; got {alert_on!r}"
@@ -457,6 +465,23 @@ class ContinuousEvaluator:
         if not _is_int(min_rows) or min_rows < 1:
             raise MlnbValueError(f"min_rows must be an int >= 1; got {min_rows!r}")
         self.min_rows = int(min_rows)
+        if logger is not None and not (
+            callable(getattr(logger, "warning", None))
+            and callable(getattr(logger, "error", None))
+        ):
+            raise MlnbValueError(
+                f"logger must be a logging.Logger (or None for mlnb's own); got "
+                f"{type(logger).__name__} {logger!r}"
+            )
+        if not isinstance(background, (bool, np.bool_)):
+            raise MlnbValueError(
+                f"background must be True or False; got {background!r}"
+            )
+        if drift_options is not None and not isinstance(drift_options, dict):
+            raise MlnbValueError(
+                f"drift_options must be a dict of mlnb.drift() keyword arguments "
+                f"(e.g. {{'method': 'psi'}}); got {type(drift_options).__name__}"
+            )
         self.logger = logger if logger is not None else logging.getLogger(__name__)
         self._windows = Windows(window, allowed_lateness, logger=self.logger)
         self._delivery = AlertDispatcher(
@@ -569,6 +594,12 @@ class ContinuousEvaluator:
         return self._delivery.delivery_failures
 
     @property
+    def undelivered(self) -> list[Alert]:
+        """Alerts whose webhook delivery had not ended when the process exited or
+        :meth:`close` timed out (each was logged at ``error`` level)."""
+        return list(self._delivery.undelivered)
+
+    @property
     def callback_errors(self) -> list[CallbackError]:
         """Callbacks that raised."""
         return self._delivery.callback_errors
@@ -665,17 +696,20 @@ class ContinuousEvaluator:
         (count windows), then wait up to ``timeout`` seconds (default: as long
         as it takes, which is bounded by the retry settings) for webhook
         deliveries. Returns the alerts of the windows it closed."""
+        _check_timeout(timeout)
         new = self._evaluate_all(self._windows.close_all())
         self._delivery.flush(timeout)
         return new
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for queued webhook deliveries; True when none is left."""
+        _check_timeout(timeout)
         return self._delivery.flush(timeout)
 
     def close(self, timeout: float | None = None) -> None:
         """Deliver what is queued and stop the background thread (windows stay
         open; call :meth:`flush` first to close them)."""
+        _check_timeout(timeout)
         self._delivery.close(timeout)
 
     def __enter__(self) -> ContinuousEvaluator:
@@ -1003,6 +1037,16 @@ def _history_frame(hist: Iterable[dict]):
 
 def _is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_timeout(timeout: Any) -> None:
+    if timeout is None:
+        return
+    if not (is_real(timeout) and not math.isnan(timeout) and timeout >= 0):
+        raise MlnbValueError(
+            f"timeout must be seconds >= 0, or None to wait for every retry; got "
+            f"{timeout!r}"
+        )
 
 
 def _isnan(v: Any) -> bool:

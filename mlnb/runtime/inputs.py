@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..core.frames import to_pandas
-from ..core.labels import as_1d, as_scores
+from ..core.labels import _raise_infinite, as_1d, as_scores
 from ..errors import DataValidationError
 
 __all__ = ["read_labels", "read_scores", "read_ids", "read_features"]
@@ -36,6 +36,7 @@ def read_labels(
             "whose label is known (use add_predictions(ids, ...) now and "
             "add_ground_truth(ids, labels) when the labels arrive)"
         )
+    _raise_infinite(arr, "y_true")
     if task == "regression":
         return as_scores(arr, name="y_true")
     if positive_label is not None:

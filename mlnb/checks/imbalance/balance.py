@@ -220,6 +220,14 @@ class ImbalanceResult(CheckResult):
                 f"method must be one of {', '.join(map(repr, _METHODS))}; "
                 f"got {method!r}"
             )
+        _check_random_state(random_state)
+        if method == "smote" and "k_neighbors" in kwargs:
+            k = kwargs["k_neighbors"]
+            if not (_is_int(k) and k >= 1) and not hasattr(k, "kneighbors"):
+                raise MlnbValueError(
+                    f"k_neighbors must be an int >= 1 (the neighbours SMOTE "
+                    f"interpolates between; 5 by default); got {k!r}"
+                )
         y_arr = as_1d(y, name="y")
         n_x = X.shape[0] if hasattr(X, "shape") else len(X)
         if n_x != len(y_arr):
@@ -236,20 +244,22 @@ class ImbalanceResult(CheckResult):
             ) from exc
         if method == "smote":
             _check_smote_input(X, y_arr, kwargs.get("k_neighbors", 5))
-            sampler = SMOTE(
+        cls = {"smote": SMOTE, "over": RandomOverSampler}.get(
+            method, RandomUnderSampler
+        )
+        try:
+            sampler = cls(
                 sampling_strategy=sampling_strategy, random_state=random_state, **kwargs
             )
-        elif method == "over":
-            sampler = RandomOverSampler(
-                sampling_strategy=sampling_strategy, random_state=random_state, **kwargs
-            )
-        else:
-            sampler = RandomUnderSampler(
-                sampling_strategy=sampling_strategy, random_state=random_state, **kwargs
-            )
+        except TypeError as exc:
+            raise MlnbValueError(
+                f"resample(method={method!r}) cannot take {sorted(kwargs)}: {exc}. "
+                f"Extra keyword arguments go to imbalanced-learn's {cls.__name__}; "
+                "see its documentation for the ones it takes."
+            ) from None
         try:
             return sampler.fit_resample(X, y)
-        except ValueError as exc:
+        except (ValueError, TypeError) as exc:
             raise MlnbValueError(f"{method} resampling failed: {exc}") from exc
 
     def plot(self, *, ax: Any = None) -> Any:
@@ -365,6 +375,32 @@ def _check_smote_input(X: Any, y: np.ndarray, k: int) -> None:
         )
 
 
+def _is_int(v: Any) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _check_options(max_classes: Any, calibrated: Any, publish: Any) -> None:
+    if not (_is_int(max_classes) and max_classes >= 2):
+        raise MlnbValueError(
+            f"max_classes must be an int >= 2 (the most distinct labels a "
+            f"classification label may have; {DEFAULT_MAX_CLASSES} by default); got "
+            f"{max_classes!r}"
+        )
+    for name, v in (("calibrated_probabilities", calibrated), ("publish", publish)):
+        if not isinstance(v, (bool, np.bool_)):
+            raise MlnbValueError(f"{name} must be True or False; got {v!r}")
+
+
+def _check_random_state(random_state: Any) -> None:
+    if random_state is None or isinstance(random_state, np.random.RandomState):
+        return
+    if not (_is_int(random_state) and 0 <= random_state < 2**32):
+        raise MlnbValueError(
+            f"random_state must be None, an int in [0, 2**32) or a "
+            f"numpy RandomState; got {random_state!r}"
+        )
+
+
 def _degree(ratio: float) -> str:
     """``"balanced"``, ``"mild"``, ``"moderate"`` or ``"extreme"`` (a description;
     the status comes from the conditions)."""
@@ -447,6 +483,7 @@ def imbalance(
     'fail'
     """
     # 1 read the inputs
+    _check_options(max_classes, calibrated_probabilities, publish)
     values, label_name = _read_labels(y, label)
     what = f"label column {label_name!r}" if label_name is not None else "y"
     cc = class_counts(values, name=what, max_classes=max_classes)

@@ -448,6 +448,11 @@ class ThresholdsResult(CheckResult):
 
 
 def _as_threshold(t: Any) -> float:
+    if not is_real(t):
+        raise MlnbValueError(
+            f"threshold must be a number (scores >= it predict the positive "
+            f"class), e.g. threshold=0.5; got {type(t).__name__} {t!r}"
+        )
     try:
         value = float(t)
     except (TypeError, ValueError):
@@ -545,6 +550,8 @@ def thresholds(
     ('warn', 'roc_auc 0.75 < 0.8: warn')
     """
     # 1 read the inputs
+    if not isinstance(publish, (bool, np.bool_)):
+        raise MlnbValueError(f"publish must be True or False; got {publish!r}")
     y_true, y_score, sample_weight = _read_inputs(
         y_true, y_score, data, label, score, sample_weight
     )
