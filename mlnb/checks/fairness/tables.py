@@ -55,6 +55,9 @@ class MetricTable:
     rest_se: dict[str, np.ndarray] = field(default_factory=dict)
     # (effective) number of examples each metric rests on, e.g. positives for recall
     support: dict[str, np.ndarray] = field(default_factory=dict)
+    # standard error of the slice's value for the slice-vs-rest test, where it
+    # differs from ``se`` (ROC AUC: also evaluated at the rest's value, the null)
+    test_se: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def safe_divide(a, b):
@@ -349,6 +352,14 @@ def _binary_rest(table: MetricTable, st: BinaryState, tp, fp, total: BinaryState
     table.rest_se["roc_auc"] = ci.hanley_mcneil_se(
         table.rest["roc_auc"], r_pos * r_kish, r_neg * r_kish
     )
+    # the test's standard error of the slice: Hanley-McNeil at the observed AUC
+    # shrinks towards 0 near 0 and 1, so a small slice with an extreme AUC by
+    # chance looks certain; under the null the slice's AUC is the rest's, so the
+    # larger of the two standard errors is used (a score-test safeguard)
+    null_se = ci.hanley_mcneil_se(
+        table.rest["roc_auc"], st.w_pos * kish, st.w_neg * kish
+    )
+    table.test_se["roc_auc"] = np.fmax(table.se["roc_auc"], null_se)
     ll_sum = total.ll_sum[0] - st.ll_sum
     ll_sum2 = total.ll_sum2[0] - st.ll_sum2
     table.rest["log_loss"] = safe_divide(ll_sum, r_w)
@@ -572,6 +583,7 @@ def table_rows(
         row["_rest"] = {m: float(table.rest[m][i]) for m in table.rest}
         row["_rest_se"] = {m: float(table.rest_se[m][i]) for m in table.rest_se}
         row["_se"] = {m: float(table.se[m][i]) for m in table.se}
+        row["_se"].update({m: float(table.test_se[m][i]) for m in table.test_se})
         row["_support"] = {m: float(table.support[m][i]) for m in table.support}
         row["notes"] = table.notes[i]
         rows.append(row)
