@@ -229,10 +229,11 @@ def encode(
             ]
             return _finish(name, remap[shifted], labels, n_rows, max_slices)
     codes, uniques = factorize(arr, sort=True)  # as pandas.factorize, faster
-    if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
+    fin = np.isfinite(uniques) if uniques.dtype.kind == "f" else None
+    if fin is not None and np.all(np.mod(uniques[fin], 1) == 0):
         # whole numbers stored as floats (e.g. integers with missing values):
-        # label them as integers, whatever the missingness
-        labels = [str(int(v)) for v in uniques]
+        # label them as integers, whatever the missingness; ±inf as "inf"/"-inf"
+        labels = [str(int(v)) if ok else str(v) for v, ok in zip(uniques, fin)]
     else:
         labels = _distinct_labels(list(uniques))
     return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)

@@ -215,18 +215,21 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
     higher = M.get(goal).higher_is_better
     ov = overall[goal]
     min_size = state["min_slice_size"]
+    k_difference, k_ratio, k_rest, k_p_value, k_p_adjusted = (
+        f"{goal}_{s}" for s in ("difference", "ratio", "rest", "p_value", "p_adjusted")
+    )
     tests: list[tuple[dict, bool]] = []  # (row, worse direction) of judged slices
     for row in [overall, *rows]:
         row["too_small"] = row is not overall and row["count"] < min_size
         value = row[goal]
-        row[f"{goal}_difference"] = value - ov
-        row[f"{goal}_ratio"] = value / ov if ov else math.nan
+        row[k_difference] = value - ov
+        row[k_ratio] = value / ov if ov else math.nan
         rest = row.get("_rest", {}).get(goal, math.nan)
         rest_se = row.get("_rest_se", {}).get(goal, math.nan)
         if math.isnan(rest):  # no exact complement: compare with overall
             rest, rest_se = ov, 0.0
         se = row.get("_se", {}).get(goal, math.nan)
-        row[f"{goal}_rest"] = rest
+        row[k_rest] = rest
         p = math.nan
         worse = False
         if row is not overall and not math.isnan(value) and not math.isnan(rest):
@@ -244,24 +247,19 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
                 "not judged"
             )
             row["notes"] = f"{row['notes']}; {note}" if row["notes"] else note
-        row[f"{goal}_p_value"] = p
-        row[f"{goal}_p_adjusted"] = math.nan
+        row[k_p_value] = p
+        row[k_p_adjusted] = math.nan
         row["significantly_worse"] = False
         if judged and not math.isnan(p):
             tests.append((row, worse))
     # one family: every judged slice of every slicing
     correction = state.get("correction", DEFAULT_CORRECTION)
     alpha = 1.0 - state["confidence"]
-    adjusted = adjust_p_values([r[f"{goal}_p_value"] for r, _ in tests], correction)
+    adjusted = adjust_p_values([r[k_p_value] for r, _ in tests], correction)
     for (row, worse), q in zip(tests, adjusted):
-        row[f"{goal}_p_adjusted"] = float(q)
+        row[k_p_adjusted] = float(q)
         row["significantly_worse"] = bool(worse and q < alpha)
-    frame = pd.DataFrame(
-        [
-            {k: v for k, v in r.items() if not k.startswith("_")}
-            for r in [overall, *rows]
-        ]
-    )
+    every = [overall, *rows]
     front = ["slice", "value", "count", "weighted_count", "too_small"]
     metric_cols = [
         c for m in state["metrics"] for c in (m, f"{m}_ci_low", f"{m}_ci_high")
@@ -275,12 +273,16 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
         "significantly_worse",
         "notes",
     ]
-    frame = frame[front + metric_cols + goal_cols]
+    # column by column: no second copy of every row (tens of thousands of slices)
+    columns = front + metric_cols + goal_cols
+    frame = pd.DataFrame({c: [r.get(c, math.nan) for r in every] for c in columns})
     support = pd.DataFrame(
-        [
-            {m: r.get("_support", {}).get(m, math.nan) for m in state["metrics"]}
-            for r in [overall, *rows]
-        ],
+        {
+            m: np.array(
+                [r.get("_support", {}).get(m, math.nan) for r in every], dtype=float
+            )
+            for m in state["metrics"]
+        },
         index=frame.index,
     )
     return frame, support

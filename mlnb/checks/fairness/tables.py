@@ -9,6 +9,7 @@ same :func:`binary_table`, so the two engines share every formula. Intervals:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -560,6 +561,24 @@ def regression_table(sums, z, total=None) -> MetricTable:
 # ---------------------------------------------------------------------------------
 # rows
 # ---------------------------------------------------------------------------------
+class _At(Mapping):
+    """Row ``i`` of a dict of per-slice arrays, read as a mapping of floats."""
+
+    __slots__ = ("_d", "_i")
+
+    def __init__(self, d: dict, i: int) -> None:
+        self._d, self._i = d, i
+
+    def __getitem__(self, key: str) -> float:
+        return float(self._d[key][self._i])
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
 def table_rows(
     name: str, values, counts, weights, table: MetricTable, metrics
 ) -> list[dict]:
@@ -569,6 +588,9 @@ def table_rows(
     ``_``) the standard errors, rest-of-data values and support the judging reads
     (:func:`mlnb.checks.fairness.from_rows` takes such rows)."""
     rows = []
+    se = {**table.se, **table.test_se}  # the test's standard errors win
+    # one key string per column, shared by every row (not one per row)
+    keys = [(m, f"{m}_ci_low", f"{m}_ci_high") for m in metrics]
     for i, value in enumerate(values):
         row = {
             "slice": name,
@@ -576,15 +598,16 @@ def table_rows(
             "count": int(counts[i]),
             "weighted_count": float(weights[i]),
         }
-        for m in metrics:
+        for m, k_lo, k_hi in keys:
             row[m] = float(table.values[m][i])
-            row[f"{m}_ci_low"] = float(table.lo[m][i])
-            row[f"{m}_ci_high"] = float(table.hi[m][i])
-        row["_rest"] = {m: float(table.rest[m][i]) for m in table.rest}
-        row["_rest_se"] = {m: float(table.rest_se[m][i]) for m in table.rest_se}
-        row["_se"] = {m: float(table.se[m][i]) for m in table.se}
-        row["_se"].update({m: float(table.test_se[m][i]) for m in table.test_se})
-        row["_support"] = {m: float(table.support[m][i]) for m in table.support}
+            row[k_lo] = float(table.lo[m][i])
+            row[k_hi] = float(table.hi[m][i])
+        # internals as views into the table's arrays: no per-slice dicts of
+        # floats (memory stays flat with tens of thousands of slices)
+        row["_rest"] = _At(table.rest, i)
+        row["_rest_se"] = _At(table.rest_se, i)
+        row["_se"] = _At(se, i)
+        row["_support"] = _At(table.support, i)
         row["notes"] = table.notes[i]
         rows.append(row)
     return rows
