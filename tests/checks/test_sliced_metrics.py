@@ -1733,13 +1733,16 @@ def _noise_result(seed, k, m, **kw):
 
 
 def test_frame_holds_the_adjusted_p_values_of_the_judged_slices():
-    from statsmodels.stats.multitest import multipletests
-
     r = _noise_result(0, 300, 40)
     f = r.slices()
     judged = f[f["roc_auc_p_adjusted"].notna()]
     assert len(judged) == r.condition_values["n_judged"] > 250
-    expected = multipletests(judged["roc_auc_p_value"], method="holm")[1]
+    try:
+        from statsmodels.stats.multitest import multipletests
+    except ImportError:  # the core environment: the hand computation
+        expected = _hand_holm(judged["roc_auc_p_value"].to_numpy())
+    else:
+        expected = multipletests(judged["roc_auc_p_value"], method="holm")[1]
     np.testing.assert_allclose(judged["roc_auc_p_adjusted"], expected, rtol=1e-12)
     alpha = 1 - r.confidence
     worse = judged["roc_auc"] < judged["roc_auc_rest"]
