@@ -1013,7 +1013,16 @@ def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confiden
             st.subset(keep), tp[keep], fp[keep], z, confidence, total, random_state=rs
         )
         table = F.MetricTable({}, {}, {}, {}, [])
-        for name in ("values", "lo", "hi", "se", "rest", "rest_se", "support"):
+        for name in (
+            "values",
+            "lo",
+            "hi",
+            "se",
+            "rest",
+            "rest_se",
+            "support",
+            "auc_n",
+        ):
             full = {}
             for m, arr in getattr(part, name).items():
                 x = np.full(k, np.nan)

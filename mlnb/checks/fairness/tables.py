@@ -56,9 +56,23 @@ class MetricTable:
     rest_se: dict[str, np.ndarray] = field(default_factory=dict)
     # (effective) number of examples each metric rests on, e.g. positives for recall
     support: dict[str, np.ndarray] = field(default_factory=dict)
-    # standard error of the slice's value for the slice-vs-rest test, where it
-    # differs from ``se`` (ROC AUC: also evaluated at the rest's value, the null)
-    test_se: dict[str, np.ndarray] = field(default_factory=dict)
+    # effective positives and negatives of each slice ("pos", "neg"): the ROC AUC
+    # test's standard error is also evaluated at the rest's AUC (the null)
+    auc_n: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def test_se(self) -> dict[str, np.ndarray]:
+        """Standard errors of the slice-vs-rest test: ``se``, except ROC AUC's,
+        the larger of Hanley-McNeil at the slice's AUC and at the rest's (the
+        null hypothesis): near 0 and 1 the former shrinks, so a small slice with
+        an extreme AUC by chance would look certain."""
+        out = dict(self.se)
+        if "roc_auc" in self.rest and "roc_auc" in self.se and self.auc_n:
+            se = self.se["roc_auc"]
+            null = ci.hanley_mcneil_se(
+                self.rest["roc_auc"], self.auc_n["pos"], self.auc_n["neg"]
+            )
+            out["roc_auc"] = np.where(np.isnan(se), np.nan, np.fmax(se, null))
+        return out
 
 
 def safe_divide(a, b):
@@ -353,14 +367,7 @@ def _binary_rest(table: MetricTable, st: BinaryState, tp, fp, total: BinaryState
     table.rest_se["roc_auc"] = ci.hanley_mcneil_se(
         table.rest["roc_auc"], r_pos * r_kish, r_neg * r_kish
     )
-    # the test's standard error of the slice: Hanley-McNeil at the observed AUC
-    # shrinks towards 0 near 0 and 1, so a small slice with an extreme AUC by
-    # chance looks certain; under the null the slice's AUC is the rest's, so the
-    # larger of the two standard errors is used (a score-test safeguard)
-    null_se = ci.hanley_mcneil_se(
-        table.rest["roc_auc"], st.w_pos * kish, st.w_neg * kish
-    )
-    table.test_se["roc_auc"] = np.fmax(table.se["roc_auc"], null_se)
+    table.auc_n = {"pos": st.w_pos * kish, "neg": st.w_neg * kish}
     ll_sum = total.ll_sum[0] - st.ll_sum
     ll_sum2 = total.ll_sum2[0] - st.ll_sum2
     table.rest["log_loss"] = safe_divide(ll_sum, r_w)
@@ -588,7 +595,7 @@ def table_rows(
     ``_``) the standard errors, rest-of-data values and support the judging reads
     (:func:`mlnb.checks.fairness.from_rows` takes such rows)."""
     rows = []
-    se = {**table.se, **table.test_se}  # the test's standard errors win
+    se = table.test_se()
     # one key string per column, shared by every row (not one per row)
     keys = [(m, f"{m}_ci_low", f"{m}_ci_high") for m in metrics]
     for i, value in enumerate(values):
