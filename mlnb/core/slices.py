@@ -4,7 +4,13 @@
 tuples of names (crossed slices, e.g. ``("sex", "race")``), or a dict of
 ``name -> array`` when the data is given as arrays. Numeric columns with many
 distinct values are cut into quantile bins with readable labels (``"[28, 37)"``);
-missing values form their own slice, labelled ``"missing"``.
+missing values form their own slice, labelled ``"missing"``; in a binned numeric
+column, ``-inf`` and ``inf`` form their own slices, labelled ``"-inf"`` and
+``"inf"`` (first and last), and the quantile bins are cut from the finite values.
+Labels never collide: when two different values print alike (the string
+``"missing"`` and a missing value, ``1`` and ``"1"``), the strings among them are
+shown quoted (``'missing'``, ``'1'``); in a cross, a value that contains the
+separator `` × `` is shown quoted.
 """
 
 from __future__ import annotations
@@ -185,7 +191,7 @@ def encode(
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         cat = values.cat
         codes = cat.codes.to_numpy().astype(np.int32)
-        labels = [str(v) for v in cat.categories]
+        labels = _distinct_labels(list(cat.categories))
         return _finish(name, codes, labels, n_rows, max_slices)
     if _is_text(values):  # string dtypes and Arrow strings: no Python strings
         if len(values) != n_rows:
@@ -194,7 +200,7 @@ def encode(
                 f"{n_rows:,} rows; pass one value per row"
             )
         codes, uniques = factorize(values, sort=True)
-        labels = [str(v) for v in uniques]
+        labels = _distinct_labels(list(uniques))
         return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
     arr = _to_numpy(values)
     if arr.ndim != 1 or len(arr) != n_rows:
@@ -223,13 +229,38 @@ def encode(
             ]
             return _finish(name, remap[shifted], labels, n_rows, max_slices)
     codes, uniques = factorize(arr, sort=True)  # as pandas.factorize, faster
-    if uniques.dtype.kind == "f" and np.all(np.mod(uniques, 1) == 0):
+    fin = np.isfinite(uniques) if uniques.dtype.kind == "f" else None
+    if fin is not None and np.all(np.mod(uniques[fin], 1) == 0):
         # whole numbers stored as floats (e.g. integers with missing values):
-        # label them as integers, whatever the missingness
-        labels = [str(int(v)) for v in uniques]
+        # label them as integers, whatever the missingness; ±inf as "inf"/"-inf"
+        labels = [str(int(v)) if ok else str(v) for v, ok in zip(uniques, fin)]
     else:
-        labels = [str(v) for v in uniques]
+        labels = _distinct_labels(list(uniques))
     return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
+
+
+def _distinct_labels(values: list) -> list[str]:
+    """``str`` of each value; where two values (or a value and the ``missing``
+    slice) print alike, the strings among them are quoted (``repr``), and what
+    still collides gets its type appended."""
+    labels = [str(v) for v in values]
+    seen = [*labels, MISSING]
+    if len(set(seen)) == len(seen):
+        return labels
+    from collections import Counter
+
+    counts = Counter(seen)
+    out = [
+        repr(str(v)) if counts[lab] > 1 and isinstance(v, str) else lab
+        for v, lab in zip(values, labels)
+    ]
+    counts = Counter([*out, MISSING])
+    out = [
+        f"{lab} ({type(v).__name__})" if counts[lab] > 1 else lab
+        for v, lab in zip(values, out)
+    ]
+    counts = Counter(out)
+    return [f"{lab} #{i}" if counts[lab] > 1 else lab for i, lab in enumerate(out)]
 
 
 def _finish(name, codes, labels, n_rows, max_slices) -> SliceColumn:
@@ -271,31 +302,58 @@ def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
         raise DataValidationError(
             f"slice column {name!r} is entirely missing; nothing to slice by"
         )
-    if isinstance(bins, (list, tuple, np.ndarray)):
+    explicit = isinstance(bins, (list, tuple, np.ndarray))
+    # ±inf: their own slices ("-inf" first, "inf" last) unless explicit edges
+    # reach them; quantile bins come from the finite values
+    neg = np.isneginf(values)
+    pos = np.isposinf(values)
+    if explicit:
         edges = np.unique(np.asarray(bins, dtype=np.float64))
-        lo, hi = present.min(), present.max()
-        if lo < edges[0] or hi > edges[-1]:
-            raise MlnbValueError(
-                f"bins for {name!r} span [{edges[0]:g}, {edges[-1]:g}] but the "
-                f"values range over [{lo:g}, {hi:g}]; widen the first and last edge"
-            )
+        if edges[0] == -np.inf:
+            neg = np.zeros_like(neg)
+        if edges[-1] == np.inf:
+            pos = np.zeros_like(pos)
+    finite = present[np.isfinite(present)] if (neg.any() or pos.any()) else present
+    if explicit:
+        inside = present[~(np.isneginf(present) & neg.any())]
+        inside = inside[~(np.isposinf(inside) & pos.any())]
+        if len(inside):
+            lo, hi = inside.min(), inside.max()
+            if lo < edges[0] or hi > edges[-1]:
+                raise MlnbValueError(
+                    f"bins for {name!r} span [{edges[0]:g}, {edges[-1]:g}] but the "
+                    f"values range over [{lo:g}, {hi:g}]; widen the first and last "
+                    "edge"
+                )
+    elif len(finite) == 0:
+        edges = np.array([], dtype=np.float64)
     else:
         k = int(bins)
         if k < 2:
             raise MlnbValueError(f"bins must be >= 2 or a list of edges; got {bins!r}")
-        edges = np.unique(np.quantile(present, np.linspace(0, 1, k + 1)))
+        edges = np.unique(np.quantile(finite, np.linspace(0, 1, k + 1)))
         if len(edges) < 2:
-            edges = np.array([present.min(), present.max()])
-    inner = edges[1:-1]
-    codes = np.searchsorted(inner, values, side="right").astype(np.int32)
+            edges = np.array([finite.min(), finite.max()])
     labels = []
-    texts = _edge_labels(edges)
-    for i in range(len(edges) - 1):
-        closing = "]" if i == len(edges) - 2 else ")"
-        labels.append(f"[{texts[i]}, {texts[i + 1]}{closing}")
-    if len(edges) == 2 and edges[0] == edges[1]:
-        labels = [_fmt_edge(edges[0])]
-        codes[:] = 0
+    if len(edges):
+        inner = edges[1:-1]
+        codes = np.searchsorted(inner, values, side="right").astype(np.int32)
+        texts = _edge_labels(edges)
+        for i in range(len(edges) - 1):
+            closing = "]" if i == len(edges) - 2 else ")"
+            labels.append(f"[{texts[i]}, {texts[i + 1]}{closing}")
+        if len(edges) == 2 and edges[0] == edges[1]:
+            labels = [_fmt_edge(edges[0])]
+            codes[:] = 0
+    else:
+        codes = np.zeros(len(values), dtype=np.int32)
+    if neg.any():
+        codes = codes + 1
+        codes[neg] = 0
+        labels = ["-inf", *labels]
+    if pos.any():
+        codes[pos] = len(labels)
+        labels = [*labels, "inf"]
     if missing is not None and missing.any():
         codes[missing] = -1
     return _finish(name, codes, labels, n_rows, max_slices)
@@ -311,7 +369,9 @@ def cross(parts: list[SliceColumn], *, max_slices: int) -> SliceColumn:
     for c in present:
         pieces = []
         for p in reversed(parts):
-            pieces.append(p.values[int(c % p.n_slices)])
+            piece = p.values[int(c % p.n_slices)]
+            # a value holding the separator is quoted, so crosses never collide
+            pieces.append(repr(piece) if " × " in piece else piece)
             c //= p.n_slices
         labels.append(" × ".join(reversed(pieces)))
     name = " × ".join(p.name for p in parts)

@@ -586,6 +586,7 @@ def sliced_metrics_tfma(
     random_state: Any = 0,
     beam_options: Any = None,
     publish: bool = True,
+    correction: Any = "holm",
 ) -> F.SlicedMetrics:
     """:func:`mlnb.sliced_metrics` computed by TensorFlow Model Analysis on Apache
     Beam; called by ``sliced_metrics(..., engine="tfma")``.
@@ -636,6 +637,7 @@ def sliced_metrics_tfma(
         random_state=random_state,
         output_name=None,
         publish=publish,
+        correction=correction,
     )
 
 
@@ -1011,7 +1013,16 @@ def _table(st: _Stats, info: dict, total: _Stats | None, total_info, z, confiden
             st.subset(keep), tp[keep], fp[keep], z, confidence, total, random_state=rs
         )
         table = F.MetricTable({}, {}, {}, {}, [])
-        for name in ("values", "lo", "hi", "se", "rest", "rest_se", "support"):
+        for name in (
+            "values",
+            "lo",
+            "hi",
+            "se",
+            "rest",
+            "rest_se",
+            "support",
+            "auc_n",
+        ):
             full = {}
             for m, arr in getattr(part, name).items():
                 x = np.full(k, np.nan)
@@ -1086,6 +1097,7 @@ def _from_eval_result(
     random_state: Any,
     output_name: str | None,
     publish: bool,
+    correction: Any = "holm",
 ) -> F.SlicedMetrics:
     slicing_metrics = list(getattr(eval_result, "slicing_metrics", None) or [])
     if not slicing_metrics:
@@ -1171,6 +1183,7 @@ def _from_eval_result(
         positive_label=positive_label,
         engine="tfma",
         publish=publish,
+        correction=correction,
     )
 
 
@@ -1186,6 +1199,7 @@ def from_tfma(
     random_state: Any = 0,
     output_name: str | None = None,
     publish: bool = True,
+    correction: Any = "holm",
 ) -> F.SlicedMetrics:
     """A :class:`SlicedMetrics` from a TensorFlow Model Analysis result, to read and
     judge it in JupyterLab (TFMA's own view renders only in the classic notebook).
@@ -1205,6 +1219,8 @@ def from_tfma(
     metrics, goal_metric, conditions, confidence, min_slice_size, random_state, publish:
         As for :func:`mlnb.sliced_metrics` (``metrics``: built-in binary metrics
         only).
+    correction:
+        As for :func:`mlnb.sliced_metrics` (default ``"holm"``).
     output_name:
         The model output to read, for multi-output models.
 
@@ -1249,4 +1265,5 @@ def from_tfma(
         random_state=random_state,
         output_name=output_name,
         publish=publish,
+        correction=correction,
     )

@@ -1510,16 +1510,16 @@ def test_unhashable_slice_spec_is_a_clear_error(frame, spec):
         ({"slice_by": []}, MlnbValueError, "slice_by is empty"),
         ({"slice_by": [("sex", 3)]}, MlnbValueError, "column 3 is not in"),
         ({"nan_policy": "ignore"}, MlnbValueError, "nan_policy must be"),
-        ({"confidence": 1.0}, MlnbValueError, "confidence must be in"),
+        ({"confidence": 1.0}, MlnbValueError, "confidence must be a number in"),
         ({"min_slice_size": 0}, MlnbValueError, "min_slice_size must be"),
-        ({"threshold": math.nan}, MlnbValueError, "threshold must be a number"),
+        ({"threshold": math.nan}, MlnbValueError, "threshold must be a finite number"),
         ({"engine": "spark"}, MlnbValueError, "engine must be"),
         ({"goal_metric": "label_rate"}, MlnbValueError, "choose one of"),
         ({"task": "ranking"}, MlnbValueError, "task must be one of"),
         ({"score": None}, MlnbValueError, "score="),
         ({"prediction": "y"}, MlnbValueError, "not both"),
         ({"score": [0.5] * 10}, MlnbValueError, "label has 300 values"),
-        ({"bins": 1, "slice_by": "age"}, MlnbValueError, "bins must be >= 2"),
+        ({"bins": 1, "slice_by": "age"}, MlnbValueError, "bins must be a whole"),
         ({"bins": [30, 50], "slice_by": "age"}, MlnbValueError, "widen"),
     ],
 )
@@ -1651,3 +1651,217 @@ def test_plot_returns_axes(rng):
     with pytest.raises(TypeError):
         r.plot("recall")  # keyword-only
     plt.close("all")
+
+
+# ---------------------------------------------------------------------------------
+# many slices: the multiple-comparison correction (issue 11, class 2)
+# ---------------------------------------------------------------------------------
+def _hand_holm(p):
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    out = np.empty(m)
+    running = 0.0
+    for i, j in enumerate(order):
+        running = max(running, min(1.0, (m - i) * p[j]))
+        out[j] = running
+    return out
+
+
+def _hand_bh(p):
+    p = np.asarray(p, dtype=float)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    out = np.empty(m)
+    running = 1.0
+    for i in range(m - 1, -1, -1):
+        j = order[i]
+        running = min(running, m * p[j] / (i + 1))
+        out[j] = min(1.0, running)
+    return out
+
+
+@pytest.mark.parametrize("method", ["holm", "bh"])
+def test_adjusted_p_values_match_an_independent_oracle(method):
+    from mlnb.checks.fairness.judge import adjust_p_values
+
+    rng = np.random.default_rng(3)
+    p = np.concatenate([rng.random(200) ** 3, [0.0, 1.0, 0.5, 0.5]])
+    got = adjust_p_values(p, method)
+    hand = _hand_holm(p) if method == "holm" else _hand_bh(p)
+    np.testing.assert_allclose(got, hand, rtol=1e-12, atol=1e-15)
+    try:
+        from statsmodels.stats.multitest import multipletests
+    except ImportError:  # pragma: no cover - the hand computation above suffices
+        return
+    sm = multipletests(p, method="holm" if method == "holm" else "fdr_bh")[1]
+    np.testing.assert_allclose(got, sm, rtol=1e-12, atol=1e-15)
+
+
+def test_adjusted_p_values_skip_nan_and_none_is_identity():
+    from mlnb.checks.fairness.judge import adjust_p_values
+
+    p = np.array([0.01, np.nan, 0.04, 0.03])
+    out = adjust_p_values(p, "holm")
+    assert np.isnan(out[1])
+    np.testing.assert_allclose(out[[0, 2, 3]], _hand_holm([0.01, 0.04, 0.03]))
+    np.testing.assert_array_equal(adjust_p_values(p, None), p)
+
+
+def _noise(seed, k, m):
+    rng = np.random.default_rng(seed)
+    n = k * m
+    return (
+        rng.integers(0, 2, n),
+        rng.random(n),
+        np.repeat(np.arange(k), m),
+    )
+
+
+def _noise_result(seed, k, m, **kw):
+    y, p, g = _noise(seed, k, m)
+    return mlnb.sliced_metrics(
+        None,
+        label=y,
+        score=p,
+        slice_by={"g": g},
+        max_slices=k,
+        bins=None,
+        publish=False,
+        **kw,
+    )
+
+
+def test_frame_holds_the_adjusted_p_values_of_the_judged_slices():
+    r = _noise_result(0, 300, 40)
+    f = r.slices()
+    judged = f[f["roc_auc_p_adjusted"].notna()]
+    assert len(judged) == r.condition_values["n_judged"] > 250
+    try:
+        from statsmodels.stats.multitest import multipletests
+    except ImportError:  # the core environment: the hand computation
+        expected = _hand_holm(judged["roc_auc_p_value"].to_numpy())
+    else:
+        expected = multipletests(judged["roc_auc_p_value"], method="holm")[1]
+    np.testing.assert_allclose(judged["roc_auc_p_adjusted"], expected, rtol=1e-12)
+    alpha = 1 - r.confidence
+    worse = judged["roc_auc"] < judged["roc_auc_rest"]
+    np.testing.assert_array_equal(
+        judged["significantly_worse"], worse & (judged["roc_auc_p_adjusted"] < alpha)
+    )
+    assert r.correction == "holm"
+
+
+def test_correction_is_named_in_the_result_the_frame_and_the_html():
+    for corr, words in [
+        ("holm", "Holm (1979)"),
+        ("bh", "Benjamini-Hochberg (1995)"),
+        (None, "no multiple-comparison correction"),
+    ]:
+        r = _noise_result(1, 50, 60, correction=corr)
+        assert r.correction == corr
+        assert "roc_auc_p_adjusted" in r.to_frame().columns
+        assert words in r._repr_html_()
+        assert r.to_dict()["correction"] == corr
+    assert "(Holm-corrected)" in _noise_result(1, 50, 60).summary
+
+
+def test_without_correction_many_noise_slices_flag_and_with_it_none():
+    """The issue's measurement: 2,000 slices x 100 rows from one distribution."""
+    raw = _noise_result(0, 2000, 100, correction=None)
+    assert raw.condition_values["n_flagged"] > 10  # the false alarms of before
+    assert _noise_result(0, 2000, 100).condition_values["n_flagged"] == 0
+
+
+def test_bh_flags_a_planted_slice_among_noise():
+    y, p, g = _noise(5, 500, 100)
+    bad = g < 3  # three slices whose scores carry no signal ... and the rest do
+    p = np.where(bad, p, np.clip(0.35 * y + 0.65 * p, 0, 1))
+    for corr in ("holm", "bh"):
+        r = mlnb.sliced_metrics(
+            None,
+            label=y,
+            score=p,
+            slice_by={"g": g},
+            max_slices=500,
+            bins=None,
+            publish=False,
+            correction=corr,
+        )
+        flagged = set(r.flagged["value"])
+        assert {"0", "1", "2"} <= flagged, corr
+
+
+@pytest.mark.slow
+def test_2000_noise_slices_pass_in_at_least_95_percent_of_seeds():
+    """Holm keeps the chance of any false flag below 5%: over 40 seeds (20 would
+    leave a 1-in-4 chance of two unlucky ones at exactly that rate) at least 38
+    pass."""
+    statuses = [_noise_result(seed, 2000, 100).status for seed in range(40)]
+    assert sum(s == "pass" for s in statuses) >= 38, statuses
+
+
+@pytest.mark.slow
+def test_10000_noise_slices_flag_none_in_at_least_95_percent_of_seeds():
+    flagged = [
+        _noise_result(seed, 10_000, 50).condition_values["n_flagged"]
+        for seed in range(20)
+    ]
+    assert sum(f == 0 for f in flagged) >= 19, flagged
+
+
+# ---------------------------------------------------------------------------------
+# memory with many slices (issue 11, class 10)
+# ---------------------------------------------------------------------------------
+def test_f1_interval_is_the_same_in_chunks(monkeypatch):
+    rng = np.random.default_rng(1)
+    c = rng.integers(0, 50, (4, 700))
+    whole = intervals.dirichlet_f1(*c, 0.95, seed=7)
+    monkeypatch.setattr(intervals, "_DRAW_BUDGET", 4000 * 3 + 17)
+    chunked = intervals.dirichlet_f1(*c, 0.95, seed=7)
+    np.testing.assert_array_equal(whole[0], chunked[0])
+    np.testing.assert_array_equal(whole[1], chunked[1])
+
+
+def test_f1_interval_of_small_inputs_is_unchanged():
+    """The one-shot draw of before, written out: chunking changes nothing."""
+    tp, fp, fn, tn = np.array([[5, 40], [3, 2], [4, 9], [30, 50]])
+    counts = np.stack([tp, fp, fn, tn], axis=-1).astype(np.float64)
+    rng = np.random.default_rng(0)
+    g = rng.standard_gamma(counts[:, None, :] + 0.5, size=(2, 1000, 4))
+    f1 = 2 * g[..., 0] / (2 * g[..., 0] + g[..., 1] + g[..., 2])
+    alpha = (1.0 - 0.95) / 2.0
+    lo, hi = np.quantile(f1, [alpha, 1.0 - alpha], axis=1)
+    got = intervals.dirichlet_f1(tp, fp, fn, tn, 0.95)
+    np.testing.assert_array_equal(got[0], lo)
+    np.testing.assert_array_equal(got[1], hi)
+
+
+@pytest.mark.slow
+def test_memory_of_80000_slices_stays_under_1_gb(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "mem.py"
+    script.write_text(
+        "import resource, numpy as np, mlnb\n"
+        "rng = np.random.default_rng(0)\n"
+        "k, m = 80_000, 4\n"
+        "n = k * m\n"
+        "y = rng.integers(0, 2, n)\n"
+        "p = rng.random(n)\n"
+        "g = np.repeat(np.arange(k), m)\n"
+        "r = mlnb.sliced_metrics(None, label=y, score=p, slice_by={'g': g},\n"
+        "    max_slices=k, bins=None, min_slice_size=1, publish=False)\n"
+        "assert len(r.slices()) == k\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, str(script)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    peak_kb = int(out.stdout.strip().splitlines()[-1])  # Linux: kilobytes
+    assert peak_kb * 1024 < 1024**3, f"peak {peak_kb / 1024:.0f} MB"

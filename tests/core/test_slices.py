@@ -448,3 +448,71 @@ def test_string_slice_column_of_the_wrong_length():
     values = pd.Series(["a", "b"], dtype="string[pyarrow]")
     with pytest.raises(MlnbValueError, match="has 2 values but the data has 3 rows"):
         encode(values, "city", 3, max_slices=10)
+
+
+# ---------------------------------------------------------------------------------
+# issue 11: labels that cannot collide, infinity in numeric slice columns
+# ---------------------------------------------------------------------------------
+def test_string_missing_and_real_missing_are_two_slices():
+    values = np.array(["missing", None, "a", np.nan, "missing"], dtype=object)
+    col = enc(values)
+    assert len(set(col.values)) == len(col.values) == 3
+    assert "missing" in col.values and "'missing'" in col.values
+    by = dict(zip(range(len(values)), [col.values[c] for c in col.codes]))
+    assert by[0] == by[4] == "'missing'"
+    assert by[1] == by[3] == "missing"
+
+
+def test_int_one_and_text_one_are_two_slices():
+    values = np.array([1, "1", 1, "1", "b"], dtype=object)
+    col = enc(values)
+    assert sorted(col.values) == sorted(["1", "'1'", "b"])
+    assert col.values[col.codes[0]] == "1"
+    assert col.values[col.codes[1]] == "'1'"
+
+
+def test_categories_that_print_alike_stay_distinct():
+    s = pd.Series(pd.Categorical([1, "1", "missing", None]))
+    col = encode(s, "c", 4, max_slices=10)
+    assert len(set(col.values)) == len(col.values) == 4
+
+
+def test_values_holding_the_cross_separator_do_not_collide_in_a_cross():
+    a = np.array(["x × y", "x", "x × y", "x"], dtype=object)
+    b = np.array(["z", "y × z", "z", "y × z"], dtype=object)
+    crossed = cross([enc(a, name="a"), enc(b, name="b")], max_slices=10)
+    assert len(set(crossed.values)) == crossed.n_slices == 2
+    assert "'x × y' × z" in crossed.values
+    assert "x × 'y × z'" in crossed.values
+
+
+def test_plain_labels_are_unchanged_when_nothing_collides():
+    col = enc(np.array(["a", "b", None], dtype=object))
+    assert col.values == ("a", "b", "missing")
+
+
+def test_infinity_gets_its_own_slices_around_the_finite_bins():
+    x = np.linspace(0, 1, 200)
+    x[3], x[7], x[9] = np.inf, -np.inf, np.nan
+    col = enc(x)
+    assert col.values[0] == "-inf" and col.values[-2:] == ("inf", "missing")
+    assert all("nan" not in v for v in col.values)
+    assert col.values[col.codes[3]] == "inf"
+    assert col.values[col.codes[7]] == "-inf"
+    assert col.values[col.codes[9]] == "missing"
+    # the finite bins are those of the finite values alone
+    finite = np.delete(x, [3, 7, 9])
+    plain = enc(finite)
+    assert col.values[1:-2] == plain.values
+
+
+def test_infinity_inside_explicit_infinite_edges_is_binned():
+    x = np.array([-np.inf, 0.0, 1.0, 5.0, np.inf] * 5)
+    col = enc(x, bins=[-np.inf, 0.5, np.inf])
+    assert "inf" not in col.values and "-inf" not in col.values
+    assert col.n_slices == 2
+
+
+def test_only_infinite_values_still_slice():
+    col = enc(np.array([np.inf, -np.inf, 1.5] + [np.inf] * 30))
+    assert set(col.values) >= {"inf", "-inf"}

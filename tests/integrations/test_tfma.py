@@ -633,3 +633,22 @@ def test_importing_the_integration_does_not_import_tfma():
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == []
+
+
+def test_values_that_print_alike_are_distinct_slices_in_tfma():
+    """Issue 11, class 6: "missing" and a real missing value, 1 and "1" — TFMA
+    receives distinct labels, so it neither merges nor double counts them."""
+    rng = np.random.default_rng(11)
+    n = 600
+    g = np.array(["missing", None, 1, "1"] * (n // 4), dtype=object)
+    y = rng.integers(0, 2, n)
+    df = pd.DataFrame({"y": y, "s": np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1)})
+    df["g"] = g
+    kw = {"label": "y", "score": "s", "slice_by": "g", "publish": False}
+    num = mlnb.sliced_metrics(df, **kw).slices()
+    tf = mlnb.sliced_metrics(df, engine="tfma", **kw).slices()
+    assert sorted(tf["value"]) == sorted(num["value"])
+    assert len(set(tf["value"])) == 4
+    assert tf["count"].sum() == n
+    got = dict(zip(tf["value"], tf["count"]))
+    assert got == dict(zip(num["value"], num["count"]))

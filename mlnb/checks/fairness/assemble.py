@@ -14,7 +14,13 @@ import numpy as np
 from ...checklist.result import judge
 from ...core import intervals as ci
 from .custom import add_custom_metrics
-from .judge import DEFAULT_CONDITIONS, condition_values, flag_rows, word_summary
+from .judge import (
+    DEFAULT_CONDITIONS,
+    DEFAULT_CORRECTION,
+    condition_values,
+    flag_rows,
+    word_summary,
+)
 from .tables import BinaryState, binary_table, table_rows
 
 __all__ = ["assemble", "assemble_binary", "CHECK"]
@@ -57,6 +63,7 @@ def _result(state, rows, overall_row, *, threshold, publish, cls: type) -> Any:
         slice_columns=tuple(state["slice_names"]),
         threshold=threshold,
         confidence=state["confidence"],
+        correction=state.get("correction", DEFAULT_CORRECTION),
         min_slice_size=state["min_slice_size"],
         n_rows=state["n_rows"],
         n_dropped=state["n_dropped"],

@@ -124,6 +124,19 @@ def resolve_slicings(
     return resolve_slices(source, new_specs, n_rows, bins=bins, max_slices=max_slices)
 
 
+def _reject_inf(arr: Any, what: str) -> None:
+    if arr is None or getattr(arr, "dtype", None) is None or arr.dtype.kind != "f":
+        return
+    bad = np.isinf(arr)
+    if bad.any():
+        raise DataValidationError(
+            f"{what} contains {int(bad.sum()):,} infinite value(s) (e.g. "
+            f"{float(arr[bad].flat[0])!r}); {what} must be finite — replace or drop "
+            "those rows first (clip scores to a finite range, e.g. "
+            "np.clip(score, -1e300, 1e300))"
+        )
+
+
 def infer_task(y, score, pred, positive_label=None) -> str:
     """``"binary"``, ``"multiclass"`` or ``"regression"`` from the label and the
     model's output."""
@@ -185,6 +198,9 @@ def read_inputs(
             "prediction= (predicted labels or values)"
         )
     slicings = resolve_slicings(data, slice_by, n, bins=bins, max_slices=max_slices)
+    # ±inf where a value is required: never dropped, always a clear error
+    for what, arr in (("score", score_raw), ("prediction", pred_arr), ("label", y_raw)):
+        _reject_inf(arr, what)
 
     # missing values: count them; raise (default) or drop and report
     missing = missing_mask(y_raw)

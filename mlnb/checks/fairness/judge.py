@@ -5,7 +5,11 @@ A slice is *judged* when it has at least ``min_slice_size`` rows and a defined
 goal metric. It is *significantly worse* when a two-sided z-test at the
 result's ``confidence`` says its goal metric is worse than on the rest of the
 data (every row outside the slice; overall where the rest cannot be computed
-exactly) and the metric rests on at least :data:`MIN_SUPPORT` examples. Its
+exactly) and the metric rests on at least :data:`MIN_SUPPORT` examples — after a
+correction for testing many slices at once (``correction``, default Holm 1979:
+the p-values of the judged slices are adjusted together, and a slice is flagged
+when its adjusted p-value is below ``1 - confidence``). Without a correction,
+2,000 slices drawn from one distribution would flag about 50 by chance. Its
 *gap* is how much worse: absolute for metrics bounded in [0, 1], relative to the
 overall value for unbounded ones (log loss, MAE, RMSE) — the registry's
 :attr:`~mlnb.core.metrics.Metric.bounded`.
@@ -20,12 +24,17 @@ import math
 from statistics import NormalDist
 from typing import Any
 
-from ...core import intervals as ci
+import numpy as np
+
 from ...core import metrics as M
 from ...core.conditions import Condition
 from ...errors import MlnbValueError
 
 __all__ = [
+    "CORRECTIONS",
+    "DEFAULT_CORRECTION",
+    "adjust_p_values",
+    "check_correction",
     "DEFAULT_CONDITIONS",
     "CONDITION_VALUES",
     "MIN_SLICE_SIZE",
@@ -44,6 +53,74 @@ MIN_SLICE_SIZE = 30
 #: recall of a slice with 3 positives): the normal approximation behind the test
 #: needs about ten events.
 MIN_SUPPORT = 10
+
+#: Multiple-comparison corrections of the "significantly worse" test across the
+#: slices judged: ``"holm"`` — Holm (1979), "A simple sequentially rejective
+#: multiple test procedure", Scand. J. Statist. 6:65-70; controls the
+#: family-wise error rate (the chance of flagging any slice when none differs)
+#: at ``1 - confidence``; ``"bh"`` — Benjamini & Hochberg (1995), controls the
+#: false discovery rate (more power with many real differences); ``None`` — each
+#: slice tested alone (the behaviour before corrections; expect false alarms
+#: with many slices).
+CORRECTIONS = ("holm", "bh", None)
+#: Holm: with thousands of slices, pure noise flags nothing in at least
+#: ``confidence`` of repetitions.
+DEFAULT_CORRECTION = "holm"
+_CORRECTION_NAMES = {
+    "holm": "Holm (1979) family-wise correction",
+    "bh": "Benjamini-Hochberg (1995) false-discovery-rate correction",
+    None: "no multiple-comparison correction",
+}
+
+
+def check_correction(correction: Any) -> str | None:
+    """``correction`` when it is one of :data:`CORRECTIONS` (case-insensitive);
+    otherwise an error listing them."""
+    if correction is None:
+        return None
+    if isinstance(correction, str) and correction.lower() in ("holm", "bh"):
+        return correction.lower()
+    raise MlnbValueError(
+        f"correction must be one of 'holm' (default), 'bh' or None; got {correction!r}"
+    )
+
+
+def correction_name(correction: str | None) -> str:
+    """A readable name of ``correction`` with its reference."""
+    return _CORRECTION_NAMES[correction]
+
+
+def adjust_p_values(p: Any, method: str | None) -> np.ndarray:
+    """``p`` adjusted for multiple comparisons by ``method`` (see
+    :data:`CORRECTIONS`); NaN entries stay NaN and do not count as tests.
+
+    Holm: the i-th smallest of m p-values becomes ``max_{j<=i} min(1, (m-j+1)
+    p_(j))``; Benjamini-Hochberg: ``min_{j>=i} min(1, m p_(j) / j)``.
+    """
+    p = np.asarray(p, dtype=np.float64)
+    out = p.copy()
+    if method is None:
+        return out
+    ok = ~np.isnan(p)
+    m = int(ok.sum())
+    if m == 0:
+        return out
+    vals = p[ok]
+    order = np.argsort(vals, kind="stable")
+    sp = vals[order]
+    ranks = np.arange(1, m + 1, dtype=np.float64)
+    if method == "holm":
+        adj = np.maximum.accumulate(np.minimum(1.0, (m - ranks + 1.0) * sp))
+    elif method == "bh":
+        adj = np.minimum.accumulate((m * sp / ranks)[::-1])[::-1]
+        adj = np.minimum(1.0, adj)
+    else:  # pragma: no cover - checked by check_correction
+        raise MlnbValueError(f"unknown correction {method!r}")
+    res = np.empty(m)
+    res[order] = adj
+    out[ok] = res
+    return out
+
 
 _GAP_WHY = (
     "the largest gap of a significantly worse slice on the goal metric (absolute "
@@ -135,45 +212,54 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
     import pandas as pd
 
     goal = state["goal_metric"]
-    z_crit = ci.z_value(state["confidence"])
     higher = M.get(goal).higher_is_better
     ov = overall[goal]
     min_size = state["min_slice_size"]
+    k_difference, k_ratio, k_rest, k_p_value, k_p_adjusted = (
+        f"{goal}_{s}" for s in ("difference", "ratio", "rest", "p_value", "p_adjusted")
+    )
+    tests: list[tuple[dict, bool]] = []  # (row, worse direction) of judged slices
     for row in [overall, *rows]:
         row["too_small"] = row is not overall and row["count"] < min_size
         value = row[goal]
-        row[f"{goal}_difference"] = value - ov
-        row[f"{goal}_ratio"] = value / ov if ov else math.nan
+        row[k_difference] = value - ov
+        row[k_ratio] = value / ov if ov else math.nan
         rest = row.get("_rest", {}).get(goal, math.nan)
         rest_se = row.get("_rest_se", {}).get(goal, math.nan)
         if math.isnan(rest):  # no exact complement: compare with overall
             rest, rest_se = ov, 0.0
         se = row.get("_se", {}).get(goal, math.nan)
-        row[f"{goal}_rest"] = rest
+        row[k_rest] = rest
         p = math.nan
         worse = False
         if row is not overall and not math.isnan(value) and not math.isnan(rest):
             denom = math.sqrt((se if not math.isnan(se) else 0.0) ** 2 + rest_se**2)
             if denom > 0:
                 zs = (value - rest) / denom
-                p = 2.0 * (1.0 - NormalDist().cdf(abs(zs)))
-                worse = (zs < -z_crit) if higher else (zs > z_crit)
+                p = 2.0 * NormalDist().cdf(-abs(zs))
+                worse = (zs < 0) if higher else (zs > 0)
         support = row.get("_support", {}).get(goal, math.inf)
+        judged = row is not overall and not row["too_small"]
         if row is not overall and support < MIN_SUPPORT and not row["too_small"]:
-            worse = False
+            judged = False
             note = (
                 f"{goal} rests on {support:.0f} examples (fewer than {MIN_SUPPORT}): "
                 "not judged"
             )
             row["notes"] = f"{row['notes']}; {note}" if row["notes"] else note
-        row[f"{goal}_p_value"] = p
-        row["significantly_worse"] = bool(worse and not row["too_small"])
-    frame = pd.DataFrame(
-        [
-            {k: v for k, v in r.items() if not k.startswith("_")}
-            for r in [overall, *rows]
-        ]
-    )
+        row[k_p_value] = p
+        row[k_p_adjusted] = math.nan
+        row["significantly_worse"] = False
+        if judged and not math.isnan(p):
+            tests.append((row, worse))
+    # one family: every judged slice of every slicing
+    correction = state.get("correction", DEFAULT_CORRECTION)
+    alpha = 1.0 - state["confidence"]
+    adjusted = adjust_p_values([r[k_p_value] for r, _ in tests], correction)
+    for (row, worse), q in zip(tests, adjusted):
+        row[k_p_adjusted] = float(q)
+        row["significantly_worse"] = bool(worse and q < alpha)
+    every = [overall, *rows]
     front = ["slice", "value", "count", "weighted_count", "too_small"]
     metric_cols = [
         c for m in state["metrics"] for c in (m, f"{m}_ci_low", f"{m}_ci_high")
@@ -183,15 +269,20 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
         f"{goal}_ratio",
         f"{goal}_rest",
         f"{goal}_p_value",
+        f"{goal}_p_adjusted",
         "significantly_worse",
         "notes",
     ]
-    frame = frame[front + metric_cols + goal_cols]
+    # column by column: no second copy of every row (tens of thousands of slices)
+    columns = front + metric_cols + goal_cols
+    frame = pd.DataFrame({c: [r.get(c, math.nan) for r in every] for c in columns})
     support = pd.DataFrame(
-        [
-            {m: r.get("_support", {}).get(m, math.nan) for m in state["metrics"]}
-            for r in [overall, *rows]
-        ],
+        {
+            m: np.array(
+                [r.get("_support", {}).get(m, math.nan) for r in every], dtype=float
+            )
+            for m in state["metrics"]
+        },
         index=frame.index,
     )
     return frame, support
@@ -249,7 +340,7 @@ def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
                 f"{worst['slice']}={worst['value']} has {goal} {worst[goal]:.3f} vs "
                 f"{worst[f'{goal}_rest']:.3f} for the rest ({int(worst['count']):,} "
                 f"rows, gap {float(gaps.max()):.3f}{rel}); {len(flagged)} of "
-                f"{len(judged)} slices significantly worse{small_note}"
+                f"{len(judged)} slices significantly worse{_corr(state)}{small_note}"
             )
             if status == "pass":
                 bounds = [
@@ -266,7 +357,8 @@ def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
             text = (
                 f"no slice significantly worse than the rest on {goal} (overall "
                 f"{overall[goal]:.3f}; lowest {lowest['slice']}={lowest['value']} "
-                f"{lowest[goal]:.3f}); {len(judged)} slices judged{small_note}"
+                f"{lowest[goal]:.3f}); {len(judged)} slices judged{_corr(state)}"
+                f"{small_note}"
             )
     if len(judged) and not M.get(goal).builtin:
         text += (
@@ -280,6 +372,11 @@ def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
     ):
         text += f"; {decider.sentence}"
     return text
+
+
+def _corr(state: dict) -> str:
+    c = state.get("correction", DEFAULT_CORRECTION)
+    return {"holm": " (Holm-corrected)", "bh": " (BH-corrected)"}.get(c, "")
 
 
 def _decider(outcomes: tuple, status: str):

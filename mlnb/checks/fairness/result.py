@@ -17,7 +17,7 @@ from ...core.labels import is_real
 from ...errors import MlnbValueError
 from ...render import html as H
 from .assemble import assemble, assemble_binary
-from .judge import DEFAULT_CONDITIONS, check_goal, word_summary
+from .judge import DEFAULT_CONDITIONS, check_goal, correction_name, word_summary
 
 __all__ = ["SlicedMetrics"]
 
@@ -47,6 +47,10 @@ class SlicedMetrics(CheckResult):
         Rows used, and rows left out because of missing values (``nan_policy``).
     engine:
         ``"numpy"`` (in memory) or ``"tfma"``.
+    correction:
+        The multiple-comparison correction of the "significantly worse" flags
+        across the slices judged: ``"holm"`` (default), ``"bh"`` or None (see
+        :data:`mlnb.checks.fairness.judge.CORRECTIONS`).
 
     Notes
     -----
@@ -71,6 +75,7 @@ class SlicedMetrics(CheckResult):
     dropped_reason: str
     positive_label: Any
     engine: str
+    correction: str | None = "holm"
     _frame: Any = internal()
     _support: Any = internal(default=None)
     _state: Any = internal(default=None)
@@ -83,7 +88,10 @@ class SlicedMetrics(CheckResult):
         ``count``, ``weighted_count``, ``too_small``, one column per metric with
         ``<metric>_ci_low`` / ``<metric>_ci_high``, then for the goal metric
         ``<goal>_difference`` / ``<goal>_ratio`` (to overall), ``<goal>_rest``,
-        ``<goal>_p_value``, ``significantly_worse``, and ``notes``.
+        ``<goal>_p_value`` (the slice-vs-rest test alone),
+        ``<goal>_p_adjusted`` (after :attr:`correction` across the slices
+        judged; NaN for slices not judged), ``significantly_worse`` (worse and
+        adjusted p-value below ``1 - confidence``), and ``notes``.
         """
         return self._frame.copy()
 
@@ -298,6 +306,7 @@ class SlicedMetrics(CheckResult):
             "n_slices": int(len(f)),
             "n_flagged": int(len(flagged)),
             "n_too_small": int(f["too_small"].sum()),
+            "correction": self.correction,
         }
         if len(flagged):
             gap = flagged[f"{self.goal_metric}_difference"].abs()
@@ -370,6 +379,14 @@ class SlicedMetrics(CheckResult):
                 f"<div>{small} slice(s) have fewer than {self.min_slice_size} rows: "
                 "shown in <code>.to_frame()</code> as too small, not judged.</div>"
             )
+        lines.append(
+            f"<div>Flags: slices significantly worse than the rest on "
+            f"{H.esc(goal)} at {H.esc(f'{1 - self.confidence:.3g}')}, "
+            f"{H.esc(correction_name(self.correction))} across "
+            f"{int(self.condition_values.get('n_judged', 0))} slices judged "
+            f"(<code>{H.esc(goal)}_p_adjusted</code> in "
+            "<code>.to_frame()</code>).</div>"
+        )
         if self.n_dropped:
             lines.append(f"<div>{H.esc(self.dropped_reason)}</div>")
         return lines

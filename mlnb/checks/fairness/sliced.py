@@ -38,7 +38,9 @@ from .assemble import assemble_binary as _assemble_binary
 from .custom import CustomData, add_custom_metrics, select_metrics
 from .inputs import infer_task, read_inputs
 from .judge import (
+    DEFAULT_CORRECTION,
     MIN_SLICE_SIZE,
+    check_correction,
     default_goal,
 )
 from .result import SlicedMetrics
@@ -77,6 +79,7 @@ def sliced_metrics(
     engine: str = "numpy",
     beam_options: Any = None,
     publish: bool = True,
+    correction: Any = DEFAULT_CORRECTION,
 ) -> SlicedMetrics:
     """Metrics overall and per slice, with confidence intervals and flags.
 
@@ -133,6 +136,15 @@ def sliced_metrics(
         Slices with fewer rows are reported as too small and not judged.
     confidence:
         Level of the confidence intervals and of the significance test.
+    correction:
+        Multiple-comparison correction of the "significantly worse" flags
+        across every slice judged: ``"holm"`` (default; Holm 1979 — the chance
+        that any slice is flagged when none differs stays below
+        ``1 - confidence``, however many slices), ``"bh"`` (Benjamini &
+        Hochberg 1995 — controls the false discovery rate; flags more real
+        differences) or None (each slice tested alone). Named in the result's
+        ``correction``, in ``.to_frame()`` (``<goal>_p_adjusted``) and in the
+        HTML.
     positive_label:
         Positive class of a binary label (default 1/True).
     task:
@@ -206,10 +218,14 @@ def sliced_metrics(
             random_state=random_state,
             beam_options=beam_options,
             publish=publish,
+            correction=correction,
         )
     if engine != "numpy":
         raise MlnbValueError(f"engine must be 'numpy' or 'tfma'; got {engine!r}")
-    _check_settings(nan_policy, confidence, min_slice_size, threshold)
+    _check_settings(
+        nan_policy, confidence, min_slice_size, threshold, goal_metric, max_slices, bins
+    )
+    correction = check_correction(correction)
 
     # 1. read the inputs
     inp = read_inputs(
@@ -235,6 +251,7 @@ def sliced_metrics(
         "conditions": conditions,
         "confidence": float(confidence),
         "min_slice_size": int(min_slice_size),
+        "correction": correction,
         "random_state": random_state,
         "slicings": inp.slicings,
         "slice_names": [s.name for s in inp.slicings],
@@ -252,21 +269,84 @@ def sliced_metrics(
     return _regression(state, inp, publish)
 
 
-def _check_settings(nan_policy, confidence, min_slice_size, threshold) -> None:
+def _check_settings(
+    nan_policy, confidence, min_slice_size, threshold, goal_metric, max_slices, bins
+) -> None:
+    """Every setting checked before any data is read; each message names the
+    argument, the value given and what is allowed."""
     if nan_policy not in ("raise", "drop"):
         raise MlnbValueError(
             f"nan_policy must be 'raise' or 'drop'; got {nan_policy!r}"
         )
     if not (is_real(confidence) and 0.5 <= confidence < 1):
-        raise MlnbValueError(f"confidence must be in [0.5, 1); got {confidence!r}")
-    if not (is_real(min_slice_size) and min_slice_size >= 1):
-        raise MlnbValueError(f"min_slice_size must be >= 1; got {min_slice_size!r}")
-    if not (is_real(threshold) and not math.isnan(threshold)):
-        raise MlnbValueError(f"threshold must be a number; got {threshold!r}")
+        raise MlnbValueError(
+            f"confidence must be a number in [0.5, 1), e.g. 0.95; got {confidence!r}"
+        )
+    if not (_is_whole(min_slice_size) and min_slice_size >= 1):
+        raise MlnbValueError(
+            f"min_slice_size must be a whole number >= 1 (default {MIN_SLICE_SIZE}); "
+            f"got {min_slice_size!r}"
+        )
+    if not (is_real(threshold) and math.isfinite(threshold)):
+        raise MlnbValueError(
+            f"threshold must be a finite number (a score cut-off, e.g. 0.5); got "
+            f"{threshold!r}"
+        )
+    if goal_metric is not None and not isinstance(goal_metric, str):
+        raise MlnbValueError(
+            f"goal_metric must be a metric name (str) or None; got {goal_metric!r}"
+        )
+    if not (_is_whole(max_slices) and max_slices >= 1):
+        raise MlnbValueError(
+            f"max_slices must be a whole number >= 1 (default {DEFAULT_MAX_SLICES}); "
+            f"got {max_slices!r}"
+        )
+    for b in bins.values() if isinstance(bins, dict) else [bins]:
+        _check_bins(b)
+
+
+def _is_whole(v: Any) -> bool:
+    return is_real(v) and math.isfinite(v) and float(v).is_integer()
+
+
+def _check_bins(bins: Any) -> None:
+    allowed = (
+        "a whole number >= 2 of quantile bins (default 4), a list of at least two "
+        "increasing finite edges, None (numbers as categories), or a dict column -> "
+        "one of these"
+    )
+    if bins is None:
+        return
+    if isinstance(bins, (list, tuple, np.ndarray)):
+        try:
+            edges = np.asarray(bins, dtype=np.float64)
+        except (TypeError, ValueError):
+            edges = None
+        if (
+            edges is None
+            or edges.ndim != 1
+            or len(edges) < 2
+            or not np.isfinite(edges).all()
+        ):
+            raise MlnbValueError(f"bins must be {allowed}; got {bins!r}")
+        return
+    if not (_is_whole(bins) and bins >= 2):
+        raise MlnbValueError(f"bins must be {allowed}; got {bins!r}")
 
 
 def _tfma(data, *, task, nan_policy, metrics, random_state, **kwargs):
     from ..adapters import adapter
+
+    _check_settings(
+        nan_policy,
+        kwargs["confidence"],
+        kwargs["min_slice_size"],
+        kwargs["threshold"],
+        kwargs["goal_metric"],
+        kwargs["max_slices"],
+        kwargs["bins"],
+    )
+    kwargs["correction"] = check_correction(kwargs["correction"])
 
     if task not in (None, "binary"):
         raise MlnbValueError(
@@ -488,6 +568,7 @@ def from_rows(
     positive_label: Any = None,
     engine: str = "external",
     publish: bool = False,
+    correction: Any = DEFAULT_CORRECTION,
 ) -> SlicedMetrics:
     """Build a :class:`SlicedMetrics` from metric values computed elsewhere (TFMA).
 
@@ -543,6 +624,7 @@ def from_rows(
         "custom": [],
         "positive_label": positive_label,
         "engine": engine,
+        "correction": check_correction(correction),
         "threshold": threshold,
         "kind": engine,
         "rows": [norm(r) for r in rows],

@@ -9,6 +9,7 @@ same :func:`binary_table`, so the two engines share every formula. Intervals:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +56,23 @@ class MetricTable:
     rest_se: dict[str, np.ndarray] = field(default_factory=dict)
     # (effective) number of examples each metric rests on, e.g. positives for recall
     support: dict[str, np.ndarray] = field(default_factory=dict)
+    # effective positives and negatives of each slice ("pos", "neg"): the ROC AUC
+    # test's standard error is also evaluated at the rest's AUC (the null)
+    auc_n: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def test_se(self) -> dict[str, np.ndarray]:
+        """Standard errors of the slice-vs-rest test: ``se``, except ROC AUC's,
+        the larger of Hanley-McNeil at the slice's AUC and at the rest's (the
+        null hypothesis): near 0 and 1 the former shrinks, so a small slice with
+        an extreme AUC by chance would look certain."""
+        out = dict(self.se)
+        if "roc_auc" in self.rest and "roc_auc" in self.se and self.auc_n:
+            se = self.se["roc_auc"]
+            null = ci.hanley_mcneil_se(
+                self.rest["roc_auc"], self.auc_n["pos"], self.auc_n["neg"]
+            )
+            out["roc_auc"] = np.where(np.isnan(se), np.nan, np.fmax(se, null))
+        return out
 
 
 def safe_divide(a, b):
@@ -349,6 +367,7 @@ def _binary_rest(table: MetricTable, st: BinaryState, tp, fp, total: BinaryState
     table.rest_se["roc_auc"] = ci.hanley_mcneil_se(
         table.rest["roc_auc"], r_pos * r_kish, r_neg * r_kish
     )
+    table.auc_n = {"pos": st.w_pos * kish, "neg": st.w_neg * kish}
     ll_sum = total.ll_sum[0] - st.ll_sum
     ll_sum2 = total.ll_sum2[0] - st.ll_sum2
     table.rest["log_loss"] = safe_divide(ll_sum, r_w)
@@ -549,6 +568,24 @@ def regression_table(sums, z, total=None) -> MetricTable:
 # ---------------------------------------------------------------------------------
 # rows
 # ---------------------------------------------------------------------------------
+class _At(Mapping):
+    """Row ``i`` of a dict of per-slice arrays, read as a mapping of floats."""
+
+    __slots__ = ("_d", "_i")
+
+    def __init__(self, d: dict, i: int) -> None:
+        self._d, self._i = d, i
+
+    def __getitem__(self, key: str) -> float:
+        return float(self._d[key][self._i])
+
+    def __iter__(self):
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+
 def table_rows(
     name: str, values, counts, weights, table: MetricTable, metrics
 ) -> list[dict]:
@@ -558,6 +595,9 @@ def table_rows(
     ``_``) the standard errors, rest-of-data values and support the judging reads
     (:func:`mlnb.checks.fairness.from_rows` takes such rows)."""
     rows = []
+    se = table.test_se()
+    # one key string per column, shared by every row (not one per row)
+    keys = [(m, f"{m}_ci_low", f"{m}_ci_high") for m in metrics]
     for i, value in enumerate(values):
         row = {
             "slice": name,
@@ -565,14 +605,16 @@ def table_rows(
             "count": int(counts[i]),
             "weighted_count": float(weights[i]),
         }
-        for m in metrics:
+        for m, k_lo, k_hi in keys:
             row[m] = float(table.values[m][i])
-            row[f"{m}_ci_low"] = float(table.lo[m][i])
-            row[f"{m}_ci_high"] = float(table.hi[m][i])
-        row["_rest"] = {m: float(table.rest[m][i]) for m in table.rest}
-        row["_rest_se"] = {m: float(table.rest_se[m][i]) for m in table.rest_se}
-        row["_se"] = {m: float(table.se[m][i]) for m in table.se}
-        row["_support"] = {m: float(table.support[m][i]) for m in table.support}
+            row[k_lo] = float(table.lo[m][i])
+            row[k_hi] = float(table.hi[m][i])
+        # internals as views into the table's arrays: no per-slice dicts of
+        # floats (memory stays flat with tens of thousands of slices)
+        row["_rest"] = _At(table.rest, i)
+        row["_rest_se"] = _At(table.rest_se, i)
+        row["_se"] = _At(se, i)
+        row["_support"] = _At(table.support, i)
         row["notes"] = table.notes[i]
         rows.append(row)
     return rows
