@@ -32,6 +32,11 @@ __all__ = ["command"]
 @argument(
     "--min-slice-size", type=int, default=30, help="smaller slices are not judged"
 )
+@argument(
+    "--correction",
+    default="holm",
+    help="multiple-comparison correction of the flags: holm (default), bh or none",
+)
 @argument("--engine", default="numpy", help="numpy (in memory) or tfma (Apache Beam)")
 @argument("--widget", action="store_true", help="show the SlicedMetricsView widget")
 @argument("-h", "--help", action="store_true", help="show this help")
@@ -73,6 +78,7 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
         metrics=metrics,
         goal_metric=args.goal,
         min_slice_size=args.min_slice_size,
+        correction=None if args.correction.lower() == "none" else args.correction,
         engine=args.engine,
     )
     if args.widget:

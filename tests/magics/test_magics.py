@@ -267,3 +267,26 @@ def test_split_top_level_keeps_brackets_and_quotes_whole(text, expected):
     from mlnb.magics import split_top_level
 
     assert split_top_level(text) == expected
+
+
+def test_slices_correction_option(shell):
+    """--correction reaches sliced_metrics (holm by default, bh, or none)."""
+    rng = np.random.default_rng(3)
+    n = 4_000
+    y = rng.integers(0, 2, n)
+    shell.user_ns["sl"] = pd.DataFrame(
+        {
+            "y": y,
+            "p": np.clip(y * 0.3 + rng.random(n) * 0.7, 0, 1),
+            "g": rng.choice(list("abcdefgh"), n),
+        }
+    )
+    for option, expected in (
+        ("", "holm"),
+        ("--correction bh", "bh"),
+        ("--correction none", None),
+    ):
+        r = shell.run_line_magic(
+            "mlcheck", f"slices sl --label y --score p --by g {option}"
+        )
+        assert r.correction == expected
