@@ -15,6 +15,7 @@ separator `` × `` is shown quoted.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,13 +55,19 @@ class SliceColumn:
     codes:
         int32 code per row, 0..len(values)-1.
     values:
-        Display label per code.
+        Display label per code (readable, never two alike).
+    raw:
+        The value itself per code, with its type (``1`` and ``"1"`` stay apart;
+        ``None`` for the missing slice; ``(low, high)`` for a numeric bin, ``-inf``
+        / ``inf`` for the infinite slices; a tuple of the parts' values for a
+        cross). Empty when unknown.
     """
 
     name: str
     columns: tuple[str, ...]
     codes: np.ndarray
     values: tuple[str, ...]
+    raw: tuple = ()
 
     @property
     def n_slices(self) -> int:
@@ -191,8 +198,10 @@ def encode(
     if isinstance(values, pd.Series) and isinstance(values.dtype, pd.CategoricalDtype):
         cat = values.cat
         codes = cat.codes.to_numpy().astype(np.int32)
-        labels = _distinct_labels(list(cat.categories))
-        return _finish(name, codes, labels, n_rows, max_slices)
+        cats = list(cat.categories)
+        labels = _distinct_labels(cats)
+        raw = [_native(v) for v in cats]
+        return _finish(name, codes, labels, n_rows, max_slices, raw=raw)
     if _is_text(values):  # string dtypes and Arrow strings: no Python strings
         if len(values) != n_rows:
             raise MlnbValueError(
@@ -201,7 +210,10 @@ def encode(
             )
         codes, uniques = factorize(values, sort=True)
         labels = _distinct_labels(list(uniques))
-        return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
+        raw = [_native(v) for v in uniques]
+        return _finish(
+            name, codes.astype(np.int32), labels, n_rows, max_slices, raw=raw
+        )
     arr = _to_numpy(values)
     if arr.ndim != 1 or len(arr) != n_rows:
         raise MlnbValueError(
@@ -223,11 +235,11 @@ def encode(
             present = np.flatnonzero(np.bincount(shifted, minlength=hi - lo + 1))
             remap = np.full(hi - lo + 1, -1, dtype=np.int32)
             remap[present] = np.arange(len(present), dtype=np.int32)
-            labels = [
-                str(int(v) + lo) if arr.dtype.kind != "b" else str(bool(v + lo))
-                for v in present
+            raw = [
+                int(v) + lo if arr.dtype.kind != "b" else bool(v + lo) for v in present
             ]
-            return _finish(name, remap[shifted], labels, n_rows, max_slices)
+            labels = [str(v) for v in raw]
+            return _finish(name, remap[shifted], labels, n_rows, max_slices, raw=raw)
     codes, uniques = factorize(arr, sort=True)  # as pandas.factorize, faster
     fin = np.isfinite(uniques) if uniques.dtype.kind == "f" else None
     if fin is not None and np.all(np.mod(uniques[fin], 1) == 0):
@@ -236,7 +248,19 @@ def encode(
         labels = [str(int(v)) if ok else str(v) for v, ok in zip(uniques, fin)]
     else:
         labels = _distinct_labels(list(uniques))
-    return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices)
+    raw = [_native(v) for v in uniques]
+    return _finish(name, codes.astype(np.int32), labels, n_rows, max_slices, raw=raw)
+
+
+def _native(v: Any) -> Any:
+    """A Python scalar for a numpy/pandas scalar (``np.int64(1)`` → ``1``)."""
+    item = getattr(v, "item", None)
+    if item is not None and not isinstance(v, (str, bytes)):
+        try:
+            return item()
+        except (TypeError, ValueError):
+            return v
+    return v
 
 
 def _distinct_labels(values: list) -> list[str]:
@@ -263,11 +287,13 @@ def _distinct_labels(values: list) -> list[str]:
     return [f"{lab} #{i}" if counts[lab] > 1 else lab for i, lab in enumerate(out)]
 
 
-def _finish(name, codes, labels, n_rows, max_slices) -> SliceColumn:
+def _finish(name, codes, labels, n_rows, max_slices, *, raw=None) -> SliceColumn:
+    raw = list(labels) if raw is None else list(raw)
     if (codes < 0).any():
         codes = codes.copy()
         codes[codes < 0] = len(labels)
         labels = [*labels, MISSING]
+        raw = [*raw, None]
     if len(labels) > max_slices:
         raise DataValidationError(
             f"slice column {name!r} has {len(labels):,} distinct values; at most "
@@ -276,7 +302,7 @@ def _finish(name, codes, labels, n_rows, max_slices) -> SliceColumn:
         )
     if n_rows == 0:
         raise DataValidationError("the data is empty; need at least one row")
-    return SliceColumn(name, (name,), codes, tuple(labels))
+    return SliceColumn(name, (name,), codes, tuple(labels), tuple(raw))
 
 
 def _fmt_edge(x: float, digits: int = 4) -> str:
@@ -335,6 +361,7 @@ def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
         if len(edges) < 2:
             edges = np.array([finite.min(), finite.max()])
     labels = []
+    raw: list = []
     if len(edges):
         inner = edges[1:-1]
         codes = np.searchsorted(inner, values, side="right").astype(np.int32)
@@ -342,8 +369,10 @@ def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
         for i in range(len(edges) - 1):
             closing = "]" if i == len(edges) - 2 else ")"
             labels.append(f"[{texts[i]}, {texts[i + 1]}{closing}")
+            raw.append((float(edges[i]), float(edges[i + 1])))
         if len(edges) == 2 and edges[0] == edges[1]:
             labels = [_fmt_edge(edges[0])]
+            raw = [float(edges[0])]
             codes[:] = 0
     else:
         codes = np.zeros(len(values), dtype=np.int32)
@@ -351,12 +380,14 @@ def _numeric_bins(name, arr, missing, bins, n_rows, max_slices) -> SliceColumn:
         codes = codes + 1
         codes[neg] = 0
         labels = ["-inf", *labels]
+        raw = [-math.inf, *raw]
     if pos.any():
         codes[pos] = len(labels)
         labels = [*labels, "inf"]
+        raw = [*raw, math.inf]
     if missing is not None and missing.any():
         codes[missing] = -1
-    return _finish(name, codes, labels, n_rows, max_slices)
+    return _finish(name, codes, labels, n_rows, max_slices, raw=raw)
 
 
 def cross(parts: list[SliceColumn], *, max_slices: int) -> SliceColumn:
@@ -366,14 +397,19 @@ def cross(parts: list[SliceColumn], *, max_slices: int) -> SliceColumn:
         codes = codes * p.n_slices + p.codes
     present, compact = np.unique(codes, return_inverse=True)
     labels = []
+    raw = []
     for c in present:
         pieces = []
+        raws = []
         for p in reversed(parts):
-            piece = p.values[int(c % p.n_slices)]
+            k = int(c % p.n_slices)
+            piece = p.values[k]
             # a value holding the separator is quoted, so crosses never collide
             pieces.append(repr(piece) if " × " in piece else piece)
+            raws.append(p.raw[k] if p.raw else piece)
             c //= p.n_slices
         labels.append(" × ".join(reversed(pieces)))
+        raw.append(tuple(reversed(raws)))
     name = " × ".join(p.name for p in parts)
     if len(labels) > max_slices:
         raise DataValidationError(
@@ -381,4 +417,4 @@ def cross(parts: list[SliceColumn], *, max_slices: int) -> SliceColumn:
             f"are allowed. Cross fewer columns or pass max_slices={len(labels)}."
         )
     cols = tuple(c for p in parts for c in p.columns)
-    return SliceColumn(name, cols, compact.astype(np.int32), tuple(labels))
+    return SliceColumn(name, cols, compact.astype(np.int32), tuple(labels), tuple(raw))

@@ -214,6 +214,9 @@ class TfmaInputs:
     n_rows: int
     weighted: bool
     kind: str  # "scores" or "predictions"
+    #: ``(name, values with their types)`` of every slicing, aligned with
+    #: ``slicings`` (the result's ``raw_value`` column)
+    slice_raw: tuple = ()
 
 
 def _tfma_thresholds(threshold: float) -> tuple[float, list[float]]:
@@ -439,6 +442,7 @@ def tfma_inputs(
         frame=frame,
         eval_config=eval_config,
         slicings=tuple((sc.name, tuple(sc.values)) for sc in slicings),
+        slice_raw=tuple((sc.name, tuple(sc.raw)) for sc in slicings),
         threshold=float(threshold) if kind == "scores" else None,
         tfma_threshold=t_eff,
         positive_label=pos,
@@ -1146,6 +1150,11 @@ def _from_eval_result(
         return _slice_numbers(metrics_by[key], plots_by.get(key), source, t_tfma)
 
     z = ci.z_value(confidence)
+    # label -> value with its type, per slicing (known when mlnb built the inputs)
+    slice_raw = {}
+    if inputs is not None:
+        for (name, labels), (_, raws) in zip(inputs.slicings, inputs.slice_raw):
+            slice_raw[name] = dict(zip(labels, raws)) if raws else {}
     total_raw = raw_for(())
     total, total_info = _stats([total_raw], weighted, kind)
     total.tp, total.fp = total_info["tp"], total_info["fp"]
@@ -1162,7 +1171,16 @@ def _from_eval_result(
         st, info = _stats(raws, weighted, kind)
         table = _table(st, info, total, total_info, z, confidence, rs)
         _patch(table, raws, info, z)
-        rows += F.table_rows(name, values, np.round(st.n), st.tfma_weight, table, names)
+        raw = slice_raw.get(name)
+        rows += F.table_rows(
+            name,
+            values,
+            np.round(st.n),
+            st.tfma_weight,
+            table,
+            names,
+            raw=[raw.get(v, v) for v in values] if raw else None,
+        )
     if n_rows is None:
         n_rows = overall_row["count"]
     if goal_metric is None:

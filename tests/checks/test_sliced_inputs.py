@@ -382,3 +382,48 @@ def test_random_state_drives_the_f1_interval(weak_d):
 def test_everything_after_data_is_keyword_only(weak_d):
     with pytest.raises(TypeError):
         mlnb.sliced_metrics(weak_d, "y", "s", "g")
+
+
+def test_frame_keeps_each_slice_value_with_its_type():
+    """Labels are readable and distinct; ``raw_value`` keeps the value itself, so
+    ``1`` and ``"1"``, a real missing value and the string ``"missing"`` stay apart
+    and can be selected by value."""
+    rng = np.random.default_rng(7)
+    n = 1_000
+    kinds = np.array([1, "1", None, "missing", "a × b"], dtype=object)
+    g = kinds[rng.integers(0, len(kinds), n)]
+    y = rng.integers(0, 2, n)
+    df = pd.DataFrame(
+        {
+            "g": g,
+            "h": rng.choice(["p", "q"], n),
+            "x": np.r_[np.full(4, np.inf), rng.normal(size=n - 4)],
+            "y": y,
+            "s": np.clip(0.3 * y + 0.7 * rng.random(n), 0, 1),
+        }
+    )
+    r = mlnb.sliced_metrics(
+        df, label="y", score="s", slice_by=["g", "x", ("g", "h")], publish=False
+    )
+    f = r.to_frame()
+    g_rows = f[f["slice"] == "g"]
+    raw = list(g_rows["raw_value"])
+    # every distinct value once, with its type; counts match pandas
+    assert sorted(map(repr, raw)) == sorted(
+        map(repr, [1, "1", None, "missing", "a × b"])
+    )
+    assert len(set(g_rows["value"])) == len(g_rows)  # labels never collide
+    for v in (1, "1", "missing", "a × b"):
+        row = g_rows[[type(x) is type(v) and x == v for x in raw]]
+        assert len(row) == 1
+        expected = sum(1 for x in g if type(x) is type(v) and x == v)
+        assert int(row["count"].iloc[0]) == expected
+    missing_row = g_rows[[x is None for x in raw]]
+    assert int(missing_row["count"].iloc[0]) == sum(x is None for x in g)
+    # numeric bins keep their edges; infinity its own value
+    x_raw = list(f.loc[f["slice"] == "x", "raw_value"])
+    assert x_raw[-1] == np.inf and all(isinstance(b, tuple) for b in x_raw[:-1])
+    # crosses keep a tuple of the parts' values
+    cross = list(f.loc[f["slice"] == "g × h", "raw_value"])
+    assert (1, "p") in cross and ("1", "p") in cross and (None, "q") in cross
+    assert all(isinstance(c, tuple) and len(c) == 2 for c in cross)

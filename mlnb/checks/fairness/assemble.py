@@ -102,7 +102,9 @@ def assemble_binary(state: dict, threshold: float, *, publish: bool, cls: type) 
         table = binary_table(st, tp, fp, z, conf, total, random_state=rs)
         if custom:
             add_custom_metrics(table, custom, cdata, sc.codes, sc.n_slices, threshold=t)
-        rows += table_rows(sc.name, sc.values, st.n, st.weight, table, metrics)
+        rows += table_rows(
+            sc.name, sc.values, st.n, st.weight, table, metrics, raw=sc.raw
+        )
     return _result(
         state, rows, overall_row, threshold=threshold, publish=publish, cls=cls
     )

@@ -231,7 +231,8 @@ def read_inputs(
         if w_raw is not None:
             w_raw = as_1d(w_raw, name="sample_weight")[keep]
         slicings = [
-            SliceColumn(s.name, s.columns, s.codes[keep], s.values) for s in slicings
+            SliceColumn(s.name, s.columns, s.codes[keep], s.values, s.raw)
+            for s in slicings
         ]
         if len(y_raw) == 0:
             raise DataValidationError("every row has a missing value; nothing left")

@@ -260,7 +260,7 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
         row[k_p_adjusted] = float(q)
         row["significantly_worse"] = bool(worse and q < alpha)
     every = [overall, *rows]
-    front = ["slice", "value", "count", "weighted_count", "too_small"]
+    front = ["slice", "value", "raw_value", "count", "weighted_count", "too_small"]
     metric_cols = [
         c for m in state["metrics"] for c in (m, f"{m}_ci_low", f"{m}_ci_high")
     ]
@@ -276,6 +276,10 @@ def flag_rows(rows: list[dict], overall: dict, state: dict):
     # column by column: no second copy of every row (tens of thousands of slices)
     columns = front + metric_cols + goal_cols
     frame = pd.DataFrame({c: [r.get(c, math.nan) for r in every] for c in columns})
+    # the values keep their own types (1 and "1", None for missing): no coercion
+    frame["raw_value"] = pd.Series(
+        [r.get("raw_value", r.get("value")) for r in every], dtype=object
+    )
     support = pd.DataFrame(
         {
             m: np.array(

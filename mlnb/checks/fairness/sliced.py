@@ -512,7 +512,9 @@ def _multiclass(state, inp, classes, publish):
             add_custom_metrics(
                 table, custom, cdata, s.codes, s.n_slices, threshold=None
             )
-        rows += table_rows(s.name, s.values, n_s, w_s, table, state["metrics"])
+        rows += table_rows(
+            s.name, s.values, n_s, w_s, table, state["metrics"], raw=s.raw
+        )
     state.update(kind="multiclass", rows=rows, overall_row=overall_row)
     return _assemble(state, publish=publish, cls=SlicedMetrics)
 
@@ -543,7 +545,7 @@ def _regression(state, inp, publish):
                 table, custom, cdata, s.codes, s.n_slices, threshold=None
             )
         rows += table_rows(
-            s.name, s.values, sums["n"], sums["w"], table, state["metrics"]
+            s.name, s.values, sums["n"], sums["w"], table, state["metrics"], raw=s.raw
         )
     state.update(kind="regression", rows=rows, overall_row=overall_row)
     return _assemble(state, publish=publish, cls=SlicedMetrics)

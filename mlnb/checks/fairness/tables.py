@@ -587,13 +587,15 @@ class _At(Mapping):
 
 
 def table_rows(
-    name: str, values, counts, weights, table: MetricTable, metrics
+    name: str, values, counts, weights, table: MetricTable, metrics, raw=None
 ) -> list[dict]:
     """One dict per slice of ``table``: ``slice`` (the slicing's ``name``),
-    ``value``, ``count``, ``weighted_count``, each of ``metrics`` with
-    ``<metric>_ci_low`` / ``_ci_high``, ``notes``, and (under keys starting with
-    ``_``) the standard errors, rest-of-data values and support the judging reads
-    (:func:`mlnb.checks.fairness.from_rows` takes such rows)."""
+    ``value`` (the readable label), ``raw_value`` (the value with its type, from
+    ``raw``; the label when ``raw`` is not given), ``count``, ``weighted_count``,
+    each of ``metrics`` with ``<metric>_ci_low`` / ``_ci_high``, ``notes``, and
+    (under keys starting with ``_``) the standard errors, rest-of-data values and
+    support the judging reads (:func:`mlnb.checks.fairness.from_rows` takes such
+    rows)."""
     rows = []
     se = table.test_se()
     # one key string per column, shared by every row (not one per row)
@@ -602,6 +604,7 @@ def table_rows(
         row = {
             "slice": name,
             "value": value,
+            "raw_value": raw[i] if raw else value,
             "count": int(counts[i]),
             "weighted_count": float(weights[i]),
         }
