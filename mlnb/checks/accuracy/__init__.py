@@ -4,6 +4,6 @@ an ensemble on the same folds, ranked suggestions) into a :class:`Diagnosis`."""
 
 from __future__ import annotations
 
-from .diagnose import Diagnosis, diagnose
+from .diagnosis import Diagnosis, diagnose
 
 __all__ = ["diagnose", "Diagnosis"]

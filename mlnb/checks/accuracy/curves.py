@@ -104,6 +104,8 @@ def curve_frame(sizes: np.ndarray, train: np.ndarray, valid: np.ndarray):
     and standard deviation (numpy's, ``ddof=0``) over the folds."""
     import pandas as pd
 
+    if train.size == 0:
+        train = valid = np.empty((len(sizes), 1))
     with np.errstate(all="ignore"):
         return pd.DataFrame(
             {

@@ -446,10 +446,12 @@ def diagnose(
 
     Verdict
     -------
-    ``relative_gap`` > 0.1 is *overfitting*. Otherwise *underfitting* when the model
-    is close to the dummy (``valid_skill`` < 0.2), when another family beats it
-    beyond fold noise, or when its training score is short of the goal's target;
-    otherwise a *good fit*.
+    *Underfitting* when even the training score is close to the dummy model's
+    (skill below 0.2: the share of the room between the dummy model and a perfect
+    score covered); else ``relative_gap`` > 0.1 is *overfitting*; else
+    *underfitting* when the validation skill is below 0.2, when another family
+    beats the model beyond fold noise, or when its training score is short of the
+    goal's target; otherwise a *good fit*.
 
     Suggestions
     -----------
@@ -505,6 +507,7 @@ def diagnose(
     sizes = curves.train_sizes_abs(train_sizes, n_max)
     ablated_guess = feat.choose_ablated(ablate, inp.feature_names, None)
     run = _Run(inp, sizes, kinds, n_repeats, progress, len(ablated_guess))
+    run.no_ablation = not ablated_guess
     try:
         run.all(ablate)
     finally:
@@ -966,8 +969,15 @@ def _assemble(run: _Run, goal: Any, conditions: Any) -> Diagnosis:
 
     # -- verdict ---------------------------------------------------------------
     family_beats = bool(best_gain is not None and best_gain.beyond_noise)
+    train_skill = (
+        (train - dummy_score) / (perfect - dummy_score)
+        if math.isfinite(perfect) and perfect - dummy_score > 0
+        else math.nan
+    )
     if relative_gap != relative_gap:
         verdict = "undetermined"
+    elif train_skill == train_skill and train_skill < UNDERFIT_SKILL:
+        verdict = "underfitting"  # it does not even fit the training rows
     elif relative_gap > GAP_WARN:
         verdict = "overfitting"
     elif (
@@ -987,6 +997,7 @@ def _assemble(run: _Run, goal: Any, conditions: Any) -> Diagnosis:
         gap=gap,
         relative_gap=relative_gap,
         skill=skill,
+        train_skill=train_skill,
         dummy_score=dummy_score,
         verdict=verdict,
         gains=gains,
@@ -996,7 +1007,14 @@ def _assemble(run: _Run, goal: Any, conditions: Any) -> Diagnosis:
     )
     suggestions = suggest.rank(items)
 
-    missing = tuple(p for p in PARTS if p not in run.done_parts)
+    skipped = set()
+    if not run.kinds:
+        skipped.add("families")
+    if len(run.kinds) < 2:
+        skipped.add("ensemble")
+    if run.no_ablation:
+        skipped.add("ablation")
+    missing = tuple(p for p in PARTS if p not in run.done_parts and p not in skipped)
     complete = not missing
     values = {
         "valid_score": valid,
@@ -1098,6 +1116,7 @@ def _suggestions(
     gap,
     relative_gap,
     skill,
+    train_skill,
     dummy_score,
     verdict,
     gains,
@@ -1179,7 +1198,12 @@ def _suggestions(
         )
     elif verdict == "underfitting":
         why = []
-        if skill == skill and skill < UNDERFIT_SKILL:
+        if train_skill == train_skill and train_skill < UNDERFIT_SKILL:
+            why.append(
+                f"even the training {scoring} {_g(train)} is close to the dummy "
+                f"model's {_g(dummy_score)} (skill {train_skill:.0%})"
+            )
+        elif skill == skill and skill < UNDERFIT_SKILL:
             why.append(
                 f"validation {scoring} {_g(valid)} is close to the dummy model's "
                 f"{_g(dummy_score)} (skill {skill:.0%})"
