@@ -113,6 +113,7 @@ def check_estimator(estimator: Any) -> None:
 
     name = type(estimator).__name__
     if isinstance(estimator, type):
+        name = estimator.__name__
         raise MlnbValueError(
             f"estimator must be an estimator instance, not the class {name}; pass "
             f"{name}() (with its settings)"
