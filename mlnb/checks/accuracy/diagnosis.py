@@ -310,12 +310,14 @@ def _check_options(
 
 def _current_goal() -> Any:
     """Step 1's goal for this session, when mlnb.checks.problem has one."""
-    try:
-        from ..problem import current_goal
+    import importlib
+
+    try:  # step 1's module, looked up by name: it may not be installed alongside
+        problem = importlib.import_module("mlnb.checks.problem")
     except ImportError:
         return None
     try:
-        return current_goal()
+        return problem.current_goal()
     except Exception:  # noqa: BLE001 - no goal is not an error here
         return None
 
