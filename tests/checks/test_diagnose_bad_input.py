@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
 from sklearn.pipeline import make_pipeline
 
 import mlnb
@@ -98,6 +99,8 @@ CASES = [
     ("cv above a class count", _diag(y=_rare_class_y()), MlnbValueError,
      [r"cv=5", r"class 1 has 3", r"cv=3"]),
     ("cv 1", _diag(cv=1), MlnbValueError, [r"cv must be a whole number >= 2"]),
+    ("cv needs groups", _diag(cv=GroupKFold(3)),
+     MlnbValueError, [r"groups", r"list\(GroupKFold"]),
     ("cv string", _diag(cv="five"), MlnbValueError, [r"cv must be", r"splitter"]),
     ("cv above rows", _diag(X=X.iloc[:4], y=Y[:4], cv=5), MlnbValueError,
      [r"cv=5", r"only 4 rows"]),

@@ -416,7 +416,8 @@ def _splits(cv: Any, X: Any, y: np.ndarray, task: str, estimator: Any) -> list:
     except (ValueError, TypeError) as exc:
         raise MlnbValueError(
             f"cv={cv!r} cannot split these {n:,} rows: {exc}. Pass a number of folds "
-            "or a splitter that fits the data"
+            "or a splitter that fits the data; a splitter that needs groups as a "
+            "list of folds: cv=list(GroupKFold(5).split(X, y, groups))"
         ) from None
     if len(splits) < 2 and not hasattr(cv, "split"):
         raise MlnbValueError(
