@@ -97,7 +97,8 @@ def main() -> None:
     info = args.rows != TARGET_ROWS
     print(f"by hand     {t_hand:8.2f} s")
     print(
-        f"diagnose    {t_mlnb:8.2f} s   ratio {ratio:.2f}x (target <= {TARGET_RATIO}x)"
+        f"diagnose    {t_mlnb:8.2f} s   ratio {ratio:.2f}x "
+        f"(target <= {TARGET_RATIO}x)"
     )
     print(f"  ratio: {verdict(ratio <= TARGET_RATIO and same, info)}")
     print(
