@@ -117,6 +117,8 @@ def _is_numeric_dtype(dtype: Any) -> bool:
 
     if isinstance(dtype, pd.CategoricalDtype):
         return False
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return True
     return bool(
         pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)
     ) and not pd.api.types.is_complex_dtype(dtype)
@@ -125,9 +127,9 @@ def _is_numeric_dtype(dtype: Any) -> bool:
 def column_kinds(X: Any) -> tuple[list[int], list[int]]:
     """Positions of the numeric and of the categorical columns of ``X``.
 
-    Numeric: booleans, integers and floats (numpy or pandas nullable). Categorical:
-    everything else (strings, ``object``, ``category``; dates are not features
-    here — turn them into numbers first).
+    Numeric: booleans, integers and floats (numpy or pandas nullable) and
+    datetimes (as seconds since 1970). Categorical: everything else (strings,
+    ``object``, ``category``).
 
     Raises
     ------
@@ -161,13 +163,26 @@ class TableReader(TransformerMixin, BaseEstimator):
         return as_frame(X)
 
 
+def _float_column(col: Any) -> np.ndarray:
+    import pandas as pd
+
+    if pd.api.types.is_datetime64_any_dtype(col.dtype):
+        if isinstance(col.dtype, pd.DatetimeTZDtype):
+            col = col.dt.tz_convert("UTC").dt.tz_localize(None)
+        ns = col.to_numpy(dtype="datetime64[ns]").view(np.int64).astype(np.float64)
+        ns[col.isna().to_numpy()] = np.nan
+        return ns / 1e9
+    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
 def as_float(X: Any) -> np.ndarray:
-    """Numeric columns as float64 (pandas' missing values become NaN)."""
+    """Numeric columns as float64 (pandas' missing values become NaN; datetimes
+    become seconds since 1970-01-01 UTC)."""
     if hasattr(X, "iloc"):
         out = np.empty(X.shape, dtype=np.float64)
         for j in range(X.shape[1]):
             col = X.iloc[:, j]
-            out[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            out[:, j] = _float_column(col)
         return out
     return np.asarray(X, dtype=np.float64)
 
