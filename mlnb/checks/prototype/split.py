@@ -72,7 +72,9 @@ class Split:
     reason:
         One sentence saying why this split was used.
     train, test:
-        Row positions (sorted int64 arrays).
+        Row positions (int64 arrays): sorted for time and grouped splits, in the
+        order scikit-learn's ``train_test_split`` draws them otherwise (so a model
+        fitted by hand on the same split sees the rows in the same order).
     column:
         The time or group column (``None`` otherwise).
     detail:
@@ -316,8 +318,8 @@ def random_split(
     return Split(
         kind=kind,
         reason=reason,
-        train=np.sort(train),
-        test=np.sort(test),
+        train=np.asarray(train, dtype=np.int64),
+        test=np.asarray(test, dtype=np.int64),
         detail={},
     )
 
