@@ -15,9 +15,11 @@ Every finding is a row ``(column, kind, severity, sentence, value)``; severities
     A feature is a **high**-severity leak when its skill is at least
     :data:`LEAK_SKILL` (ROC AUC ≥ 0.95) *and* it is far stronger than every other
     feature: the error it leaves (``1 − skill``) is at most :data:`LEAK_GAP` of the
-    error the strongest other feature below the bound leaves. Near-perfect but not
-    far stronger (several features that strong: an easy task, or several leaks)
-    is **medium**. A name that suggests the value is known only after the outcome
+    error the strongest feature below the bound leaves (several near-perfect
+    features that all stand out this way are each high: leaks often come in
+    pairs, such as an amount and its date). Near-perfect but not far stronger
+    (every feature near-perfect: an easy task) is **medium**; a single feature
+    near-perfect is high. A name that suggests the value is known only after the outcome
     (:data:`AFTER_OUTCOME_WORDS`, or the label's own name inside it) is weak
     evidence: **low** on its own, **medium** when that feature is also the
     strongest by the same margin with a skill of at least 0.5.
@@ -288,13 +290,18 @@ def leakage(
     """``target_leakage`` findings from the single-feature skills."""
     s = np.array([(-1.0 if math.isnan(x) else x) for x in skills])
     near = s >= LEAK_SKILL
-    below = s[~near]
-    reference = float(below.max()) if len(below) and below.max() >= 0 else 0.0
+    below = s[~near & (s >= 0)]
+    reference = float(below.max()) if len(below) else math.nan
     out = []
     for i, (name, skill, is_near) in enumerate(zip(names, s, near)):
         if skill < 0:
             continue
-        far = (1.0 - skill) <= LEAK_GAP * (1.0 - reference)
+        if math.isnan(reference):  # every feature near-perfect: none stands out
+            far = len(names) == 1
+            reference_text = 1.0
+        else:
+            far = (1.0 - skill) <= LEAK_GAP * (1.0 - reference)
+            reference_text = reference
         others = np.delete(s, i)
         strongest = not len(others) or skill > others.max()
         hint = _name_hint(name, label_name)
@@ -306,7 +313,8 @@ def leakage(
                     "target_leakage",
                     "high",
                     f"{name!r} alone predicts the label almost perfectly ({alone}; "
-                    f"the next strongest feature's skill is {reference:.2f}): "
+                    f"the strongest honest-looking feature's skill is "
+                    f"{reference_text:.2f}): "
                     "check that its value is known before the outcome; if it is "
                     "recorded later, drop it",
                     skill,
