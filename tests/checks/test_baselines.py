@@ -403,7 +403,6 @@ def test_models_linear_equals_a_pipeline_by_hand():
     assert r.score("linear", "accuracy") == pytest.approx(
         skm.accuracy_score(yte, model.predict(Xte)), rel=1e-6
     )
-    assert r.best_model if False else True
     assert r.score("linear") > r.best().score
 
 

@@ -374,7 +374,25 @@ def _distinct(ytr: np.ndarray, yte: np.ndarray, cap: int) -> int:
 def _counts(y: np.ndarray, name: str):
     from ...core.labels import class_counts
 
-    return class_counts(y, name=name, max_classes=DEFAULT_MAX_CLASSES)
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        sample = [float(v) for v in y[np.mod(y, 1) != 0][:3]]
+        raise DataValidationError(
+            f"{name} holds non-integer numbers (such as {sample}), which are not "
+            "classes; pass task='regression' for a numeric target, or class labels"
+        )
+    try:
+        return class_counts(y, name=name, max_classes=DEFAULT_MAX_CLASSES)
+    except DataValidationError as exc:
+        if "distinct values" not in str(exc):
+            raise
+        import pandas as pd
+
+        n = len(pd.unique(pd.Series(y, copy=False)))
+        raise DataValidationError(
+            f"{name} has {n:,} distinct values, more than {DEFAULT_MAX_CLASSES}: "
+            "too many for a classification label. Is this an id or a numeric "
+            "target? Pass the real label, or task='regression' for a number"
+        ) from None
 
 
 def _index_of(values: np.ndarray, classes: np.ndarray, k: int) -> np.ndarray:
