@@ -27,6 +27,15 @@ __version__ = "0.1.0"
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
+    "goal": "mlnb.checks.problem",
+    "Goal": "mlnb.checks.problem",
+    "current_goal": "mlnb.checks.problem",
+    "baselines": "mlnb.checks.problem",
+    "BaselinesResult": "mlnb.checks.problem",
+    "prototype": "mlnb.checks.prototype",
+    "PrototypeResult": "mlnb.checks.prototype",
+    "diagnose": "mlnb.checks.accuracy",
+    "Diagnosis": "mlnb.checks.accuracy",
     "imbalance": "mlnb.checks.imbalance",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
@@ -80,6 +89,7 @@ __all__ = [
 
 if TYPE_CHECKING:  # pragma: no cover
     from .checklist.result import CheckResult  # noqa: F401
+    from .checks.accuracy import Diagnosis, diagnose  # noqa: F401
     from .checks.drift import (  # noqa: F401
         DriftOverTime,
         DriftReport,
@@ -96,6 +106,14 @@ if TYPE_CHECKING:  # pragma: no cover
         imbalance,
         thresholds,
     )
+    from .checks.problem import (  # noqa: F401
+        BaselinesResult,
+        Goal,
+        baselines,
+        current_goal,
+        goal,
+    )
+    from .checks.prototype import PrototypeResult, prototype  # noqa: F401
     from .core.conditions import Condition  # noqa: F401
     from .core.metrics import register_metric  # noqa: F401
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401

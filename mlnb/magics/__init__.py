@@ -4,6 +4,7 @@
                              in this kernel and every check listed under it
 ``%mlcheck help [STEP]``     what a step is about and the commands for it
 ``%mlcheck STEP ARGS``       run the step's check (``%mlcheck imbalance df --label y``)
+``%mlcheck COMMAND ARGS``    run one of a step's commands (``%mlcheck goal --task ...``)
 ``%mlcheck STEP --help``     the step command's usage
 
 Names in arguments are looked up in the notebook's namespace; an expression such as
@@ -15,6 +16,7 @@ frame has no column ``"0"``. Errors in what the user typed become a short
 
 from __future__ import annotations
 
+import difflib
 import keyword
 from collections.abc import Callable
 from typing import Any
@@ -31,7 +33,7 @@ from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
     "MLCheckMagics",
-    "HANDLERS",
+    "COMMANDS",
     "load_ipython_extension",
     "unload_ipython_extension",
     "split_expression",
@@ -39,17 +41,39 @@ __all__ = [
 ]
 
 
-#: step id -> handler (a function decorated with magic_arguments)
-HANDLERS: dict[str, Callable[..., Any]] = {
-    "imbalance": imbalance.command,
-    "fairness": fairness.command,
-    "drift": drift.command,
+#: command name -> (step id, handler). A handler is a function decorated with
+#: ``magic_arguments``; its ``positionals`` attribute names the expressions that
+#: come before the options (default ``("data",)``), which the dispatcher stores as
+#: text on ``args`` under those names.
+COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "imbalance": ("imbalance", imbalance.command),
+    "slices": ("fairness", fairness.command),
+    "fairness": ("fairness", fairness.command),
+    "drift": ("drift", drift.command),
 }
-#: command names that are not step ids
-ALIASES = {"slices": "fairness"}
-for _step_id, _handler in HANDLERS.items():
-    _names = [a for a, t in ALIASES.items() if t == _step_id] or [_step_id]
-    _handler.parser.prog = f"mlcheck {_names[0]}"
+
+
+def _commands_of(step_id: str) -> list[str]:
+    """The command names for a step, the step's own id first when it is one."""
+    names = [n for n, (s, _) in COMMANDS.items() if s == step_id]
+    return sorted(names, key=lambda n: (n != step_id, n))
+
+
+def _positionals(handler: Callable[..., Any]) -> tuple[str, ...]:
+    return tuple(getattr(handler, "positionals", ("data",)))
+
+
+def _usage_line(name: str, handler: Callable[..., Any]) -> str:
+    return " ".join(["%mlcheck", name, *(p.upper() for p in _positionals(handler))])
+
+
+def _set_prog() -> None:
+    for name, (_, handler) in COMMANDS.items():
+        if not getattr(handler.parser, "prog", "").startswith("mlcheck "):
+            handler.parser.prog = f"mlcheck {name}"
+
+
+_set_prog()
 
 
 @magics_class
@@ -85,6 +109,8 @@ class MLCheckMagics(Magics):
           %mlcheck                      the checklist: each step's worst check status
           %mlcheck help [STEP]          what a step is about and its commands
           %mlcheck STEP ARGS            run the check for STEP
+          %mlcheck COMMAND ARGS         run a command (a step can have several:
+                                        goal and baselines for step 1)
           %mlcheck STEP --help          usage of the command for STEP
 
         Steps: problem, prototype, training, imbalance, accuracy, fairness,
@@ -97,38 +123,62 @@ class MLCheckMagics(Magics):
         head = head.strip()
         if head in ("help", "-h", "--help", "?"):
             return self._help(rest.strip())
-        try:
-            step = get_step(ALIASES.get(head, head))
-        except MlnbError:
-            raise UsageError(
-                f"unknown step {head!r}; valid steps are: {', '.join(STEP_IDS)} "
-                f"(or 1-10), the commands {', '.join(ALIASES)}, or 'help'"
-            ) from None
-        handler = HANDLERS.get(step.id)
-        if handler is None:
-            raise UsageError(
-                f"mlnb has no %mlcheck command for step {step.number} ({step.id}) "
-                f"yet; %mlcheck help {step.id} shows its guiding questions. Commands "
-                f"exist for: {', '.join(HANDLERS)} ({', '.join(ALIASES)})"
-            )
+        name = head
+        if name not in COMMANDS:
+            try:
+                step = get_step(head)
+            except MlnbError:
+                close = difflib.get_close_matches(head, [*COMMANDS, *STEP_IDS], n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise UsageError(
+                    f"unknown step or command {head!r}; {hint}valid commands are: "
+                    f"{', '.join(COMMANDS)}, a step ({', '.join(STEP_IDS)} or 1-10), "
+                    "or 'help'"
+                ) from None
+            names = _commands_of(step.id)
+            if not names:
+                raise UsageError(
+                    f"mlnb has no %mlcheck command for step {step.number} "
+                    f"({step.id}) yet; %mlcheck help {step.id} shows its guiding "
+                    f"questions. Commands exist for: {', '.join(COMMANDS)}"
+                )
+            name = names[0]
+        step_id, handler = COMMANDS[name]
+        step = get_step(step_id)
         if {"-h", "--help"} & set(rest.split()):
             return _Usage(handler.parser.format_help())
-        if not rest.strip():
-            return StepHelp(step, handler.parser.format_help())
+        wanted = _positionals(handler)
+        if not rest.strip() and wanted:
+            return StepHelp(step, _step_usage(step.id))
         expr, options = split_expression(rest)
+        given = split_top_level(expr) if expr else []
         args = handler.parser.parse_args(split_options(options))
-        if expr and args.data:
-            raise UsageError(
-                f"unexpected argument {args.data!r}: the data comes first "
-                f"(%mlcheck {step.id} DATA --label COL); quote option values that "
-                'contain spaces (--label "is fraud")'
+        usage = _usage_line(name, handler)
+        for positional in wanted:
+            if getattr(args, positional, None):
+                raise UsageError(
+                    f"unexpected argument {getattr(args, positional)!r}: "
+                    f"{', '.join(p.upper() for p in wanted)} come first ({usage} "
+                    "--OPTION ...); quote option values that contain spaces "
+                    '(--label "is fraud")'
+                )
+        if len(wanted) == 1 and given:
+            given = [expr]  # one expression may contain spaces
+        if len(given) != len(wanted):
+            if not wanted:
+                raise UsageError(
+                    f"%mlcheck {name} takes options only, got {expr!r}; see "
+                    f"%mlcheck {name} --help"
+                )
+            missing = [p.upper() for p in wanted[len(given) :]]
+            what = (
+                f"name {', '.join(missing)} first"
+                if len(given) < len(wanted)
+                else f"{len(given)} expressions given where {len(wanted)} are expected"
             )
-        args.data = expr or args.data
-        if not args.data:
-            raise UsageError(
-                f"name the data first: %mlcheck {step.id} DATA --label COL "
-                f"(see %mlcheck {step.id} --help)"
-            )
+            raise UsageError(f"{what}: {usage} ... (see %mlcheck {name} --help)")
+        for positional, text in zip(wanted, given):
+            setattr(args, positional, text)
         try:
             return handler(self, args)
         except MlnbError as exc:
@@ -141,9 +191,19 @@ class MLCheckMagics(Magics):
             step = get_step(arg)
         except MlnbError as exc:
             raise UsageError(str(exc)) from None
-        handler = HANDLERS.get(step.id)
-        usage = handler.parser.format_help() if handler is not None else ""
-        return StepHelp(step, usage)
+        return StepHelp(step, _step_usage(step.id))
+
+
+def _step_usage(step_id: str) -> str:
+    """The usage of every command of a step, one after the other."""
+    seen: list[Any] = []
+    texts = []
+    for name in _commands_of(step_id):
+        handler = COMMANDS[name][1]
+        if handler not in seen:
+            seen.append(handler)
+            texts.append(handler.parser.format_help())
+    return "\n".join(texts)
 
 
 class _Usage:

@@ -127,8 +127,10 @@ def split_expression(text: str) -> tuple[str, str]:
     """Split ``"df[df.x > 0] --label y"`` into the leading expression and the options.
 
     The expression ends at the first `` -x``/`` --x`` outside brackets and quotes,
-    so expressions may contain spaces without quoting.
+    so expressions may contain spaces without quoting; text that starts with an
+    option has no expression (``"--task binary"`` → ``("", "--task binary")``).
     """
+    text = " " + text
     for i, ch in _top_level(text):
         option = text[i + 1 : i + 2] == "-" and (
             text[i + 2 : i + 3].isalpha() or text[i + 2 : i + 3] == "-"
