@@ -8,6 +8,7 @@ import importlib
 import math
 import runpy
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -458,3 +459,88 @@ def test_benchmark_runs_at_a_small_size(capsys):
         sys.path.remove(str(path.parent))
     out = capsys.readouterr().out
     assert "ratio" in out and "baselines" in out
+
+
+# -- property: any labels, any weights ------------------------------------------------
+
+
+@settings(max_examples=60)
+@given(
+    seed=st.integers(0, 10_000),
+    k=st.integers(2, 5),
+    n_train=st.integers(2, 120),
+    n_test=st.integers(1, 80),
+    weighted=st.booleans(),
+    strings=st.booleans(),
+)
+def test_property_equals_dummy_classifier(seed, k, n_train, n_test, weighted, strings):
+    rng = np.random.default_rng(seed)
+    p = rng.dirichlet(np.full(k, 0.7))
+    ytr = rng.choice(k, n_train, p=p)
+    ytr[:2] = [0, 1]  # two training classes at least
+    yte = rng.choice(k, n_test, p=p)
+    if strings:
+        names = np.array([f"c{i}" for i in range(k)], dtype=object)
+        ytr, yte = names[ytr], names[yte]
+    classes = sorted(set(ytr) | set(yte))
+    task = "binary" if len(classes) == 2 else "multiclass"
+    wtr = rng.random(n_train) + 0.1 if weighted else None
+    w = rng.random(n_test) + 0.1 if weighted else None
+    pos = classes[-1] if task == "binary" else None
+    r = baselines(
+        ytr,
+        yte,
+        task=task,
+        positive_label=pos,
+        sample_weight=w,
+        train_weight=wtr,
+        random_state=seed,
+        publish=False,
+    )
+    unseen = not set(yte) <= set(ytr)
+    for s in CLASSIFIERS:
+        d = DummyClassifier(strategy=s, random_state=seed)
+        d.fit(np.zeros((n_train, 1)), ytr, sample_weight=wtr)
+        X = np.zeros((n_test, 1))
+        pred, proba = d.predict(X), d.predict_proba(X)
+        exp = {"accuracy": skm.accuracy_score(yte, pred, sample_weight=w)}
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            exp["balanced_accuracy"] = skm.balanced_accuracy_score(
+                yte, pred, sample_weight=w
+            )
+        if task == "binary":
+            y = yte == pos
+            exp["f1"] = skm.f1_score(
+                y, pred == pos, sample_weight=w, zero_division=np.nan
+            )
+            j = list(d.classes_).index(pos) if pos in d.classes_ else None
+            if j is not None and 0 < y.sum() < len(y):
+                exp["roc_auc"] = skm.roc_auc_score(y, proba[:, j], sample_weight=w)
+            if j is not None and y.sum() > 0:
+                exp["average_precision"] = skm.average_precision_score(
+                    y, proba[:, j], sample_weight=w
+                )
+        else:
+            exp["macro_f1"] = skm.f1_score(
+                yte, pred, average="macro", sample_weight=w, zero_division=0.0
+            )
+        if unseen:
+            assert math.isnan(r.score(s, "log_loss"))
+        elif len(set(yte)) > 1:
+            exp["log_loss"] = skm.log_loss(
+                yte, proba, labels=d.classes_, sample_weight=w
+            )
+        assert_same(r, s, exp)
+
+
+def test_explicit_metric_other_than_the_goal_keeps_the_goal_condition():
+    goal(task="binary", metric="accuracy", target=0.95)
+    ytr = np.array([0] * 90 + [1] * 10)
+    yte = np.array([0] * 45 + [1] * 5)
+    r = baselines(ytr, yte, metric="recall", publish=False)
+    assert r.metric == "recall" and r.metrics[0] == "recall"
+    assert "accuracy" in r.metrics
+    assert r.goal_target is None  # the target is not on the primary metric
+    assert r.condition_values["best_trivial_score"] == 0.9  # judged on accuracy
+    assert r.status == "pass"

@@ -507,7 +507,7 @@ def _classification(
                 "trivial models cannot predict it. Split so that y_train holds both "
                 "classes"
             )
-    c = scoring.encode_test(idx_te, k, w_test, pos)
+    c = scoring.encode_test(idx_te, k, w_test, pos, yte)
     n = len(yte)
     a = int(np.argmax(prior))
     onehot = np.zeros(k)

@@ -81,7 +81,10 @@ class Classes:
     ``y`` holds each test row's class index (``k`` for a class the training rows
     do not have), ``w`` the test weights (``None``: 1 each), ``weight`` the total
     weight per true class (length ``k + 1``), ``present`` which true classes occur
-    at all (length ``k + 1``), ``pos`` the positive class's index (binary).
+    at all (length ``k + 1``), ``pos`` the positive class's index (binary);
+    ``unseen`` and ``unseen_weighted`` count the distinct test classes the training
+    rows do not have (of all rows; of rows with weight), each a class of its own in
+    balanced accuracy and macro F1.
     """
 
     k: int
@@ -90,6 +93,8 @@ class Classes:
     weight: np.ndarray
     present: np.ndarray
     pos: int | None
+    unseen: int = 0
+    unseen_weighted: int = 0
 
     @property
     def total(self) -> float:
@@ -97,15 +102,32 @@ class Classes:
 
 
 def encode_test(
-    y_idx: np.ndarray, k: int, w: np.ndarray | None, pos: int | None
+    y_idx: np.ndarray,
+    k: int,
+    w: np.ndarray | None,
+    pos: int | None,
+    y_raw: np.ndarray | None = None,
 ) -> Classes:
+    """``y_raw`` (the labels themselves) is needed only to count the distinct
+    classes behind index ``k``."""
     counts = np.bincount(y_idx, minlength=k + 1)
     weight = (
         counts.astype(np.float64)
         if w is None
         else np.bincount(y_idx, weights=w, minlength=k + 1)
     )
-    return Classes(k, y_idx, w, weight, counts > 0, pos)
+    unseen = unseen_w = 0
+    if counts[k] and y_raw is not None:
+        import pandas as pd
+
+        mask = y_idx == k
+        unseen = len(pd.unique(pd.Series(y_raw[mask], copy=False)))
+        if w is None:
+            unseen_w = unseen
+        else:
+            heavy = mask & (w > 0)
+            unseen_w = len(pd.unique(pd.Series(y_raw[heavy], copy=False)))
+    return Classes(k, y_idx, w, weight, counts > 0, pos, unseen, unseen_w)
 
 
 def _confusion_constant(c: Classes, a: int) -> tuple[np.ndarray, np.ndarray]:
@@ -138,10 +160,9 @@ def _threshold_scores(
     out = {"accuracy": _div(float(diag.sum()), W)}
     # balanced accuracy: recall per true class that has weight (sklearn drops the
     # classes with no true rows)
-    has = rows > 0
-    out["balanced_accuracy"] = (
-        float(np.mean(diag[has] / rows[has])) if has.any() else math.nan
-    )
+    has = rows[: c.k] > 0
+    recalls = [*(diag[: c.k][has] / rows[: c.k][has]), *([0.0] * c.unseen_weighted)]
+    out["balanced_accuracy"] = float(np.mean(recalls)) if recalls else math.nan
     if task == "binary":
         p, n = c.pos, 1 - c.pos
         tp, fp, fn, tn = cm[p, p], cm[n, p], cm[p, n], cm[n, n]
@@ -155,11 +176,11 @@ def _threshold_scores(
     else:
         cols = np.zeros(c.k + 1)
         cols[: c.k] = cm.sum(axis=0)
-        present = c.present.copy()
-        present[: c.k] |= pred_present
-        denom = rows + cols
-        f1 = np.where(denom > 0, 2 * diag / np.where(denom > 0, denom, 1), 0.0)
-        out["macro_f1"] = float(f1[present].mean()) if present.any() else math.nan
+        present = c.present[: c.k] | pred_present
+        denom = (rows + cols)[: c.k]
+        f1 = np.where(denom > 0, 2 * diag[: c.k] / np.where(denom > 0, denom, 1), 0.0)
+        per_class = [*f1[present], *([0.0] * c.unseen)]
+        out["macro_f1"] = float(np.mean(per_class)) if per_class else math.nan
         out["micro_f1"] = out["accuracy"]
     return out
 
