@@ -207,7 +207,8 @@ def test_baselines_equal_dummy_classifiers_on_the_split():
     yte = y[r.test_rows]
     assert r.score("prior", "log_loss") == pytest.approx(skm.log_loss(yte, p))
     majority = np.bincount(y[r.train_rows]).argmax()
-    assert r.score("majority", "accuracy") == pytest.approx(np.mean(yte == majority))
+    expected = np.mean(yte == majority)
+    assert r.score("most_frequent", "accuracy") == pytest.approx(expected)
     assert r.best_baseline == pytest.approx(0.5)  # ROC AUC of a constant
 
 
@@ -231,16 +232,21 @@ def test_metric_argument_becomes_primary():
     assert r.best_score == r.score("linear", "average_precision")
 
 
-def test_goal_metric_is_used_when_set(monkeypatch):
-    problem = pytest.importorskip("mlnb.checks.problem")
-    if not hasattr(problem, "goal"):
-        pytest.skip("step 1 has no goal() here")
-    from mlnb.checks.problem import goal
+def test_goal_metric_is_used_when_set():
+    import mlnb
 
-    g = goal(task="binary", metric="log_loss", target=0.4, publish=False)
-    monkeypatch.setattr(problem, "current_goal", lambda: g)
-    r = run(binary_frame(300), models=("linear",))
-    assert r.metric == "log_loss" and not r.higher_is_better
+    try:
+        mlnb.goal(task="binary", metric="log_loss", target=0.4)
+        r = run(binary_frame(300), models=("linear",))
+        assert r.metric == "log_loss" and not r.higher_is_better
+        assert r.lift_over_baseline == pytest.approx(r.best_baseline - r.best_score)
+        # a goal for another task is not used
+        mlnb.goal(task="regression", metric="mae", target=1.0)
+        assert run(binary_frame(300), models=("linear",)).metric == "roc_auc"
+    finally:
+        from mlnb.checks.problem.goal import _set_current
+
+        _set_current(None)
 
 
 # -- the result ------------------------------------------------------------------------

@@ -25,7 +25,7 @@ MODEL_KINDS = ("linear", "boosted", "forest", "knn", "dummy", "keras")
 #: nor ``metric=`` chooses; the rest are companions reported alongside.
 COMPANIONS = {
     "binary": ("roc_auc", "average_precision", "log_loss", "accuracy", "f1"),
-    "multiclass": ("macro_f1", "accuracy", "roc_auc_ovr"),
+    "multiclass": ("accuracy", "macro_f1", "roc_auc_ovr"),
     "regression": ("rmse", "mae"),
 }
 #: A numeric label with more distinct values than this (or non-integer values)
@@ -207,13 +207,8 @@ def _read_label(values: Any, name: Any, task: Any, positive_label: Any):
 
 def _goal_metric(task: str) -> str | None:
     """The metric of the goal set with :func:`mlnb.goal`, when it is for ``task``."""
-    # TODO(step 1): a plain ``from ..problem import current_goal`` once it lands
-    from importlib import import_module
+    from ..problem import current_goal
 
-    try:
-        current_goal = import_module("mlnb.checks.problem").current_goal
-    except (ImportError, AttributeError):  # pragma: no cover - step 1 not here
-        return None
     g = current_goal()
     if g is not None and getattr(g, "task", None) == task:
         return g.metric
@@ -297,38 +292,27 @@ def _baselines(
     names: tuple[str, ...],
     y_train: np.ndarray,
     y_test: np.ndarray,
-    k: int,
     random_state: Any,
 ) -> list[dict]:
-    """The trivial baselines' scores on the test rows."""
-    # TODO(step 1): call mlnb.checks.problem.baselines(y_train, y_test, task=...,
-    # metric=...) once it lands; until then the same trivial models are scored here
-    # with scikit-learn's dummy estimators.
-    from sklearn.dummy import DummyClassifier, DummyRegressor
+    """The trivial baselines' scores on the test rows, from step 1's
+    :func:`mlnb.baselines` (labels as the codes the models were fitted on)."""
+    from ..problem import baselines
 
-    Xtr = np.zeros((len(y_train), 1))
-    Xte = np.zeros((len(y_test), 1))
-    rows = []
-    if task == "regression":
-        models = {"mean": DummyRegressor(), "median": DummyRegressor(strategy="median")}
-    else:
-        models = {
-            s: DummyClassifier(strategy=s, random_state=random_state)
-            for s in ("most_frequent", "prior", "stratified", "uniform")
-        }
-    for label, est in models.items():
-        est.fit(Xtr, y_train)
-        if task == "regression":
-            out = est.predict(Xte).astype(np.float64)
-        else:
-            proba = est.predict_proba(Xte)
-            full = np.zeros((len(y_test), k))
-            full[:, est.classes_.astype(np.int64)] = proba
-            out = full
-        name = {"most_frequent": "majority"}.get(label, label)
-        for metric, score in _score_all(names, task, y_test, out).items():
-            rows.append({"name": name, "metric": metric, "score": score})
-    return rows
+    result = baselines(
+        y_train,
+        y_test,
+        task=task,
+        metric=names[0],
+        positive_label=1 if task == "binary" else None,
+        random_state=random_state,
+        publish=False,
+    )
+    return [
+        {"name": name, "metric": m, "score": float(per[m])}
+        for name, per in result.scores.items()
+        if result.kinds[name] == "trivial"
+        for m in names
+    ]
 
 
 def _best(rows: list[dict], key: str, metric: str, higher: bool):
@@ -422,8 +406,8 @@ def prototype(
     metric:
         The primary metric (a name of :mod:`mlnb.core.metrics` for the task).
         Default: the goal's metric when :func:`mlnb.goal` set one for this task,
-        else ROC AUC (binary), macro F1 (multiclass) or RMSE (regression). Its
-        usual companions are reported too.
+        else ROC AUC (binary), accuracy (multiclass) or RMSE (regression), as
+        :func:`mlnb.baselines`. Its usual companions are reported too.
     random_state:
         Seed of the split and the models.
     conditions:
@@ -599,7 +583,7 @@ def prototype(
             metric_names, task, y_test, outputs[kind]
         ).items():
             scores.append({"model": kind, "metric": name, "score": value})
-    baseline_rows = _baselines(task, metric_names, y_train, y_test, k, random_state)
+    baseline_rows = _baselines(task, metric_names, y_train, y_test, random_state)
     best_model, best_score = _best(scores, "model", primary, higher)
     base_name, base_score = _best(baseline_rows, "name", primary, higher)
     lift = (best_score - base_score) if higher else (base_score - best_score)
