@@ -40,7 +40,8 @@ Every finding is a row ``(column, kind, severity, sentence, value)``; severities
     :data:`MISMATCH_DISTANCE` under step 9's distances (:func:`mlnb.drift`, the
     Vertex preset: Jensen-Shannon for numeric, L-infinity for categorical
     features), computed when the test set has at least :data:`MISMATCH_MIN_ROWS`
-    rows (smaller samples make the distances noisy): **medium**.
+    rows (smaller samples make the distances noisy), for the features not already
+    reported as id-like, constant or entirely missing: **medium**.
 ``missing_class``
     A class of the label that has rows in training but none in test, or the other
     way round (**medium**: the holdout cannot score it).
@@ -81,8 +82,8 @@ N_BINS = 64
 #: A single feature with at least this skill (ROC AUC 0.95) is near-perfect.
 LEAK_SKILL = 0.9
 #: ... and far stronger when it leaves at most this share of the error the
-#: strongest other feature leaves.
-LEAK_GAP = 0.25
+#: strongest feature below :data:`LEAK_SKILL` leaves (a third).
+LEAK_GAP = 1 / 3
 #: More than this share of test rows duplicated in training is a medium finding.
 DUPLICATE_SHARE = 0.01
 #: An integer or string column with a distinct value on this share of rows is id-like.

@@ -599,7 +599,14 @@ def prototype(
     rows += F.leakage(names, skills, task=task, label_name=label_name)
     n_dup, dup_rows = F.duplicates(frame.iloc[:, [*positions, label_pos]], train, test)
     rows += dup_rows
-    mism = F.mismatch(frame, positions, train, test)
+    odd = {
+        r["column"]
+        for r in rows
+        if r["kind"] in ("id_like", "constant")
+        or (r["kind"] == "heavy_missing" and r["severity"] == "high")
+    }
+    comparable = [p for p, nm in zip(positions, names) if not _in(nm, odd)]
+    mism = F.mismatch(frame, comparable, train, test)
     rows += mism
     if task != "regression":
         rows += F.missing_classes(list(classes), y, train, test)
@@ -699,6 +706,10 @@ def prototype(
         test_rows=test,
     )
     return result.publish() if publish else result
+
+
+def _in(name: Any, names: set) -> bool:
+    return any(frames.same_name(name, n) for n in names)
 
 
 def _py(v: Any) -> Any:
