@@ -433,3 +433,18 @@ def test_keras_is_not_imported_by_default():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, check=True)
     assert out.stdout.decode().strip() == "False"
+
+
+@pytest.mark.slow
+def test_benchmark_runs_at_a_small_size(capsys, monkeypatch):
+    import sys
+    from pathlib import Path
+
+    bench = Path(__file__).parents[2] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    import bench_prototype
+
+    assert bench_prototype.main(["--rows", "3000", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "same numbers: yes" in out and "ratio" in out
+    sys.modules.pop("bench_prototype", None)
