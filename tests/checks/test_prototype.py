@@ -372,6 +372,8 @@ def _same(a, b):
         a.to_frame(), b.to_frame().assign(fit_seconds=a.to_frame()["fit_seconds"])
     )
     assert [r["kind"] for r in a.finding_rows] == [r["kind"] for r in b.finding_rows]
+    json.dumps(b.to_dict())
+    b._repr_html_()
 
 
 @pytest.mark.parametrize("lib", ["polars", "pyarrow", "dict"])
