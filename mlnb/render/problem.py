@@ -1,0 +1,125 @@
+"""Drawings and HTML blocks for step 1: the goal card and the baselines."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from . import html as H
+from .plots import PALETTE, new_axes, plain_text
+
+__all__ = ["goal_sections", "baselines_sections", "baselines_bars"]
+
+_MISSING = {
+    "users": "Who uses the predictions? Write it down: goal(..., users='...').",
+    "decision": (
+        "Which decision do the predictions feed or automate? Write it down: "
+        "goal(..., decision='...')."
+    ),
+}
+
+
+def goal_sections(g: Any) -> list[str]:
+    """The goal written down, what is missing, and the problem-fit questions."""
+    direction = "at least" if g.higher_is_better else "at most"
+    rows = [
+        ("task", g.task),
+        ("success metric", f"{g.metric_label} ({g.metric})"),
+        ("target", f"{direction} {H.fmt(g.target)}"),
+    ]
+    if g.positive_label is not None:
+        rows.append(("positive class", repr(g.positive_label)))
+    for name in ("users", "decision", "notes"):
+        value = getattr(g, name)
+        rows.append((name, value if value is not None else "not written down"))
+    sections = [H.table(rows, header=("the goal", ""), align_right_from=9)]
+    missing = [_MISSING[m] for m in g.missing]
+    if missing:
+        sections.append(H.bullet_list(missing, title="Missing"))
+    sections.append(H.bullet_list(g.questions, title="Is this the right problem?"))
+    return sections
+
+
+def baselines_sections(r: Any) -> list[str]:
+    """A table of every baseline's scores (primary metric first), the goal's
+    target against the best trivial baseline, and the notes."""
+    header = ("baseline", "kind", *r.metrics)
+    rows = [
+        (name, r.kinds[name], *(r.scores[name][m] for m in r.metrics))
+        for name in r.scores
+    ]
+    sections = [H.table(rows, header=header, align_right_from=2)]
+    facts = []
+    try:
+        best = r.best()
+        facts.append(
+            (f"best trivial baseline ({r.metric})", f"{best.name}: {H.fmt(best.score)}")
+        )
+    except Exception:  # no defined score
+        pass
+    if r.goal_target is not None:
+        facts.append(("goal's target", H.fmt(r.goal_target)))
+    if r.one_feature is not None:
+        facts.append(("one_feature uses", str(r.one_feature)))
+    if facts:
+        sections.append(H.table(facts, header=("", ""), align_right_from=1))
+    advice = [
+        "Any model must beat the best trivial baseline on the goal's metric; a model "
+        "that does not has learnt nothing the label's frequencies do not already say.",
+        "Accuracy near most_frequent's is the accuracy trap: check balanced accuracy, "
+        "ROC AUC and average precision too.",
+    ]
+    if r.task == "regression":
+        advice = [
+            "Any model must beat predicting the training mean (or median) on the "
+            "goal's metric; R² above 0 means it does on squared error."
+        ]
+    sections.append(H.bullet_list([*advice, *r.notes], title="Reading the baselines"))
+    return sections
+
+
+def baselines_bars(r: Any, *, ax: Any = None):
+    """Horizontal bars of each baseline's primary-metric score (trivial ones
+    grey, models coloured) with the goal's target as a dashed line; returns the
+    Axes."""
+    n = len(r.scores)
+    fig, ax = new_axes(ax, figsize=(5.5, 0.45 * n + 1.2))
+    names = list(r.scores)
+    values = [r.scores[name][r.metric] for name in names]
+    shown = [0.0 if (v is None or math.isnan(v)) else v for v in values]
+    colors = [
+        PALETTE["majority"] if r.kinds[name] == "trivial" else PALETTE["line"]
+        for name in names
+    ]
+    ys = list(range(n))[::-1]
+    ax.barh(ys, shown, color=colors)
+    ax.set_yticks(ys, [plain_text(name) for name in names])
+    for y, v in zip(ys, values):
+        text = "undefined" if v is None or math.isnan(v) else f"{v:.3g}"
+        ax.annotate(
+            text,
+            (0, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="#ffffff" if text != "undefined" else "#333",
+        )
+    if r.goal_target is not None:
+        ax.axvline(r.goal_target, color=PALETTE["minority"], ls="--", lw=1.2)
+        ax.text(
+            r.goal_target,
+            n - 0.45,
+            f" target {r.goal_target:g}",
+            color=PALETTE["minority"],
+            fontsize=8,
+            va="bottom",
+        )
+    direction = (
+        "higher is better" if r.higher_is_better[r.metric] else "lower is better"
+    )
+    ax.set_xlabel(f"{plain_text(r.metric)} ({direction})")
+    ax.set_title("Baselines on the test rows", fontsize=10)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax
