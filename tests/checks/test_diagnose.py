@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 from types import SimpleNamespace
 
 import numpy as np
@@ -36,6 +37,20 @@ from mlnb.checks.accuracy import Diagnosis, diagnose
 from mlnb.checks.accuracy import diagnosis as diagnose_module
 
 modeling = pytest.importorskip("mlnb.checks.modeling")
+
+
+@pytest.fixture(autouse=True)
+def no_goal():
+    """No step-1 goal left over from another test, before or after."""
+
+    def clear():
+        module = sys.modules.get("mlnb.checks.problem.goal")
+        if module is not None:
+            module._set_current(None)
+
+    clear()
+    yield
+    clear()
 
 
 def clf_data(n=300, seed=0, p=6):
@@ -464,3 +479,47 @@ def test_n_jobs_gives_the_same_numbers():
     pd.testing.assert_frame_equal(
         a.models.drop(columns="fit_time"), b.models.drop(columns="fit_time")
     )
+
+
+def test_goal_positive_label_is_the_scorers_positive_class(monkeypatch):
+    from sklearn.metrics import average_precision_score, make_scorer
+
+    X, y = clf_data(n=200, seed=3)
+    labels = np.where(y == 1, "yes", "no")  # sorted: "no", "yes"
+    goal = SimpleNamespace(
+        task="binary", metric="average_precision", target=0.5, positive_label="no"
+    )
+    monkeypatch.setattr(diagnose_module, "_current_goal", lambda: goal)
+    d = run(LogisticRegression(), X, labels)
+    scorer = make_scorer(
+        average_precision_score,
+        response_method=("decision_function", "predict_proba"),
+        pos_label="no",
+    )
+    ref = learning_curve(
+        LogisticRegression(), X, labels, cv=5, scoring=scorer, shuffle=False
+    )[2]
+    np.testing.assert_allclose(d.learning_curve["valid_score"], ref.mean(axis=1))
+    yes = make_scorer(
+        average_precision_score,
+        response_method=("decision_function", "predict_proba"),
+        pos_label="yes",
+    )
+    other = learning_curve(
+        LogisticRegression(), X, labels, cv=5, scoring=yes, shuffle=False
+    )[2]
+    assert not np.allclose(ref.mean(axis=1), other.mean(axis=1))
+    # string labels without a goal: the last sorted class is positive (scikit-learn's
+    # scorer would look for a class 1 and score NaN)
+    monkeypatch.setattr(diagnose_module, "_current_goal", lambda: None)
+    d = run(LogisticRegression(), X, labels, scoring="average_precision")
+    np.testing.assert_allclose(d.learning_curve["valid_score"], other.mean(axis=1))
+
+
+def test_a_real_goal_sets_the_scorer():
+    pytest.importorskip("mlnb.checks.problem")
+    X, y = clf_data(n=200, seed=3)
+    mlnb.goal(task="binary", metric="average_precision", target=0.99)
+    d = run(LogisticRegression(), X, y)
+    assert d.scoring == "average_precision"
+    assert d.condition_values["goal_margin"] == pytest.approx(d.valid_score - 0.99)

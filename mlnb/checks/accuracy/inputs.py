@@ -292,11 +292,25 @@ def _task(estimator: Any, y: np.ndarray) -> str:
     return "binary" if n_classes <= 2 else "multiclass"
 
 
-def _scorer(scoring: Any, task: str, estimator: Any, goal: Any):
+#: Metrics whose value depends on which class is positive: scikit-learn function
+#: and the model output it reads.
+_POSITIVE_METRICS = {
+    "precision": ("precision_score", "predict"),
+    "recall": ("recall_score", "predict"),
+    "f1": ("f1_score", "predict"),
+    "average_precision": (
+        "average_precision_score",
+        ("decision_function", "predict_proba"),
+    ),
+}
+
+
+def _scorer(scoring: Any, task: str, estimator: Any, goal: Any, classes: list):
     """(scorer callable, scoring name, registry metric or None, perfect value)."""
     from sklearn.metrics import check_scoring, get_scorer_names
 
     metric = None
+    from_goal = False
     if scoring is None:
         goal_metric = getattr(goal, "metric", None)
         goal_task = getattr(goal, "task", None)
@@ -306,6 +320,7 @@ def _scorer(scoring: Any, task: str, estimator: Any, goal: Any):
             and goal_task in (None, task)
         ):
             metric = goal_metric
+            from_goal = True
         else:
             metric = DEFAULT_METRIC[task]
         scoring = SCORER_FOR_METRIC[metric]
@@ -352,6 +367,24 @@ def _scorer(scoring: Any, task: str, estimator: Any, goal: Any):
         scorer = check_scoring(estimator, scoring=scoring)
     except (ValueError, TypeError) as exc:
         raise MlnbValueError(f"scoring={scoring!r} cannot be used: {exc}") from None
+    positive = getattr(goal, "positive_label", None) if from_goal else None
+    if positive not in classes:
+        positive = None
+    numeric = all(isinstance(c, (int, float)) for c in classes)
+    if (
+        metric in _POSITIVE_METRICS
+        and len(classes) == 2
+        and (positive not in (None, classes[-1]) or not numeric)
+    ):
+        # scikit-learn's scorers count class 1 as positive, which string labels
+        # lack: the goal's positive label, else the last sorted class
+        positive = classes[-1] if positive is None else positive
+        from sklearn import metrics as skm
+
+        fn, response = _POSITIVE_METRICS[metric]
+        scorer = skm.make_scorer(
+            getattr(skm, fn), response_method=response, pos_label=positive
+        )
     if isinstance(scoring, str):
         name = scoring
         perfect = (
@@ -506,7 +539,7 @@ def read_inputs(
                     f"model learns only {classes[:10]!r}. Split the data so both "
                     "see every class"
                 )
-    scorer, name, metric, perfect = _scorer(scoring, task, estimator, goal)
+    scorer, name, metric, perfect = _scorer(scoring, task, estimator, goal, classes)
     splits = _splits(cv, Xp, y_arr, task, estimator)
     return Inputs(
         estimator=estimator,
