@@ -403,7 +403,9 @@ def diagnose(
         ``scorer(estimator, X, y)``. Default: the goal's metric (:func:`mlnb.goal`,
         step 1) when one is set for this task, else ROC AUC (binary), accuracy
         (multiclass) or ``neg_root_mean_squared_error`` (regression). Scores keep
-        scikit-learn's sign: higher is better (losses are negated).
+        scikit-learn's sign: higher is better (losses are negated). Precision,
+        recall, F1 and average precision count the goal's ``positive_label`` as
+        positive, else (string labels) the last sorted class.
     train_sizes:
         Learning-curve sizes, fractions of a fold's training rows or counts
         (default scikit-learn's: 10% to 100% in 5 steps).
