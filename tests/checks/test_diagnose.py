@@ -326,6 +326,7 @@ def test_suggestions_follow_the_ranking_rule():
         gains = s["expected_gain"][[x == t for x in tier]].tolist()
         assert gains == sorted(gains, reverse=True)
     assert (s["expected_gain"].dropna() > 0).all()
+    assert (s["strength"].dropna() >= 1).all()
     assert d.to_frame().equals(s)
 
 

@@ -464,8 +464,8 @@ def diagnose(
     simplify" (overfitting), "a more flexible model or more features"
     (underfitting). Ranked: first the suggestions whose gain is beyond fold noise
     (more than 2 corrected standard errors, Nadeau & Bengio 2003), largest expected
-    gain first; then the verdict's advice; then positive gains within noise,
-    largest first (ties: strength, then text).
+    gain first; then the verdict's advice; then positive gains within noise
+    but above one standard error, largest first (ties: strength, then text).
 
     Status
     ------

@@ -11,7 +11,8 @@ errors, :mod:`~mlnb.checks.accuracy.noise`; NaN for verdicts such as overfitting
    ``expected_gain`` first;
 2. then the fit verdict's advice (regularise when overfitting, a more flexible
    model or more features when underfitting);
-3. then the remaining positive gains that are within fold noise, largest first.
+3. then the remaining positive gains that are within fold noise but at least one
+   standard error, largest first (smaller ones are left out).
 
 Ties are broken by strength, then by the suggestion's text.
 """
@@ -25,6 +26,8 @@ from .noise import NOISE_Z
 
 __all__ = ["COLUMNS", "rank"]
 
+#: Suggestions whose gain is within this many standard errors are left out.
+MIN_STRENGTH = 1.0
 #: Columns of the suggestions frame.
 COLUMNS = ("rank", "suggestion", "kind", "evidence", "expected_gain", "strength")
 
@@ -50,6 +53,12 @@ def rank(items: list[dict[str, Any]]):
             s["suggestion"],
         )
 
+    # a gain within one standard error is no evidence at all: left out
+    items = [
+        s
+        for s in items
+        if not (s["strength"] == s["strength"] and s["strength"] < MIN_STRENGTH)
+    ]
     ordered = sorted(items, key=key)
     rows = [
         {"rank": i + 1, **{c: s[c] for c in COLUMNS[1:]}} for i, s in enumerate(ordered)
