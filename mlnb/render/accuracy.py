@@ -57,7 +57,11 @@ def _curve(result: Any, ax: Any) -> None:
             ax.plot(n, mean, "o-", color=color, label=label, lw=1.5, ms=4)
             ax.fill_between(n, mean - std, mean + std, color=color, alpha=0.2, lw=0)
         if len(n) > 1:
+            from matplotlib.ticker import NullFormatter
+
             ax.set_xscale("log")
+            ax.set_xticks(n, [f"{int(v):,}" for v in n], fontsize=7)
+            ax.xaxis.set_minor_formatter(NullFormatter())
         more = result.more_data
         if more.get("expected_at_2x") == more.get("expected_at_2x"):
             x2 = 2 * n[-1]
@@ -120,7 +124,17 @@ def _features(result: Any, ax: Any) -> None:
         ax.spines[side].set_visible(False)
 
 
+def _short(model: str, kind: str) -> str:
+    if kind == "yours":
+        return "your model"
+    if kind in ("dummy", "ensemble"):
+        return kind
+    return model.split(" (")[0]
+
+
 def _models(result: Any, ax: Any) -> None:
+    """Validation score ± std of every model but the dummy (its score is a line in
+    the learning curve and in the axis label)."""
     models = result.models
     ax.set_title("Models on the same folds", fontsize=10)
     if models is None or not len(models):
@@ -128,27 +142,31 @@ def _models(result: Any, ax: Any) -> None:
             0.5, 0.5, "not computed", ha="center", va="center", transform=ax.transAxes
         )
         return
-    y = np.arange(len(models))[::-1]
+    shown = models[models["kind"] != "dummy"]
+    y = np.arange(len(shown))[::-1]
     colors = {
         "yours": PALETTE["minority"],
-        "dummy": PALETTE["accent"],
         "family": PALETTE["line"],
         "ensemble": PALETTE["majority"],
     }
-    scores = models["valid_score"].to_numpy(dtype=float)
-    ax.barh(
+    scores = shown["valid_score"].to_numpy(dtype=float)
+    for yi, score, std, kind in zip(
+        y, scores, shown["valid_score_std"].fillna(0.0), shown["kind"]
+    ):
+        if np.isfinite(score):
+            ax.errorbar(score, yi, xerr=std, fmt="o", color=colors.get(kind), capsize=3)
+    if len(shown) and np.isfinite(scores[0]):
+        ax.axvline(scores[0], color=PALETTE["minority"], lw=0.8, ls=":")
+    ax.set_yticks(
         y,
-        np.nan_to_num(scores),
-        xerr=models["valid_score_std"].fillna(0.0),
-        color=[colors.get(k, PALETTE["line"]) for k in models["kind"]],
+        [plain_text(_short(m, k)) for m, k in zip(shown["model"], shown["kind"])],
+        fontsize=8,
     )
-    finite = scores[np.isfinite(scores)]
-    if finite.size:
-        lo, hi = float(finite.min()), float(finite.max())
-        pad = max((hi - lo) * 0.3, 1e-3)
-        ax.set_xlim(lo - pad, hi + pad)
-    ax.set_yticks(y, [plain_text(m)[:34] for m in models["model"]], fontsize=7)
-    ax.set_xlabel(f"validation {plain_text(result.scoring)}")
+    ax.set_ylim(-0.7, len(shown) - 0.3)
+    label = f"validation {plain_text(result.scoring)}"
+    if result.dummy_score == result.dummy_score:
+        label += f" (dummy: {result.dummy_score:.4g})"
+    ax.set_xlabel(label)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
 

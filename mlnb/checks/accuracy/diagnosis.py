@@ -349,7 +349,7 @@ def _first_error(done: list[Done]) -> str:
 def _estimator_name(estimator: Any) -> str:
     steps = getattr(estimator, "steps", None)
     if steps:
-        return "Pipeline(" + " → ".join(type(s[1]).__name__ for s in steps) + ")"
+        return f"{_estimator_name(steps[-1][1])} (Pipeline)"
     return type(estimator).__name__
 
 
