@@ -20,7 +20,7 @@ import numpy as np
 from ...checklist.result import CheckResult, internal, judge
 from ...core.conditions import Condition
 from ...core.jsonsafe import jsonable
-from ...errors import MlnbValueError
+from ...errors import MlnbError, MlnbValueError
 from . import curves, suggest
 from . import families as fam
 from . import features as feat
@@ -721,9 +721,14 @@ class _Run:
         Xf = fam.frame_for_families(inp.X)
         self.Xf = Xf
         for kind in self.kinds:
-            est = fam.family_estimator(
-                kind, Xf, task=inp.task, random_state=inp.random_state
-            )
+            try:
+                est = fam.family_estimator(
+                    kind, Xf, task=inp.task, random_state=inp.random_state
+                )
+            except MlnbError as exc:  # e.g. a column kind it cannot encode
+                self.notes.append(f"family {kind} left out: {exc}")
+                self.bar.update(self.k)
+                continue
             jobs = [
                 Fit(est, Xf, inp.y, tr, te, inp.scorer, train_score=True, keep=True)
                 for tr, te in inp.splits
