@@ -544,3 +544,15 @@ def test_explicit_metric_other_than_the_goal_keeps_the_goal_condition():
     assert r.goal_target is None  # the target is not on the primary metric
     assert r.condition_values["best_trivial_score"] == 0.9  # judged on accuracy
     assert r.status == "pass"
+
+
+def test_summary_names_the_best_simple_model_and_whether_it_meets_the_goal():
+    Xtr, ytr = adult_like(1_500, 0)
+    Xte, yte = adult_like(500, 1)
+    goal(task="binary", metric="roc_auc", target=0.6)
+    r = baselines(ytr, yte, X_train=Xtr, X_test=Xte, publish=False)
+    best = r.best(kind="model")
+    assert best.score == max(r.score("linear"), r.score("one_feature"))
+    assert f"best simple model: {best.name}" in r.summary
+    assert "(it already meets the target)" in r.summary
+    assert r.condition_values["best_model_score"] == best.score

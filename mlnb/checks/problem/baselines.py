@@ -889,6 +889,17 @@ def baselines(
     summary = _summary(
         result_goal, goal, task, goal_metric, best_name, best_score, values, hib
     )
+    models = [n for n in scores if kinds[n] == "model"]
+    if models and not math.isnan(values["best_model_score"]):
+        pick = max if hib[metric] else min
+        top = pick(
+            (n for n in models if not math.isnan(scores[n][metric])),
+            key=lambda n: scores[n][metric],
+        )
+        summary += f"; best simple model: {top} {scores[top][metric]:.4g}"
+        if result_goal is not None and metric == goal_metric:
+            met = result_goal.beats(scores[top][metric])
+            summary += " (it already meets the target)" if met else ""
     result = BaselinesResult(
         step="problem",
         status=status,
