@@ -322,13 +322,7 @@ def _infer_task(ytr: np.ndarray, yte: np.ndarray) -> tuple[str, str]:
         return "binary", "task inferred as binary: boolean labels"
     numeric = kinds <= set("biuf")
     if numeric:
-        both = np.concatenate([ytr[: 1 << 16], yte[: 1 << 16]]).astype(np.float64)
-        integral = bool(np.all(np.mod(both, 1) == 0))
-        if integral:
-            integral = bool(
-                np.all(np.mod(ytr.astype(np.float64), 1) == 0)
-                and np.all(np.mod(yte.astype(np.float64), 1) == 0)
-            )
+        integral = all(_integral(a) for a in (ytr, yte))
         if not integral:
             return "regression", "task inferred as regression: non-integer labels"
         distinct = _distinct(ytr, yte, MAX_CLASSES_INFERRED + 1)
@@ -349,6 +343,14 @@ def _infer_task(ytr: np.ndarray, yte: np.ndarray) -> tuple[str, str]:
     if distinct <= 2:
         return "binary", f"task inferred as binary: {distinct} distinct labels"
     return "multiclass", f"task inferred as multiclass: {distinct} distinct labels"
+
+
+def _integral(a: np.ndarray) -> bool:
+    """Whether every value is a whole number (a sample first, to fail fast)."""
+    if a.dtype.kind in "iub":
+        return True
+    head = a[: 1 << 16]
+    return bool(np.all(np.mod(head, 1) == 0) and np.all(np.mod(a, 1) == 0))
 
 
 def _distinct(ytr: np.ndarray, yte: np.ndarray, cap: int) -> int:
