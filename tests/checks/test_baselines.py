@@ -556,3 +556,20 @@ def test_summary_names_the_best_simple_model_and_whether_it_meets_the_goal():
     assert f"best simple model: {best.name}" in r.summary
     assert "(it already meets the target)" in r.summary
     assert r.condition_values["best_model_score"] == best.score
+
+
+def test_progress_bar_and_interrupt(capsys, monkeypatch):
+    Xtr, ytr = adult_like(400, 0)
+    Xte, yte = adult_like(200, 1)
+    baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False, publish=False)
+    assert "baselines: models" not in capsys.readouterr().err
+    models = importlib.import_module("mlnb.checks.problem.models")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models, "_pipeline", interrupted)
+    session.clear()
+    with pytest.raises(KeyboardInterrupt):
+        baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False)
+    assert session.latest("problem") is None

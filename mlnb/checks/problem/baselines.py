@@ -690,6 +690,7 @@ def baselines(
     train_weight: Any = None,
     random_state: int | None = 0,
     conditions: Any = None,
+    progress: bool = True,
     publish: bool = True,
 ) -> BaselinesResult:
     """Scores of the trivial models (and, with features, of two simple ones) that
@@ -736,6 +737,10 @@ def baselines(
     conditions:
         :class:`mlnb.Condition` rules replacing the defaults; they read the values
         of :data:`CONDITION_VALUES`.
+    progress:
+        With features, show a progress bar (tqdm; it appears after one second)
+        while the models are fitted. Interrupting (KeyboardInterrupt) stops the
+        call and re-raises; nothing is published.
     publish:
         Record the result as this session's newest evidence for step 1.
 
@@ -768,8 +773,9 @@ def baselines(
     >>> r.best().name, r.best().score
     ('most_frequent', 0.8)
     """
-    if not isinstance(publish, bool):
-        raise MlnbValueError(f"publish must be True or False; got {publish!r}")
+    for flag, value in (("publish", publish), ("progress", progress)):
+        if not isinstance(value, bool):
+            raise MlnbValueError(f"{flag} must be True or False; got {value!r}")
     _check_random_state(random_state)
     if task is not None and not (isinstance(task, str) and task in M.TASKS):
         raise MlnbValueError(
@@ -841,6 +847,7 @@ def baselines(
             higher_is_better=_direction(metric, task),
             random_state=random_state,
             wanted=wanted,
+            progress=progress,
         )
         notes.extend(more)
         for name, per in model_scores.items():

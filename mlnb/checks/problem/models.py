@@ -281,10 +281,14 @@ def model_baselines(
     higher_is_better: bool,
     random_state: int | None,
     wanted: list[str],
+    progress: bool = True,
 ) -> tuple[dict, Any, list[str]]:
     """Scores of ``one_feature`` and ``linear``, the chosen feature's name and
-    notes."""
+    notes. ``progress`` shows a bar (tqdm, after one second) over the features
+    tried and the two final fits."""
     import warnings
+
+    from tqdm.auto import tqdm
 
     Xtr = _frame(X_train, "X_train", n_train, "y_train")
     Xte = _frame(X_test, "X_test", n_test, "y_test")
@@ -328,10 +332,18 @@ def model_baselines(
     )
     fit_w = None if w_train is None else w_train[rows]
     cols = list(Ptr.columns)
-    with warnings.catch_warnings():
+    bar = tqdm(
+        total=len(cols) + 2,
+        desc="baselines: models",
+        unit="fit",
+        delay=1.0,
+        disable=not progress,
+    )
+    with warnings.catch_warnings(), bar:
         warnings.simplefilter("ignore")
         best_i, best_v = 0, -math.inf
         for i, col in enumerate(cols):
+            bar.update()
             tree = _tree(task, numeric[i], random_state)
             Xi = Ptr[[col]].iloc[sel]
             tree.fit(Xi, y_fit[sel])
@@ -349,6 +361,7 @@ def model_baselines(
             y_fit[rows],
             **({f"{step}__sample_weight": fit_w} if fit_w is not None else {}),
         )
+        bar.update()
         pred, proba = _outputs(tree, Pte[[col]], task, k)
         out = {
             "one_feature": _scores(task, pred, proba, c, yte, w_test, wanted, classes)
@@ -360,6 +373,7 @@ def model_baselines(
             y_fit[rows],
             **({f"{last}__sample_weight": fit_w} if fit_w is not None else {}),
         )
+        bar.update()
         pred, proba = _outputs(linear, Pte, task, k)
         out["linear"] = _scores(task, pred, proba, c, yte, w_test, wanted, classes)
     return out, names[best_i], notes
