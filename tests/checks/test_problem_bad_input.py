@@ -294,6 +294,12 @@ BASELINE_CASES = [
         r"random_state must be None or an int in \[0, 2\*\*32\)",
     ),
     (
+        "progress not a bool",
+        lambda: baselines(Y01, Y01, progress="yes"),
+        MlnbValueError,
+        r"progress must be True or False; got 'yes'",
+    ),
+    (
         "descriptive metric",
         lambda: baselines(Y01, Y01, metric="label_rate"),
         MlnbValueError,
