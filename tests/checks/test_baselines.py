@@ -573,3 +573,30 @@ def test_progress_bar_and_interrupt(capsys, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False)
     assert session.latest("problem") is None
+
+
+def test_models_fit_on_a_random_sample_of_large_training_sets(monkeypatch):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    models = importlib.import_module("mlnb.checks.problem.models")
+    monkeypatch.setattr(models, "MAX_FIT_ROWS", 300)
+    monkeypatch.setattr(models, "SELECTION_ROWS", 100)
+    rng = np.random.default_rng(9)
+    X = pd.DataFrame({"a": rng.normal(size=1_000), "b": rng.normal(size=1_000)})
+    y = 2 * X["a"].to_numpy() - X["b"].to_numpy() + rng.normal(size=1_000)
+    r = baselines(
+        y[:800], y[800:], X_train=X[:800], X_test=X[800:], random_state=4, publish=False
+    )
+    assert any("random 300 of the 800" in n for n in r.notes)
+    rows = np.sort(np.random.RandomState(4).choice(800, 300, replace=False))
+    model = make_pipeline(StandardScaler(), Ridge(alpha=1.0))
+    model.fit(X.iloc[rows], y[rows])
+    pred = model.predict(X[800:])
+    assert r.score("linear", "rmse") == pytest.approx(
+        skm.root_mean_squared_error(y[800:], pred), rel=1e-9
+    )
+    assert r.score("mean", "rmse") == pytest.approx(
+        skm.root_mean_squared_error(y[800:], np.full(200, y[:800].mean())), rel=1e-9
+    )
