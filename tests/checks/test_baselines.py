@@ -600,3 +600,40 @@ def test_models_fit_on_a_random_sample_of_large_training_sets(monkeypatch):
     assert r.score("mean", "rmse") == pytest.approx(
         skm.root_mean_squared_error(y[800:], np.full(200, y[:800].mean())), rel=1e-9
     )
+
+
+@settings(max_examples=40)
+@given(
+    seed=st.integers(0, 10_000),
+    n_train=st.integers(1, 60),
+    n_test=st.integers(1, 40),
+    weighted=st.booleans(),
+    ints=st.booleans(),
+)
+def test_property_equals_dummy_regressor(seed, n_train, n_test, weighted, ints):
+    rng = np.random.default_rng(seed)
+    ytr = rng.normal(10, 5, n_train)
+    yte = rng.normal(10, 5, n_test)
+    if ints:
+        ytr, yte = np.round(ytr * 10).astype(int), np.round(yte * 10).astype(int)
+    wtr = rng.random(n_train) + 0.01 if weighted else None
+    w = rng.random(n_test) + 0.01 if weighted else None
+    r = baselines(
+        ytr,
+        yte,
+        task="regression",
+        sample_weight=w,
+        train_weight=wtr,
+        publish=False,
+    )
+    for s in ("mean", "median"):
+        d = DummyRegressor(strategy=s).fit(np.zeros((n_train, 1)), ytr, wtr)
+        pred = d.predict(np.zeros((n_test, 1)))
+        exp = {
+            "mae": skm.mean_absolute_error(yte, pred, sample_weight=w),
+            "rmse": skm.root_mean_squared_error(yte, pred, sample_weight=w),
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # R² of one row
+            exp["r2"] = skm.r2_score(yte, pred, sample_weight=w)
+        assert_same(r, s, exp)

@@ -306,7 +306,7 @@ def regression_scores(
     """MAE, RMSE and R² of a constant (a float) or a per-row prediction, as
     scikit-learn's ``mean_absolute_error``, ``root_mean_squared_error`` and
     ``r2_score`` (R² is 1 for a perfect fit of a constant label, else 0, when the
-    label does not vary)."""
+    label does not vary; NaN for a single row)."""
     if len(y) == 0:
         return {"mae": math.nan, "rmse": math.nan, "r2": math.nan}
     e = y - pred
@@ -315,7 +315,9 @@ def regression_scores(
     num = float(np.sum(e * e if w is None else w * (e * e)))
     d = y - np.average(y, weights=w)
     den = float(np.sum(d * d if w is None else w * (d * d)))
-    if den == 0:
+    if len(y) < 2:  # scikit-learn: not well-defined with less than two samples
+        r2 = math.nan
+    elif den == 0:
         r2 = 1.0 if num == 0 else 0.0
     else:
         r2 = 1.0 - num / den
