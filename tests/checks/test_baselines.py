@@ -155,6 +155,9 @@ def test_one_vs_rest_equals_dummy_on_the_folded_label():
     yte = rng.choice(["x", "y", "z"], size=300)
     r = baselines(ytr, yte, task="binary", positive_label="y", publish=False)
     assert r.positive_label is True
+    inferred = baselines(ytr, yte, positive_label="y", publish=False)
+    assert inferred.task == "binary" and "positive_label='y'" in inferred.notes[0]
+    pd.testing.assert_frame_equal(inferred.to_frame(), r.to_frame())
     for s in CLASSIFIERS:
         assert_same(r, s, sk_classification(ytr == "y", yte == "y", s, pos=True))
     assert any("against the rest" in n for n in r.notes)

@@ -588,7 +588,11 @@ def _check_metric(metric: Any, task: str) -> str:
         except MlnbValueError:
             m = None
         extra = scoring.EXTRA_METRICS.get(metric)
-        tasks = m.tasks if m is not None else (extra[0] if extra else ())
+        tasks = tuple(
+            t
+            for t in M.TASKS
+            if (m is not None and t in m.tasks) or (extra and t in extra[0])
+        )
         if tasks and task not in tasks:
             raise MlnbValueError(
                 f"metric {metric!r} fits task {' or '.join(map(repr, tasks))}, but "
@@ -793,6 +797,9 @@ def baselines(
         notes.append(f"task {task!r} from the goal")
     elif task is None:
         task, why = _infer_task(ytr, yte)
+        if task == "multiclass" and positive_label is not None:
+            task = "binary"
+            why += f"; binary with positive_label={positive_label!r}"
         notes.append(why)
     applies = goal is not None and goal.task == task
     if goal is not None and not applies:
@@ -804,6 +811,12 @@ def baselines(
         if not applies:
             notes.append(f"primary metric {metric!r}: the usual one for {task}")
     metric = _check_metric(metric, task)
+    if positive_label is not None and task != "binary":
+        raise MlnbValueError(
+            f"positive_label={positive_label!r} applies to a binary task, but the "
+            f"task is {task}; drop positive_label, or pass task='binary' to score "
+            "that class against the rest"
+        )
     if positive_label is None and applies and task == "binary":
         positive_label = goal.positive_label
 
