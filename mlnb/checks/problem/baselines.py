@@ -723,7 +723,9 @@ def baselines(
     positive_label:
         The positive class of a binary task (default: the goal's, else 1 / True;
         string labels need it). With more than two classes it scores "this class vs
-        the rest" (as DummyClassifier fitted on ``y_train == positive_label``).
+        the rest" (as DummyClassifier fitted on ``y_train == positive_label``; an
+        inferred task becomes binary). An error with a multiclass or regression
+        task.
     X_train, X_test:
         Features (any table mlnb reads). When given, a ``one_feature`` model (the
         best single feature, see :func:`mlnb.checks.problem.models.one_feature`)
