@@ -322,9 +322,9 @@ def model_baselines(
         k, pos = 0, None
     else:
         k = len(classes)
-        from .baselines import _index_of
+        from .labels import index_of
 
-        y_fit = _index_of(ytr[rows], classes, k)
+        y_fit = index_of(ytr[rows], classes, k)
         pos = c.pos
     m = len(rows)
     everything = np.arange(m)
