@@ -56,9 +56,10 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
 
 
 def _commands_of(step_id: str) -> list[str]:
-    """The command names for a step, the step's own id first when it is one."""
+    """The command names for a step: the step's own id first when it is one, then
+    the order of :data:`COMMANDS`."""
     names = [n for n, (s, _) in COMMANDS.items() if s == step_id]
-    return sorted(names, key=lambda n: (n != step_id, n))
+    return sorted(names, key=lambda n: n != step_id)  # stable: else as registered
 
 
 def _positionals(handler: Callable[..., Any]) -> tuple[str, ...]:
