@@ -58,7 +58,8 @@ def test_several_leading_expressions_are_looked_up(shell):
 
 
 def test_a_step_name_runs_its_first_command(shell):
-    assert run(shell, "explainability --task multiclass") == ("options-only", "multiclass")
+    result = run(shell, "explainability --task multiclass")
+    assert result == ("options-only", "multiclass")
     assert run(shell, "10 m X y") == ("MODEL", [1, 2], [0, 1], 5)
 
 
