@@ -524,3 +524,31 @@ def test_a_real_goal_sets_the_scorer():
     d = run(LogisticRegression(), X, y)
     assert d.scoring == "average_precision"
     assert d.condition_values["goal_margin"] == pytest.approx(d.valid_score - 0.99)
+
+
+@pytest.mark.parametrize(
+    "task, metric, scoring",
+    [("multiclass", "macro_f1", "f1_macro"),
+     ("multiclass", "roc_auc_ovr", "roc_auc_ovr"),
+     ("regression", "rmse", "neg_root_mean_squared_error"),
+     ("regression", "mae", "neg_mean_absolute_error")],
+)  # fmt: skip
+def test_every_goal_metric_becomes_a_scorer(task, metric, scoring):
+    pytest.importorskip("mlnb.checks.problem")
+    if task == "regression":
+        X, y = make_regression(120, 3, noise=5.0, random_state=0)
+        est = Ridge()
+    else:
+        X, y = make_classification(
+            150, 4, n_informative=3, n_redundant=0, n_classes=3, random_state=0
+        )
+        est = LogisticRegression()
+    mlnb.goal(task=task, metric=metric, target=0.7)
+    d = run(est, X, y, cv=3)
+    assert d.scoring == scoring
+    ref = learning_curve(est, X, y, cv=3, scoring=scoring, shuffle=False)[2]
+    np.testing.assert_allclose(d.learning_curve["valid_score"], ref.mean(axis=1))
+    natural = -d.valid_score if scoring.startswith("neg_") else d.valid_score
+    higher = metric in ("macro_f1", "roc_auc_ovr")
+    margin = natural - 0.7 if higher else 0.7 - natural
+    assert d.condition_values["goal_margin"] == pytest.approx(margin)

@@ -970,7 +970,9 @@ def _assemble(run: _Run, goal: Any, conditions: Any) -> Diagnosis:
         and not isinstance(target, bool)
     ):
         sign = -1.0 if scoring.startswith("neg_") else 1.0
-        hib = M.get(inp.metric).higher_is_better
+        hib = getattr(goal, "higher_is_better", None)
+        if hib is None:
+            hib = M.get(inp.metric).higher_is_better
         natural, natural_train = sign * valid, sign * train
         goal_margin = natural - target if hib else target - natural
         short = natural_train - target if hib else target - natural_train

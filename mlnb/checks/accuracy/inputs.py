@@ -43,6 +43,15 @@ SCORER_FOR_METRIC = {
     "roc_auc_ovr": "roc_auc_ovr",
     "mae": "neg_mean_absolute_error",
     "rmse": "neg_root_mean_squared_error",
+    "balanced_accuracy": "balanced_accuracy",
+    "r2": "r2",
+}
+#: Tasks of the metrics above (a goal may use metrics the registry does not hold
+#: for every task: balanced accuracy, R², log loss on several classes).
+METRIC_TASKS = {
+    "balanced_accuracy": ("binary", "multiclass"),
+    "log_loss": ("binary", "multiclass"),
+    "r2": ("regression",),
 }
 #: The metric used when neither ``scoring=`` nor a goal says which.
 DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "accuracy", "regression": "rmse"}
@@ -356,10 +365,10 @@ def _scorer(scoring: Any, task: str, estimator: Any, goal: Any, classes: list):
             f"scorer(estimator, X, y) or None; got {type(scoring).__name__}"
         )
     if metric is not None:
-        entry = M.get(metric)
-        if task not in entry.tasks:
+        tasks = METRIC_TASKS.get(metric) or M.get(metric).tasks
+        if task not in tasks:
             raise MlnbValueError(
-                f"scoring={scoring!r} ({metric}) is for {', '.join(entry.tasks)} "
+                f"scoring={scoring!r} ({metric}) is for {', '.join(tasks)} "
                 f"tasks, but this is a {task} task; use e.g. "
                 f"{SCORER_FOR_METRIC[DEFAULT_METRIC[task]]!r}"
             )
