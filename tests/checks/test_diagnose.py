@@ -544,9 +544,11 @@ def test_every_goal_metric_becomes_a_scorer(task, metric, scoring):
         )
         est = LogisticRegression()
     mlnb.goal(task=task, metric=metric, target=0.7)
-    d = run(est, X, y, cv=3)
+    d = run(est, X, y, cv=3, train_sizes=[0.5, 1.0])
     assert d.scoring == scoring
-    ref = learning_curve(est, X, y, cv=3, scoring=scoring, shuffle=False)[2]
+    ref = learning_curve(
+        est, X, y, cv=3, scoring=scoring, train_sizes=[0.5, 1.0], shuffle=False
+    )[2]
     np.testing.assert_allclose(d.learning_curve["valid_score"], ref.mean(axis=1))
     natural = -d.valid_score if scoring.startswith("neg_") else d.valid_score
     higher = metric in ("macro_f1", "roc_auc_ovr")
