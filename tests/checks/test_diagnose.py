@@ -554,3 +554,46 @@ def test_every_goal_metric_becomes_a_scorer(task, metric, scoring):
     higher = metric in ("macro_f1", "roc_auc_ovr")
     margin = natural - 0.7 if higher else 0.7 - natural
     assert d.condition_values["goal_margin"] == pytest.approx(margin)
+
+
+# -- properties ---------------------------------------------------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    n_max=st.integers(1, 5000),
+    fractions=st.lists(
+        st.floats(min_value=1e-6, max_value=1.0), min_size=1, max_size=8
+    ),
+)
+def test_train_sizes_translate_as_sklearn(n_max, fractions):
+    import warnings
+
+    from sklearn.model_selection._validation import _translate_train_sizes
+
+    from mlnb.checks.accuracy.curves import train_sizes_abs
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # sklearn warns when sizes collapse
+        ref = _translate_train_sizes(np.array(fractions), n_max)
+    np.testing.assert_array_equal(train_sizes_abs(fractions, n_max), ref)
+
+
+@given(
+    a=st.lists(st.floats(-1, 1), min_size=2, max_size=10),
+    shift=st.floats(-0.5, 0.5),
+    ratio=st.floats(0.05, 1.0),
+)
+def test_paired_gain_is_nadeau_bengio(a, shift, ratio):
+    from mlnb.checks.accuracy.noise import paired_gain
+
+    a = np.array(a)
+    b = a + shift + np.linspace(-0.01, 0.01, len(a))
+    g = paired_gain(a, b, test_to_train=ratio)
+    d = b - a
+    se = math.sqrt((1 / len(d) + ratio) * np.var(d, ddof=1))
+    assert g.mean == pytest.approx(d.mean())
+    assert g.se == pytest.approx(se)
+    assert g.z == pytest.approx(d.mean() / se)
