@@ -102,6 +102,11 @@ def test_learning_curve_equals_sklearn(scoring, cv, train_sizes):
     np.testing.assert_allclose(lc["valid_score_std"], te.std(axis=1), atol=1e-12)
     assert d.scoring == scoring
     assert d.complete and d.missing == ()
+    # the full-size scores: the curve's last point, or a cross-validation of its own
+    # when the sizes stop short of a fold's training rows
+    full = cross_validate(est, X, y, cv=cv, scoring=scoring, return_train_score=True)
+    assert d.valid_score == pytest.approx(full["test_score"].mean(), rel=1e-12)
+    assert d.train_score == pytest.approx(full["train_score"].mean(), rel=1e-12)
 
 
 def test_regression_curve_and_default_scorer():
