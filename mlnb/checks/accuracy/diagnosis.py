@@ -1261,7 +1261,10 @@ def _summary(
             f"gap {_g(gap)}; dummy {_g(dummy_score)}): {verdict}"
         )
     if len(suggestions):
-        head += f"; first suggestion: {suggestions['suggestion'].iloc[0]}"
+        top = suggestions.iloc[0]
+        weak = top["kind"] != "verdict" and not (top["strength"] > NOISE_Z)
+        what = "best lead, within fold noise" if weak else "first suggestion"
+        head += f"; {what}: {top['suggestion']}"
     if missing:
         head += f" (interrupted: {', '.join(missing)} not computed)"
     return head
