@@ -36,11 +36,11 @@ TARGET_ROWS = 3000
 FAMILIES = ("linear", "boosted", "forest")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rows", type=int, default=TARGET_ROWS)
     parser.add_argument("--repeat", type=int, default=1)
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
     import sklearn
@@ -97,15 +97,15 @@ def main() -> None:
     info = args.rows != TARGET_ROWS
     print(f"by hand     {t_hand:8.2f} s")
     print(
-        f"diagnose    {t_mlnb:8.2f} s   ratio {ratio:.2f}x "
-        f"(target <= {TARGET_RATIO}x)"
+        f"diagnose    {t_mlnb:8.2f} s   ratio {ratio:.2f}x (target <= {TARGET_RATIO}x)"
     )
     print(f"  ratio: {verdict(ratio <= TARGET_RATIO and same, info)}")
     print(
         f"  time:  {verdict(t_mlnb <= TARGET_SECONDS, info)} "
         f"(target < {TARGET_SECONDS:.0f} s at {TARGET_ROWS:,} rows)"
     )
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

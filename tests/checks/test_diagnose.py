@@ -602,3 +602,19 @@ def test_paired_gain_is_nadeau_bengio(a, shift, ratio):
     assert g.mean == pytest.approx(d.mean())
     assert g.se == pytest.approx(se)
     assert g.z == pytest.approx(d.mean() / se)
+
+
+@pytest.mark.slow
+def test_benchmark_runs_at_a_small_size(capsys, monkeypatch):
+    from pathlib import Path
+
+    bench = Path(__file__).parents[2] / "benchmarks"
+    monkeypatch.syspath_prepend(str(bench))
+    import bench_diagnose
+
+    try:
+        assert bench_diagnose.main(["--rows", "600", "--repeat", "1"]) == 0
+    finally:
+        sys.modules.pop("bench_diagnose", None)
+    out = capsys.readouterr().out
+    assert "same learning curve as scikit-learn: True" in out and "ratio" in out
