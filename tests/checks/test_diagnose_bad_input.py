@@ -258,3 +258,12 @@ def test_string_labels_and_categorical_features():
     est = modeling.pipeline("linear", df, task="binary")
     d = mlnb.diagnose(est, df, labels, families=(), progress=False, publish=False)
     assert d.task == "binary" and d.valid_score > 0.9
+
+
+def test_a_feature_without_values_is_noted():
+    df = X.copy()
+    df["empty"] = np.nan
+    est = make_pipeline(SimpleImputer(keep_empty_features=True), LogisticRegression())
+    d = mlnb.diagnose(est, df, Y, families=(), progress=False, publish=False)
+    assert any("'empty'" in n and "no value" in n for n in d.notes)
+    assert "&#x27;empty&#x27;" in d._repr_html_()

@@ -537,6 +537,13 @@ class _Run:
         self.done_parts: list[str] = []
         self.interrupted = False
         self.notes: list[str] = []
+        if inp.empty_columns:
+            from ...core.frames import describe_names
+
+            self.notes.append(
+                f"{len(inp.empty_columns)} feature(s) hold no value at all "
+                f"({describe_names(inp.empty_columns)}): drop them"
+            )
         self.curve_train = self.curve_valid = None
         self.curve_models: list[Any] = []
         self.full_valid = self.full_train = None

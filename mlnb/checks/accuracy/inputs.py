@@ -109,6 +109,7 @@ class Inputs:
     n_jobs: Any
     random_state: Any
     goal: Any
+    empty_columns: list
 
 
 def _py(v: Any) -> Any:
@@ -567,7 +568,18 @@ def read_inputs(
         n_jobs=n_jobs,
         random_state=random_state,
         goal=goal,
+        empty_columns=_empty_columns(Xp),
     )
+
+
+def _empty_columns(X: Any) -> list:
+    """Names of the columns of a DataFrame that hold no value at all."""
+    import pandas as pd
+
+    if not isinstance(X, pd.DataFrame):
+        return []
+    empty = X.isna().all(axis=0).to_numpy()
+    return [c for c, e in zip(X.columns, empty) if e]
 
 
 def is_number(v: Any) -> bool:
