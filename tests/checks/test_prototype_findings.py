@@ -81,6 +81,27 @@ def test_transactions_are_quiet():
     assert r.status == "pass"
 
 
+@pytest.mark.parametrize("name", ["wine", "breast_cancer", "diabetes"])
+def test_scikit_learn_data_sets_are_quiet(name):
+    from sklearn import datasets
+
+    df = getattr(datasets, f"load_{name}")(as_frame=True).frame
+    r = run(df, label="target")
+    assert r.findings.empty, r.findings.to_string()
+    assert r.status == "pass"
+
+
+def test_iris_easy_features_on_a_small_holdout_do_not_fail():
+    from sklearn import datasets
+
+    df = datasets.load_iris(as_frame=True).frame
+    r = run(df, label="target")
+    assert kinds(r, "high") == []
+    assert ("petal length (cm)", "target_leakage") in kinds(r, "medium")
+    assert "only 30 test rows" in " ".join(r.findings["sentence"])
+    assert r.status == "warn"  # Iris has duplicate rows across the split
+
+
 def test_regression_is_quiet():
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})

@@ -596,7 +596,7 @@ def prototype(
         for c in codes
     ]
     rows = F.column_findings(frame, positions)
-    rows += F.leakage(names, skills, task=task, label_name=label_name)
+    rows += F.leakage(names, skills, task=task, label_name=label_name, n_test=len(test))
     n_dup, dup_rows = F.duplicates(frame.iloc[:, [*positions, label_pos]], train, test)
     rows += dup_rows
     odd = {
