@@ -450,3 +450,30 @@ def test_benchmark_runs_at_a_small_size(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "same numbers: yes" in out and "ratio" in out
     sys.modules.pop("bench_prototype", None)
+
+
+def test_public_names():
+    import mlnb
+
+    assert mlnb.prototype is prototype
+    assert mlnb.PrototypeResult is PrototypeResult
+
+
+@pytest.mark.parametrize("kind", ["tz", "numeric", "polars"])
+def test_time_columns_of_every_kind(kind):
+    df = binary_frame(200)
+    stamps = pd.date_range("2024-03-01", periods=200, freq="37min", tz="Europe/Paris")
+    order = np.random.default_rng(5).permutation(200)
+    if kind == "tz":
+        df["t"] = stamps[order]
+        data = df
+    elif kind == "numeric":
+        df["t"] = stamps[order].asi8 / 1e9
+        data = df
+    else:
+        pl = pytest.importorskip("polars")
+        df["t"] = stamps[order]
+        data = pl.from_pandas(df)
+    r = run(data, time_column="t", models=("linear",))
+    later = order[r.test_rows]
+    assert later.min() > order[r.train_rows].max()
