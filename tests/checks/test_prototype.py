@@ -279,6 +279,8 @@ def test_result_tables_record_html_and_plot():
     assert "<b>odd</b>" not in html and "&lt;b&gt;odd&lt;/b&gt;" in html
     axes = r.plot()
     assert len(axes) == 2
+    assert r.next_steps and "beats the best trivial baseline" in r.next_steps[-1]
+    assert "What to do next" in html
     assert r.status == "pass", r.decided_by
     assert set(r.condition_values) >= {
         "best_score",

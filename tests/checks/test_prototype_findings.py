@@ -122,6 +122,7 @@ def test_planted_leak_is_flagged_high_and_fails():
     assert r.status == "fail" and "leakage_findings" in r.decided_by
     assert r.condition_values["leakage_findings"] == 1
     assert "'settled_amount'" in r.summary
+    assert r.next_steps[0].startswith("Find out when 'settled_amount' is recorded")
 
 
 def test_a_noisy_copy_of_the_label_is_a_leak():
