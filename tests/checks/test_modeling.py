@@ -217,3 +217,18 @@ def test_bad_input(call, pattern):
     X, _ = frame(20)
     with pytest.raises(MlnbValueError, match=pattern):
         call(X)
+
+
+@pytest.mark.parametrize("kind", ["linear", "boosted", "forest"])
+def test_infinity_is_a_missing_value_and_empty_columns_fit(kind):
+    X, y = frame()
+    with_inf = X.copy()
+    with_inf.loc[::7, "a"] = np.inf
+    with_nan = X.copy()
+    with_nan.loc[::7, "a"] = np.nan
+    a = modeling.pipeline(kind, with_inf, task="binary").fit(with_inf, y)
+    b = modeling.pipeline(kind, with_nan, task="binary").fit(with_nan, y)
+    np.testing.assert_allclose(a.predict_proba(with_inf), b.predict_proba(with_nan))
+    empty = X.assign(e=np.nan)
+    pipe = modeling.pipeline(kind, empty, task="binary").fit(empty, y)
+    assert pipe.predict(empty.assign(e=1.0)).shape == (len(X),)

@@ -210,6 +210,7 @@ def test_id_like_constant_and_missing_columns():
     df["source"] = "web"
     df["mostly_missing"] = np.where(np.arange(1000) % 10 == 0, 1.0, np.nan)
     df["empty"] = np.nan
+    df["infinite"] = np.inf
     r = run(df, label="y")
     found = kinds(r)
     assert ("row_number", "id_like") in found
@@ -217,6 +218,7 @@ def test_id_like_constant_and_missing_columns():
     assert ("source", "constant") in found
     assert ("mostly_missing", "heavy_missing") in found
     assert ("empty", "heavy_missing") in kinds(r, "high")
+    assert ("infinite", "heavy_missing") in kinds(r, "high")
     # severities come first, then kinds
     order = [F.SEVERITIES.index(s) for s in r.findings["severity"]]
     assert order == sorted(order)

@@ -36,8 +36,8 @@ Every finding is a row ``(column, kind, severity, sentence, value)``; severities
 ``constant``
     A single value on every row (missing counts as a value) (**low**).
 ``heavy_missing``
-    More than :data:`HEAVY_MISSING_SHARE` of the rows missing (**medium**; **high**
-    when every row is missing).
+    More than :data:`HEAVY_MISSING_SHARE` of the rows missing, ±inf counted as
+    missing (**medium**; **high** when every row is missing).
 ``train_test_mismatch``
     A feature whose training and test distributions differ by more than
     :data:`MISMATCH_DISTANCE` under step 9's distances (:func:`mlnb.drift`, the
@@ -416,6 +416,15 @@ def duplicates(frame: Any, train: np.ndarray, test: np.ndarray) -> tuple[int, li
     ]
 
 
+def _missing(col: Any) -> np.ndarray:
+    """Missing values of a column; ±inf counts as missing in numeric columns."""
+    from ..modeling import _float_column, _is_numeric_dtype
+
+    if _is_numeric_dtype(col.dtype):
+        return np.isnan(_float_column(col))
+    return col.isna().to_numpy()
+
+
 def column_findings(frame: Any, positions: list[int]) -> list[dict]:
     """``constant``, ``heavy_missing`` and ``id_like`` findings of the features."""
     import pandas as pd
@@ -425,7 +434,7 @@ def column_findings(frame: Any, positions: list[int]) -> list[dict]:
     for pos in positions:
         name = frame.columns[pos]
         col = frame.iloc[:, pos]
-        missing = int(col.isna().sum())
+        missing = int(_missing(col).sum())
         if missing == n:
             out.append(
                 _row(

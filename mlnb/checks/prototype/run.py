@@ -114,6 +114,18 @@ def _feature_positions(
     return sorted(out)
 
 
+def _check_unique(frame: Any, positions: list[int]) -> None:
+    """Every used column's name is unique in the table."""
+    names = list(frame.columns)
+    for pos in positions:
+        same = sum(frames.same_name(c, names[pos]) for c in names)
+        if same > 1:
+            raise DataValidationError(
+                f"column {names[pos]!r} appears {same} times in the data; rename the "
+                "duplicates (e.g. df.columns = [...]) so each name is unique"
+            )
+
+
 def _infer_task(values: Any, name: Any) -> str:
     import pandas as pd
 
@@ -501,8 +513,9 @@ def prototype(
             "no feature columns are left besides the label, time and group columns; "
             "pass features=[...]"
         )
-    X = frame.iloc[:, positions]
     names = [frame.columns[p] for p in positions]
+    _check_unique(frame, [*positions, label_pos])
+    X = frame.iloc[:, positions]
     if bool(X.isna().all(axis=0).all()):
         raise DataValidationError(
             f"every feature is missing on every row ({frames.describe_names(names)}); "
