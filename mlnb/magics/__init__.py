@@ -28,7 +28,7 @@ from IPython.utils.text import dedent
 from ..checklist import STEP_IDS, STEPS, get_step
 from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
-from . import drift, fairness, imbalance
+from . import drift, fairness, imbalance, problem
 from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
@@ -46,6 +46,8 @@ __all__ = [
 #: come before the options (default ``("data",)``), which the dispatcher stores as
 #: text on ``args`` under those names.
 COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "goal": ("problem", problem.goal_command),
+    "baselines": ("problem", problem.baselines_command),
     "imbalance": ("imbalance", imbalance.command),
     "slices": ("fairness", fairness.command),
     "fairness": ("fairness", fairness.command),
@@ -54,9 +56,10 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
 
 
 def _commands_of(step_id: str) -> list[str]:
-    """The command names for a step, the step's own id first when it is one."""
+    """The command names for a step: the step's own id first when it is one, then
+    the order of :data:`COMMANDS`."""
     names = [n for n, (s, _) in COMMANDS.items() if s == step_id]
-    return sorted(names, key=lambda n: (n != step_id, n))
+    return sorted(names, key=lambda n: n != step_id)  # stable: else as registered
 
 
 def _positionals(handler: Callable[..., Any]) -> tuple[str, ...]:

@@ -8,7 +8,9 @@
 - ``--test DF2``: a second frame (same label column) holds the test rows;
 - ``--split COL``: a column of DF says which rows are test rows — those equal to
   ``--test-value`` (``test`` by default; ``True`` for a boolean column), every other
-  row is a training row.
+  row is a training row;
+- ``--test-size F``: a random share ``F`` of DF's rows (``train_test_split`` with
+  ``--random-state``, stratified on the label when every class has two rows).
 
 ``--features all`` (every column but the label, split and weight columns) or
 ``--features a,b,c`` adds the one-feature and linear models.
@@ -72,6 +74,7 @@ goal_command.positionals = ()
     default="test",
     help="value of --split that marks a test row ('test'; True for a bool column)",
 )
+@argument("--test-size", type=float, help="share of rows drawn at random as test rows")
 @argument("--metric", help="primary metric (default: the goal's)")
 @argument("--task", help="binary, multiclass or regression (default: inferred)")
 @argument("--positive-label", help="the positive class (needed for string labels)")
@@ -95,16 +98,17 @@ def baselines_command(magics: MLCheckMagics, args: Any) -> Any:
     data = frames.to_pandas(magics.lookup(args.data), role="data")
     label = resolve_column(data, args.label)
     weight = resolve_column(data, args.weight)
-    if (args.test is None) == (args.split is None):
+    ways = [w for w in ("test", "split", "test_size") if getattr(args, w) is not None]
+    if len(ways) != 1:
         raise UsageError(
-            "say where the test rows are: --test DF2 (a second DataFrame) or "
-            "--split COL (a column whose value --test-value, 'test' by default, marks "
-            "a test row) — one of the two"
+            "say where the test rows are, one way only: --test DF2 (a second "
+            "DataFrame), --split COL (a column whose value --test-value, 'test' by "
+            "default, marks a test row) or --test-size 0.2 (a random share)"
         )
     if args.test is not None:
         train = data
         test = frames.to_pandas(magics.lookup(args.test), role="--test")
-    else:
+    elif args.split is not None:
         split = resolve_column(data, args.split)
         col = frames.get_column(data, split, role="split")
         marker = parse_value(args.test_value)
@@ -120,6 +124,8 @@ def baselines_command(magics: MLCheckMagics, args: Any) -> Any:
                 f"holds values such as {values!r}. Pass --test-value VALUE"
             )
         train, test = data[~is_test], data[is_test]
+    else:
+        train, test = _random_split(data, label, args.test_size, args.random_state)
     y_train = frames.get_column(train, label, role="label")
     y_test = frames.get_column(test, label, role="label")
     kwargs: dict[str, Any] = {}
@@ -160,3 +166,24 @@ def baselines_command(magics: MLCheckMagics, args: Any) -> Any:
 
 
 baselines_command.positionals = ("data",)
+
+
+def _random_split(data: Any, label: Any, size: float, random_state: int):
+    """``train_test_split`` of ``data``, stratified on the label when it can be."""
+    from sklearn.model_selection import train_test_split
+
+    from ..core import frames
+
+    if not 0 < size < 1:
+        raise UsageError(
+            f"--test-size must be a share between 0 and 1 (e.g. 0.2); got {size}"
+        )
+    y = frames.get_column(data, label, role="label")
+    counts = y.value_counts()
+    stratify = y if len(counts) <= 100 and counts.min() >= 2 else None
+    try:
+        return train_test_split(
+            data, test_size=size, random_state=random_state, stratify=stratify
+        )
+    except ValueError as exc:  # too few rows for the share
+        raise UsageError(f"--test-size {size}: {exc}") from None

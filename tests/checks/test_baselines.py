@@ -155,6 +155,9 @@ def test_one_vs_rest_equals_dummy_on_the_folded_label():
     yte = rng.choice(["x", "y", "z"], size=300)
     r = baselines(ytr, yte, task="binary", positive_label="y", publish=False)
     assert r.positive_label is True
+    inferred = baselines(ytr, yte, positive_label="y", publish=False)
+    assert inferred.task == "binary" and "positive_label='y'" in inferred.notes[0]
+    pd.testing.assert_frame_equal(inferred.to_frame(), r.to_frame())
     for s in CLASSIFIERS:
         assert_same(r, s, sk_classification(ytr == "y", yte == "y", s, pos=True))
     assert any("against the rest" in n for n in r.notes)
@@ -544,3 +547,96 @@ def test_explicit_metric_other_than_the_goal_keeps_the_goal_condition():
     assert r.goal_target is None  # the target is not on the primary metric
     assert r.condition_values["best_trivial_score"] == 0.9  # judged on accuracy
     assert r.status == "pass"
+
+
+def test_summary_names_the_best_simple_model_and_whether_it_meets_the_goal():
+    Xtr, ytr = adult_like(1_500, 0)
+    Xte, yte = adult_like(500, 1)
+    goal(task="binary", metric="roc_auc", target=0.6)
+    r = baselines(ytr, yte, X_train=Xtr, X_test=Xte, publish=False)
+    best = r.best(kind="model")
+    assert best.score == max(r.score("linear"), r.score("one_feature"))
+    assert f"best simple model: {best.name}" in r.summary
+    assert "(it already meets the target)" in r.summary
+    assert r.condition_values["best_model_score"] == best.score
+
+
+def test_progress_bar_and_interrupt(capsys, monkeypatch):
+    Xtr, ytr = adult_like(400, 0)
+    Xte, yte = adult_like(200, 1)
+    baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False, publish=False)
+    assert "baselines: models" not in capsys.readouterr().err
+    models = importlib.import_module("mlnb.checks.problem.models")
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(models, "_pipeline", interrupted)
+    session.clear()
+    with pytest.raises(KeyboardInterrupt):
+        baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False)
+    assert session.latest("problem") is None
+
+
+def test_models_fit_on_a_random_sample_of_large_training_sets(monkeypatch):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    models = importlib.import_module("mlnb.checks.problem.models")
+    monkeypatch.setattr(models, "MAX_FIT_ROWS", 300)
+    monkeypatch.setattr(models, "SELECTION_ROWS", 100)
+    rng = np.random.default_rng(9)
+    X = pd.DataFrame({"a": rng.normal(size=1_000), "b": rng.normal(size=1_000)})
+    y = 2 * X["a"].to_numpy() - X["b"].to_numpy() + rng.normal(size=1_000)
+    r = baselines(
+        y[:800], y[800:], X_train=X[:800], X_test=X[800:], random_state=4, publish=False
+    )
+    assert any("random 300 of the 800" in n for n in r.notes)
+    rows = np.sort(np.random.RandomState(4).choice(800, 300, replace=False))
+    model = make_pipeline(StandardScaler(), Ridge(alpha=1.0))
+    model.fit(X.iloc[rows], y[rows])
+    pred = model.predict(X[800:])
+    assert r.score("linear", "rmse") == pytest.approx(
+        skm.root_mean_squared_error(y[800:], pred), rel=1e-9
+    )
+    assert r.score("mean", "rmse") == pytest.approx(
+        skm.root_mean_squared_error(y[800:], np.full(200, y[:800].mean())), rel=1e-9
+    )
+
+
+@settings(max_examples=40)
+@given(
+    seed=st.integers(0, 10_000),
+    n_train=st.integers(1, 60),
+    n_test=st.integers(1, 40),
+    weighted=st.booleans(),
+    ints=st.booleans(),
+)
+def test_property_equals_dummy_regressor(seed, n_train, n_test, weighted, ints):
+    rng = np.random.default_rng(seed)
+    ytr = rng.normal(10, 5, n_train)
+    yte = rng.normal(10, 5, n_test)
+    if ints:
+        ytr, yte = np.round(ytr * 10).astype(int), np.round(yte * 10).astype(int)
+    wtr = rng.random(n_train) + 0.01 if weighted else None
+    w = rng.random(n_test) + 0.01 if weighted else None
+    r = baselines(
+        ytr,
+        yte,
+        task="regression",
+        sample_weight=w,
+        train_weight=wtr,
+        publish=False,
+    )
+    for s in ("mean", "median"):
+        d = DummyRegressor(strategy=s).fit(np.zeros((n_train, 1)), ytr, wtr)
+        pred = d.predict(np.zeros((n_test, 1)))
+        exp = {
+            "mae": skm.mean_absolute_error(yte, pred, sample_weight=w),
+            "rmse": skm.root_mean_squared_error(yte, pred, sample_weight=w),
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # R² of one row
+            exp["r2"] = skm.r2_score(yte, pred, sample_weight=w)
+        assert_same(r, s, exp)

@@ -143,6 +143,26 @@ BASELINE_CASES = [
         r"for task='regression' pick one of mae, rmse",
     ),
     (
+        "log loss on a regression label names both tasks it fits",
+        lambda: baselines(FLOATS, FLOATS, metric="log_loss"),
+        MlnbValueError,
+        r"metric 'log_loss' fits task 'binary' or 'multiclass', but these labels "
+        r"are regression",
+    ),
+    (
+        "positive_label on a regression label",
+        lambda: baselines(FLOATS, FLOATS, positive_label=1),
+        MlnbValueError,
+        r"positive_label=1 applies to a binary task, but the task is regression; "
+        r"drop positive_label",
+    ),
+    (
+        "positive_label on a multiclass task",
+        lambda: baselines([0, 1, 2], [0, 1, 2], task="multiclass", positive_label=1),
+        MlnbValueError,
+        r"the task is multiclass; drop positive_label, or pass task='binary'",
+    ),
+    (
         "a label with one class",
         lambda: baselines([1, 1, 1], [1, 1]),
         DataValidationError,
@@ -292,6 +312,12 @@ BASELINE_CASES = [
         lambda: baselines(Y01, Y01, random_state=-1),
         MlnbValueError,
         r"random_state must be None or an int in \[0, 2\*\*32\)",
+    ),
+    (
+        "progress not a bool",
+        lambda: baselines(Y01, Y01, progress="yes"),
+        MlnbValueError,
+        r"progress must be True or False; got 'yes'",
     ),
     (
         "descriptive metric",

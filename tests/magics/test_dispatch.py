@@ -37,8 +37,8 @@ _three.positionals = ("model", "X", "y")
 def shell(monkeypatch):
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "mlnb")
-    monkeypatch.setitem(M.COMMANDS, "zzgoal", ("problem", _options_only))
-    monkeypatch.setitem(M.COMMANDS, "zzdiag", ("accuracy", _three))
+    monkeypatch.setitem(M.COMMANDS, "zzgoal", ("explainability", _options_only))
+    monkeypatch.setitem(M.COMMANDS, "zzdiag", ("serving", _three))
     ip.user_ns.update(m="MODEL", X=[1, 2], y=[0, 1], d={"a b": 3})
     return ip
 
@@ -58,8 +58,9 @@ def test_several_leading_expressions_are_looked_up(shell):
 
 
 def test_a_step_name_runs_its_first_command(shell):
-    assert run(shell, "problem --task multiclass") == ("options-only", "multiclass")
-    assert run(shell, "5 m X y") == ("MODEL", [1, 2], [0, 1], 5)
+    result = run(shell, "explainability --task multiclass")
+    assert result == ("options-only", "multiclass")
+    assert run(shell, "10 m X y") == ("MODEL", [1, 2], [0, 1], 5)
 
 
 @pytest.mark.parametrize(
@@ -80,5 +81,10 @@ def test_usage_errors(shell, line, words):
 
 
 def test_help_lists_every_command_of_a_step(shell):
+    text = repr(run(shell, "help explainability"))
+    assert "--task TASK" in text
+
+
+def test_step_1_runs_the_goal_first_and_help_shows_both_commands(shell):
     text = repr(run(shell, "help problem"))
-    assert "zzgoal" in text or "--task" in text
+    assert text.index("mlcheck goal") < text.index("mlcheck baselines")

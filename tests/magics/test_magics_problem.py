@@ -128,6 +128,24 @@ def test_baselines_with_a_split_column_weights_and_features(shell, frames):
     assert r.kinds["linear"] == "model" and r.status == "fail"  # no goal
 
 
+def test_baselines_with_a_random_test_share(shell, frames):
+    from sklearn.model_selection import train_test_split
+
+    r = run(
+        shell,
+        "baselines df --label income --test-size 0.25 --random-state 7 "
+        "--positive-label >50K",
+    )
+    tr, te = train_test_split(
+        frames, test_size=0.25, random_state=7, stratify=frames.income
+    )
+    expected = baselines(
+        tr.income, te.income, positive_label=">50K", random_state=7, publish=False
+    )
+    pd.testing.assert_frame_equal(frame_of(r), frame_of(expected))
+    assert r.n_test == len(te) == 150
+
+
 def test_baselines_feature_list_and_boolean_split(shell, frames):
     shell.user_ns["bdf"] = frames.assign(is_test=frames.part == "test")
     r = run(
@@ -146,7 +164,8 @@ def test_baselines_feature_list_and_boolean_split(shell, frames):
         ("goal --task binary --metric roc_auc", "--target"),
         ("goal df --task binary --metric roc_auc --target 0.8", "takes options only"),
         ("baselines df --label income", "--test DF2"),
-        ("baselines df --label income --split part --test test_df", "one of the two"),
+        ("baselines df --label income --split part --test test_df", "one way only"),
+        ("baselines df --label income --test-size 1.5", "between 0 and 1"),
         ("baselines df --label nope --split part", "label column 'nope' is not in"),
         ("baselines df --label income --split part --test-value x", "--test-value"),
         ("baselines df --label income --split part", "positive_label="),

@@ -16,7 +16,6 @@ must beat the best trivial baseline on its metric. Without a goal the status fai
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
@@ -26,10 +25,11 @@ import numpy as np
 from ...checklist.result import CheckResult, judge
 from ...core import metrics as M
 from ...core.conditions import Condition
-from ...core.labels import DEFAULT_MAX_CLASSES, _raise_infinite, _raise_missing
 from ...errors import DataValidationError, MlnbValueError
+from . import labels as L
 from . import scoring, trivial
 from .goal import Goal, current_goal
+from .labels import MAX_CLASSES_INFERRED
 
 __all__ = [
     "baselines",
@@ -56,10 +56,6 @@ CONDITION_VALUES = {
     "n_test": "test labels",
 }
 
-#: With ``task=None``, integer labels with more distinct values than this are
-#: taken as a regression target (counts, ages); pass ``task="multiclass"`` to
-#: treat them as classes.
-MAX_CLASSES_INFERRED = 20
 
 _TALK = (
     "'10 things that can go wrong with ML projects', step 1: without a goal and a "
@@ -259,224 +255,6 @@ class BaselinesResult(CheckResult):
         return baselines_sections(self)
 
 
-# -- reading the inputs ----------------------------------------------------------
-
-
-def _labels(y: Any, name: str) -> np.ndarray:
-    """Labels as a 1-D numpy array (pandas nullable, polars and pyarrow included);
-    missing, infinite and empty labels raise."""
-    from ...core import frames
-
-    if y is None:
-        raise MlnbValueError(f"{name} is None; pass the labels (an array or Series)")
-    if frames.is_table(y):
-        raise MlnbValueError(
-            f"{name} is a table ({type(y).__name__}); pass the label column itself, "
-            f"e.g. {name}=df['label']"
-        )
-    mod = type(y).__module__
-    if mod.startswith("pandas") and hasattr(y, "dtype"):
-        dtype = y.dtype
-        if getattr(dtype, "na_value", None) is not None and hasattr(
-            dtype, "numpy_dtype"
-        ):
-            if y.isna().any():
-                _raise_missing(y.to_numpy(dtype=object), name)
-            y = y.to_numpy(dtype=dtype.numpy_dtype)
-        elif str(dtype) == "category":
-            y = np.asarray(y.astype(object))
-    elif mod.startswith("pyarrow"):
-        if getattr(y, "null_count", 0):
-            _raise_missing(np.asarray(y.to_pylist(), dtype=object), name)
-        y = y.to_numpy(zero_copy_only=False)
-    elif mod.startswith("polars"):
-        if y.null_count():
-            _raise_missing(np.asarray(y.to_list(), dtype=object), name)
-        y = y.to_numpy()
-    from ...core.labels import as_1d
-
-    arr = as_1d(y, name=name)
-    if len(arr) == 0:
-        raise DataValidationError(f"{name} is empty; need at least one labelled row")
-    if arr.dtype.kind == "O" or arr.dtype.kind in "US":
-        arr = arr.astype(object)
-    _raise_missing(arr, name)
-    _raise_infinite(arr, name)
-    return arr
-
-
-def _weights(values: Any, n: int, name: str) -> np.ndarray | None:
-    from ...core.labels import as_weights
-
-    return as_weights(values, n, name=name)
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def _infer_task(ytr: np.ndarray, yte: np.ndarray) -> tuple[str, str]:
-    """The task and the sentence saying why."""
-    kinds = {ytr.dtype.kind, yte.dtype.kind}
-    if kinds <= {"b"}:
-        return "binary", "task inferred as binary: boolean labels"
-    numeric = kinds <= set("biuf")
-    if numeric:
-        both = np.concatenate([ytr[: 1 << 16], yte[: 1 << 16]]).astype(np.float64)
-        integral = bool(np.all(np.mod(both, 1) == 0))
-        if integral:
-            integral = bool(
-                np.all(np.mod(ytr.astype(np.float64), 1) == 0)
-                and np.all(np.mod(yte.astype(np.float64), 1) == 0)
-            )
-        if not integral:
-            return "regression", "task inferred as regression: non-integer labels"
-        distinct = _distinct(ytr, yte, MAX_CLASSES_INFERRED + 1)
-        if distinct > MAX_CLASSES_INFERRED:
-            return "regression", (
-                f"task inferred as regression: integer labels with more than "
-                f"{MAX_CLASSES_INFERRED} distinct values (pass task='multiclass' to "
-                "treat them as classes)"
-            )
-    else:
-        distinct = _distinct(ytr, yte, DEFAULT_MAX_CLASSES + 1)
-        if distinct > DEFAULT_MAX_CLASSES:
-            raise DataValidationError(
-                f"the labels have more than {DEFAULT_MAX_CLASSES} distinct values, "
-                "too many for a classification label: is this an id or free text? "
-                "Pass the real label, or task='regression' for a number"
-            )
-    if distinct <= 2:
-        return "binary", f"task inferred as binary: {distinct} distinct labels"
-    return "multiclass", f"task inferred as multiclass: {distinct} distinct labels"
-
-
-def _distinct(ytr: np.ndarray, yte: np.ndarray, cap: int) -> int:
-    """Distinct values of both label arrays (counted up to ``cap``)."""
-    if ytr.dtype.kind in "iub" and yte.dtype.kind in "iub":
-        lo = min(int(ytr.min()), int(yte.min()))
-        hi = max(int(ytr.max()), int(yte.max()))
-        if hi - lo < 1_000_000:
-            seen = np.zeros(hi - lo + 1, dtype=bool)
-            seen[ytr.astype(np.int64) - lo] = True
-            seen[yte.astype(np.int64) - lo] = True
-            return int(seen.sum())
-    import pandas as pd
-
-    a = pd.unique(pd.Series(ytr, copy=False))
-    b = pd.unique(pd.Series(yte, copy=False))
-    return len(pd.unique(pd.Series(np.concatenate([a, b]).astype(object))))
-
-
-# -- classification -------------------------------------------------------------------
-
-
-def _counts(y: np.ndarray, name: str):
-    from ...core.labels import class_counts
-
-    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
-        sample = [float(v) for v in y[np.mod(y, 1) != 0][:3]]
-        raise DataValidationError(
-            f"{name} holds non-integer numbers (such as {sample}), which are not "
-            "classes; pass task='regression' for a numeric target, or class labels"
-        )
-    try:
-        return class_counts(y, name=name, max_classes=DEFAULT_MAX_CLASSES)
-    except DataValidationError as exc:
-        if "distinct values" not in str(exc):
-            raise
-        import pandas as pd
-
-        n = len(pd.unique(pd.Series(y, copy=False)))
-        raise DataValidationError(
-            f"{name} has {n:,} distinct values, more than {DEFAULT_MAX_CLASSES}: "
-            "too many for a classification label. Is this an id or a numeric "
-            "target? Pass the real label, or task='regression' for a number"
-        ) from None
-
-
-def _index_of(values: np.ndarray, classes: np.ndarray, k: int) -> np.ndarray:
-    """Each value's index in the sorted ``classes`` (``k`` when it is not one)."""
-    if values.dtype.kind in "biuf" and classes.dtype.kind in "biuf":
-        idx = np.searchsorted(classes, values)
-        np.minimum(idx, k - 1, out=idx)
-        found = classes[idx] == values
-        if not found.all():
-            idx[~found] = k
-        return idx.astype(np.int64, copy=False)
-    import pandas as pd
-
-    idx = pd.Index(list(classes), dtype=object).get_indexer(values.astype(object))
-    idx = np.asarray(idx, dtype=np.int64)
-    idx[idx < 0] = k
-    return idx
-
-
-def _binary_default_positive(labels: list, name: str) -> Any:
-    if set(labels) <= {0, 1} or set(labels) <= {-1, 1} or set(labels) <= {False, True}:
-        return labels[-1]
-    raise MlnbValueError(
-        f"{name} has labels {labels!r}; say which one is the positive class with "
-        f"positive_label=..., e.g. positive_label={labels[-1]!r} (or in "
-        "mlnb.goal(..., positive_label=...))"
-    )
-
-
-def _classes(
-    ytr: np.ndarray, yte: np.ndarray, task: str, positive_label: Any
-) -> tuple[np.ndarray, np.ndarray, list, Any, list[str]]:
-    """The (possibly folded) labels, the training classes and the positive class."""
-    notes: list[str] = []
-    cc_tr = _counts(ytr, "y_train")
-    cc_te = _counts(yte, "y_test")
-    union = list(dict.fromkeys([*cc_tr.labels, *cc_te.labels]))
-    with contextlib.suppress(TypeError):  # mixed types: order of appearance
-        union = sorted(union)
-    if len(union) < 2:
-        raise DataValidationError(
-            f"the labels have a single class ({union[0]!r} in y_train and y_test); a "
-            "classifier needs at least two. Check the label column or the split"
-        )
-    positive = None
-    if task == "binary":
-        if positive_label is None:
-            if len(union) > 2:
-                raise DataValidationError(
-                    f"task='binary' but the labels have {len(union)} classes "
-                    f"({union[:10]!r}); pass positive_label=... to score one class "
-                    "against the rest, or task='multiclass'"
-                )
-            positive = _binary_default_positive(union, "the labels")
-        else:
-            if positive_label not in union:
-                raise MlnbValueError(
-                    f"positive_label={positive_label!r} does not occur in y_train or "
-                    f"y_test; the labels are {union[:20]!r}"
-                )
-            positive = positive_label
-            if len(union) > 2:
-                notes.append(
-                    f"{positive!r} against the rest: scored as DummyClassifier "
-                    f"fitted on y_train == {positive!r}"
-                )
-                ytr = ytr == positive
-                yte = yte == positive
-                cc_tr = _counts(ytr, "y_train")
-                positive = True
-    if len(cc_tr.labels) < 2:
-        raise DataValidationError(
-            f"y_train has a single class ({cc_tr.labels[0]!r}, "
-            f"{int(cc_tr.counts[0]):,} rows); the trivial models need at least two "
-            "training classes. Split the data so that y_train holds every class "
-            "(e.g. train_test_split(..., stratify=y))"
-        )
-    if task == "binary" and len(cc_tr.labels) != 2:
-        raise DataValidationError(  # pragma: no cover - caught above
-            f"y_train has {len(cc_tr.labels)} classes; a binary task needs two"
-        )
-    return ytr, yte, cc_tr, positive, notes
-
-
 def _classification(
     ytr: np.ndarray,
     yte: np.ndarray,
@@ -486,14 +264,14 @@ def _classification(
     w_test: np.ndarray | None,
     random_state: int | None,
 ) -> tuple[dict, scoring.Classes, tuple, Any, list[str], dict]:
-    ytr, yte, cc_tr, positive, notes = _classes(ytr, yte, task, positive_label)
+    ytr, yte, cc_tr, positive, notes = L.classes_of(ytr, yte, task, positive_label)
     classes = np.asarray(cc_tr.labels)
     if classes.dtype.kind not in "biuf":
         classes = np.asarray(cc_tr.labels, dtype=object)
     k = len(classes)
-    idx_tr = _index_of(ytr, classes, k) if w_train is not None else None
+    idx_tr = L.index_of(ytr, classes, k) if w_train is not None else None
     prior = trivial.class_prior(cc_tr.counts, idx_tr, w_train, k)
-    idx_te = _index_of(yte, classes, k)
+    idx_te = L.index_of(yte, classes, k)
     pos = None
     if task == "binary":
         pos = (
@@ -564,52 +342,6 @@ def _regression(
     return scores, {"constants": {"mean": mean, "median": median}, "yte": yte}
 
 
-# -- metrics ------------------------------------------------------------------------
-
-
-def _valid_metrics(task: str) -> tuple[str, ...]:
-    extra = tuple(
-        n
-        for n, (tasks, _, _) in scoring.EXTRA_METRICS.items()
-        if task in tasks and n not in M.names(task)
-    )
-    return M.goals(task) + extra
-
-
-def _check_metric(metric: Any, task: str) -> str:
-    valid = _valid_metrics(task)
-    if isinstance(metric, str) and metric in valid:
-        return metric
-    if isinstance(metric, str):
-        try:
-            m = M.get(metric)
-        except MlnbValueError:
-            m = None
-        extra = scoring.EXTRA_METRICS.get(metric)
-        tasks = m.tasks if m is not None else (extra[0] if extra else ())
-        if tasks and task not in tasks:
-            raise MlnbValueError(
-                f"metric {metric!r} fits task {' or '.join(map(repr, tasks))}, but "
-                f"these labels are {task}; for task={task!r} pick one of "
-                f"{', '.join(valid)}"
-            )
-        if m is not None:
-            raise MlnbValueError(
-                f"metric {metric!r} describes the data and has no better direction; "
-                f"for task={task!r} pick one of {', '.join(valid)}"
-            )
-    raise MlnbValueError(
-        f"unknown metric {metric!r}; for task={task!r} the valid ones are "
-        f"{', '.join(valid)}"
-    )
-
-
-def _direction(metric: str, task: str) -> bool:
-    if metric in scoring.EXTRA_METRICS and metric not in M.names(task):
-        return scoring.EXTRA_METRICS[metric][1]
-    return bool(M.get(metric).higher_is_better)
-
-
 def _registered_scores(
     metric: str,
     task: str,
@@ -668,7 +400,7 @@ def _registered_scores(
 def _check_random_state(random_state: Any) -> None:
     if random_state is None:
         return
-    if not (_is_int(random_state) and 0 <= random_state < 2**32):
+    if not (L.is_int(random_state) and 0 <= random_state < 2**32):
         raise MlnbValueError(
             f"random_state must be None or an int in [0, 2**32) (the seed of the "
             f"stratified and uniform draws, as DummyClassifier's); got {random_state!r}"
@@ -688,6 +420,7 @@ def baselines(
     train_weight: Any = None,
     random_state: int | None = 0,
     conditions: Any = None,
+    progress: bool = True,
     publish: bool = True,
 ) -> BaselinesResult:
     """Scores of the trivial models (and, with features, of two simple ones) that
@@ -716,10 +449,12 @@ def baselines(
     positive_label:
         The positive class of a binary task (default: the goal's, else 1 / True;
         string labels need it). With more than two classes it scores "this class vs
-        the rest" (as DummyClassifier fitted on ``y_train == positive_label``).
+        the rest" (as DummyClassifier fitted on ``y_train == positive_label``; an
+        inferred task becomes binary). An error with a multiclass or regression
+        task.
     X_train, X_test:
         Features (any table mlnb reads). When given, a ``one_feature`` model (the
-        best single feature, see :func:`mlnb.checks.problem.models.one_feature`)
+        best single feature, see :mod:`mlnb.checks.problem.models`)
         and a ``linear`` model (LogisticRegression / Ridge after imputing,
         one-hot encoding and scaling) are added.
     sample_weight:
@@ -734,6 +469,10 @@ def baselines(
     conditions:
         :class:`mlnb.Condition` rules replacing the defaults; they read the values
         of :data:`CONDITION_VALUES`.
+    progress:
+        With features, show a progress bar (tqdm; it appears after one second)
+        while the models are fitted. Interrupting (KeyboardInterrupt) stops the
+        call and re-raises; nothing is published.
     publish:
         Record the result as this session's newest evidence for step 1.
 
@@ -766,25 +505,29 @@ def baselines(
     >>> r.best().name, r.best().score
     ('most_frequent', 0.8)
     """
-    if not isinstance(publish, bool):
-        raise MlnbValueError(f"publish must be True or False; got {publish!r}")
+    for flag, value in (("publish", publish), ("progress", progress)):
+        if not isinstance(value, bool):
+            raise MlnbValueError(f"{flag} must be True or False; got {value!r}")
     _check_random_state(random_state)
     if task is not None and not (isinstance(task, str) and task in M.TASKS):
         raise MlnbValueError(
             f"task must be one of {', '.join(map(repr, M.TASKS))} or None (inferred); "
             f"got {task!r}"
         )
-    ytr = _labels(y_train, "y_train")
-    yte = _labels(y_test, "y_test")
-    w_test = _weights(sample_weight, len(yte), "sample_weight")
-    w_train = _weights(train_weight, len(ytr), "train_weight")
+    ytr = L.read_labels(y_train, "y_train")
+    yte = L.read_labels(y_test, "y_test")
+    w_test = L.read_weights(sample_weight, len(yte), "sample_weight")
+    w_train = L.read_weights(train_weight, len(ytr), "train_weight")
     goal = current_goal()
     notes: list[str] = []
     if task is None and goal is not None:
         task = goal.task
         notes.append(f"task {task!r} from the goal")
     elif task is None:
-        task, why = _infer_task(ytr, yte)
+        task, why = L.infer_task(ytr, yte)
+        if task == "multiclass" and positive_label is not None:
+            task = "binary"
+            why += f"; binary with positive_label={positive_label!r}"
         notes.append(why)
     applies = goal is not None and goal.task == task
     if goal is not None and not applies:
@@ -795,7 +538,13 @@ def baselines(
         metric = goal.metric if applies else scoring.DEFAULT_METRIC[task]
         if not applies:
             notes.append(f"primary metric {metric!r}: the usual one for {task}")
-    metric = _check_metric(metric, task)
+    metric = scoring.check_metric(metric, task)
+    if positive_label is not None and task != "binary":
+        raise MlnbValueError(
+            f"positive_label={positive_label!r} applies to a binary task, but the "
+            f"task is {task}; drop positive_label, or pass task='binary' to score "
+            "that class against the rest"
+        )
     if positive_label is None and applies and task == "binary":
         positive_label = goal.positive_label
 
@@ -836,16 +585,17 @@ def baselines(
             yte=state.get("yte"),
             w_train=w_train,
             w_test=w_test,
-            higher_is_better=_direction(metric, task),
+            higher_is_better=scoring.direction(metric, task),
             random_state=random_state,
             wanted=wanted,
+            progress=progress,
         )
         notes.extend(more)
         for name, per in model_scores.items():
             scores[name] = per
             kinds[name] = "model"
     scores = {name: {m: float(per[m]) for m in wanted} for name, per in scores.items()}
-    hib = {m: _direction(m, task) for m in wanted}
+    hib = {m: scoring.direction(m, task) for m in wanted}
 
     # conditions
     result_goal = goal if applies else None
@@ -889,6 +639,17 @@ def baselines(
     summary = _summary(
         result_goal, goal, task, goal_metric, best_name, best_score, values, hib
     )
+    models = [n for n in scores if kinds[n] == "model"]
+    if models and not math.isnan(values["best_model_score"]):
+        pick = max if hib[metric] else min
+        top = pick(
+            (n for n in models if not math.isnan(scores[n][metric])),
+            key=lambda n: scores[n][metric],
+        )
+        summary += f"; best simple model: {top} {scores[top][metric]:.4g}"
+        if result_goal is not None and metric == goal_metric:
+            met = result_goal.beats(scores[top][metric])
+            summary += " (it already meets the target)" if met else ""
     result = BaselinesResult(
         step="problem",
         status=status,
@@ -913,14 +674,6 @@ def baselines(
     return result.publish() if publish else result
 
 
-def _label(metric: str) -> str:
-    extra = scoring.EXTRA_METRICS.get(metric)
-    try:
-        return M.get(metric).label or metric
-    except MlnbValueError:
-        return extra[2] if extra else metric
-
-
 def _summary(
     g: Goal | None,
     session_goal: Goal | None,
@@ -931,7 +684,7 @@ def _summary(
     values: dict,
     hib: dict,
 ) -> str:
-    label = _label(metric)
+    label = scoring.label_of(metric)
     shown = f"{best:.4g}" if not math.isnan(best) else "undefined"
     head = (
         f"best trivial baseline on {label}: {best_name} {shown}"

@@ -281,15 +281,28 @@ def model_baselines(
     higher_is_better: bool,
     random_state: int | None,
     wanted: list[str],
+    progress: bool = True,
 ) -> tuple[dict, Any, list[str]]:
     """Scores of ``one_feature`` and ``linear``, the chosen feature's name and
-    notes."""
+    notes. ``progress`` shows a bar (tqdm, after one second) over the features
+    tried and the two final fits."""
     import warnings
+
+    from tqdm.auto import tqdm
 
     Xtr = _frame(X_train, "X_train", n_train, "y_train")
     Xte = _frame(X_test, "X_test", n_test, "y_test")
-    Ptr, Pte, names, numeric = _prepare(Xtr, Xte)
     notes: list[str] = []
+    rs = np.random.RandomState(random_state)
+    rows = np.arange(n_train)
+    if n_train > MAX_FIT_ROWS:  # sample before any copy of the features
+        rows = np.sort(rs.choice(n_train, MAX_FIT_ROWS, replace=False))
+        Xtr = Xtr.iloc[rows]
+        notes.append(
+            f"the models were fitted on a random {MAX_FIT_ROWS:,} of the "
+            f"{n_train:,} training rows"
+        )
+    Ptr, Pte, names, numeric = _prepare(Xtr, Xte)
     all_missing = [i for i, col in enumerate(Ptr.columns) if Ptr[col].isna().all()]
     if len(all_missing) == Ptr.shape[1]:
         raise DataValidationError(
@@ -305,33 +318,35 @@ def model_baselines(
         names = [nm for i, nm in enumerate(names) if i not in set(all_missing)]
         Ptr, Pte = Ptr[keep], Pte[keep]
     if task == "regression":
-        y_fit = ytr.astype(np.float64)
+        y_fit = ytr.astype(np.float64)[rows]
         k, pos = 0, None
     else:
         k = len(classes)
-        from .baselines import _index_of
+        from .labels import index_of
 
-        y_fit = _index_of(ytr, classes, k)
+        y_fit = index_of(ytr[rows], classes, k)
         pos = c.pos
-    rows = np.arange(n_train)
-    rs = np.random.RandomState(random_state)
-    if n_train > MAX_FIT_ROWS:
-        rows = np.sort(rs.choice(n_train, MAX_FIT_ROWS, replace=False))
-        notes.append(
-            f"the models were fitted on a random {MAX_FIT_ROWS:,} of the "
-            f"{n_train:,} training rows"
-        )
+    m = len(rows)
+    everything = np.arange(m)
     sel = (
-        rows
-        if len(rows) <= SELECTION_ROWS
-        else np.sort(rs.choice(rows, SELECTION_ROWS, replace=False))
+        everything
+        if m <= SELECTION_ROWS
+        else np.sort(rs.choice(m, SELECTION_ROWS, replace=False))
     )
     fit_w = None if w_train is None else w_train[rows]
     cols = list(Ptr.columns)
-    with warnings.catch_warnings():
+    bar = tqdm(
+        total=len(cols) + 2,
+        desc="baselines: models",
+        unit="fit",
+        delay=1.0,
+        disable=not progress,
+    )
+    with warnings.catch_warnings(), bar:
         warnings.simplefilter("ignore")
         best_i, best_v = 0, -math.inf
         for i, col in enumerate(cols):
+            bar.update()
             tree = _tree(task, numeric[i], random_state)
             Xi = Ptr[[col]].iloc[sel]
             tree.fit(Xi, y_fit[sel])
@@ -345,10 +360,11 @@ def model_baselines(
         tree = _tree(task, numeric[best_i], random_state)
         step = tree.steps[-1][0]
         tree.fit(
-            Ptr[[col]].iloc[rows],
-            y_fit[rows],
+            Ptr[[col]],
+            y_fit,
             **({f"{step}__sample_weight": fit_w} if fit_w is not None else {}),
         )
+        bar.update()
         pred, proba = _outputs(tree, Pte[[col]], task, k)
         out = {
             "one_feature": _scores(task, pred, proba, c, yte, w_test, wanted, classes)
@@ -356,10 +372,11 @@ def model_baselines(
         linear = _pipeline(numeric, task, random_state, cols)
         last = linear.steps[-1][0]
         linear.fit(
-            Ptr.iloc[rows],
-            y_fit[rows],
+            Ptr,
+            y_fit,
             **({f"{last}__sample_weight": fit_w} if fit_w is not None else {}),
         )
+        bar.update()
         pred, proba = _outputs(linear, Pte, task, k)
         out["linear"] = _scores(task, pred, proba, c, yte, w_test, wanted, classes)
     return out, names[best_i], notes

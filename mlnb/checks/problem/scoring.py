@@ -28,7 +28,14 @@ from typing import Any
 
 import numpy as np
 
+from ...core import metrics as M
+from ...errors import MlnbValueError
+
 __all__ = [
+    "valid_metrics",
+    "check_metric",
+    "direction",
+    "label_of",
     "COMPANIONS",
     "EXTRA_METRICS",
     "DEFAULT_METRIC",
@@ -306,7 +313,7 @@ def regression_scores(
     """MAE, RMSE and R² of a constant (a float) or a per-row prediction, as
     scikit-learn's ``mean_absolute_error``, ``root_mean_squared_error`` and
     ``r2_score`` (R² is 1 for a perfect fit of a constant label, else 0, when the
-    label does not vary)."""
+    label does not vary; NaN for a single row)."""
     if len(y) == 0:
         return {"mae": math.nan, "rmse": math.nan, "r2": math.nan}
     e = y - pred
@@ -315,8 +322,68 @@ def regression_scores(
     num = float(np.sum(e * e if w is None else w * (e * e)))
     d = y - np.average(y, weights=w)
     den = float(np.sum(d * d if w is None else w * (d * d)))
-    if den == 0:
+    if len(y) < 2:  # scikit-learn: not well-defined with less than two samples
+        r2 = math.nan
+    elif den == 0:
         r2 = 1.0 if num == 0 else 0.0
     else:
         r2 = 1.0 - num / den
     return {"mae": mae, "rmse": math.sqrt(mse), "r2": r2}
+
+
+# -- metric names ---------------------------------------------------------------------
+
+
+def valid_metrics(task: str) -> tuple[str, ...]:
+    extra = tuple(
+        n
+        for n, (tasks, _, _) in EXTRA_METRICS.items()
+        if task in tasks and n not in M.names(task)
+    )
+    return M.goals(task) + extra
+
+
+def check_metric(metric: Any, task: str) -> str:
+    valid = valid_metrics(task)
+    if isinstance(metric, str) and metric in valid:
+        return metric
+    if isinstance(metric, str):
+        try:
+            m = M.get(metric)
+        except MlnbValueError:
+            m = None
+        extra = EXTRA_METRICS.get(metric)
+        tasks = tuple(
+            t
+            for t in M.TASKS
+            if (m is not None and t in m.tasks) or (extra and t in extra[0])
+        )
+        if tasks and task not in tasks:
+            raise MlnbValueError(
+                f"metric {metric!r} fits task {' or '.join(map(repr, tasks))}, but "
+                f"these labels are {task}; for task={task!r} pick one of "
+                f"{', '.join(valid)}"
+            )
+        if m is not None:
+            raise MlnbValueError(
+                f"metric {metric!r} describes the data and has no better direction; "
+                f"for task={task!r} pick one of {', '.join(valid)}"
+            )
+    raise MlnbValueError(
+        f"unknown metric {metric!r}; for task={task!r} the valid ones are "
+        f"{', '.join(valid)}"
+    )
+
+
+def direction(metric: str, task: str) -> bool:
+    if metric in EXTRA_METRICS and metric not in M.names(task):
+        return EXTRA_METRICS[metric][1]
+    return bool(M.get(metric).higher_is_better)
+
+
+def label_of(metric: str) -> str:
+    extra = EXTRA_METRICS.get(metric)
+    try:
+        return M.get(metric).label or metric
+    except MlnbValueError:
+        return extra[2] if extra else metric
