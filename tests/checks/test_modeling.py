@@ -26,6 +26,16 @@ from mlnb.checks import modeling
 from mlnb.errors import MlnbValueError
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def frame(n=400, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(

@@ -19,6 +19,16 @@ from mlnb.core.conditions import Condition
 from mlnb.errors import DataValidationError, MissingDependencyError
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def binary_frame(n=600, seed=0):
     rng = np.random.default_rng(seed)
     df = pd.DataFrame(

@@ -12,6 +12,16 @@ from mlnb.checks.prototype import findings as F
 from mlnb.checks.prototype import prototype
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def run(df, **kw):
     kw.setdefault("publish", False)
     kw.setdefault("progress", False)
