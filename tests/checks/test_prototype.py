@@ -489,3 +489,27 @@ def test_time_columns_of_every_kind(kind):
     r = run(data, time_column="t", models=("linear",))
     later = order[r.test_rows]
     assert later.min() > order[r.train_rows].max()
+
+
+def test_the_goals_positive_label_is_used_when_none_is_given():
+    import mlnb
+    from mlnb.checks.problem.goal import _set_current
+
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.normal(size=n)
+    income = np.where(x + rng.normal(0, 1, n) > 0.8, ">50K", "<=50K")
+    df = pd.DataFrame({"x": x, "z": rng.normal(size=n), "income": income})
+    try:
+        mlnb.goal(task="binary", metric="roc_auc", target=0.7, positive_label=">50K")
+        with_goal = mlnb.prototype(
+            df, label="income", models=("linear",), publish=False
+        )
+    finally:
+        _set_current(None)
+    given = mlnb.prototype(
+        df, label="income", models=("linear",), positive_label=">50K", publish=False
+    )
+    assert with_goal.score("linear", "roc_auc") == given.score("linear", "roc_auc")
+    with pytest.raises(mlnb.MlnbError, match="positive_label"):
+        mlnb.prototype(df, label="income", models=("linear",), publish=False)

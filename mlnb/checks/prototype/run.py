@@ -217,6 +217,23 @@ def _read_label(values: Any, name: Any, task: Any, positive_label: Any):
     return task, codes, tuple(classes), None
 
 
+def _goal_positive_label(labels: Any, task: Any) -> Any:
+    """The positive class of the goal set with :func:`mlnb.goal`, when it is a
+    binary goal, ``task`` allows it and the label column holds that value."""
+    from ..problem import current_goal
+
+    g = current_goal()
+    if g is None or g.positive_label is None or g.task != "binary":
+        return None
+    if task not in (None, "binary"):
+        return None
+    try:
+        present = bool((labels == g.positive_label).any())
+    except (TypeError, ValueError):
+        return None
+    return g.positive_label if present else None
+
+
 def _goal_metric(task: str) -> str | None:
     """The metric of the goal set with :func:`mlnb.goal`, when it is for ``task``."""
     from ..problem import current_goal
@@ -415,6 +432,8 @@ def prototype(
     positive_label:
         The positive class of a binary label (needed for labels other than 0/1 or
         booleans); with more classes it predicts this class against the rest.
+        Default: the positive class of a binary goal set with :func:`mlnb.goal`,
+        when the label column holds it.
     metric:
         The primary metric (a name of :mod:`mlnb.core.metrics` for the task).
         Default: the goal's metric when :func:`mlnb.goal` set one for this task,
@@ -521,6 +540,8 @@ def prototype(
             f"every feature is missing on every row ({frames.describe_names(names)}); "
             "there is nothing to learn from. Check how the data was read."
         )
+    if positive_label is None:
+        positive_label = _goal_positive_label(frame.iloc[:, label_pos], task)
     task, y, classes, positive = _read_label(
         frame.iloc[:, label_pos], label_name, task, positive_label
     )
