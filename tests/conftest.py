@@ -132,3 +132,15 @@ def imbalanced_frame(rng):
             "p": p,
         }
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_goal_left_behind():
+    """A goal set by one test (``mlnb.goal``) must not steer another's baselines,
+    prototype or diagnosis: the session's goal is cleared after every test."""
+    yield
+    import sys
+
+    module = sys.modules.get("mlnb.checks.problem.goal")
+    if module is not None:
+        module._set_current(None)

@@ -59,6 +59,7 @@ __all__ = [
     "is_classification",
     "as_frame",
     "TableReader",
+    "EmptyAsZero",
     "as_float",
     "as_text",
     "MISSING_CATEGORY",
@@ -172,19 +173,25 @@ def _float_column(col: Any) -> np.ndarray:
         ns = col.to_numpy(dtype="datetime64[ns]").view(np.int64).astype(np.float64)
         ns[col.isna().to_numpy()] = np.nan
         return ns / 1e9
-    return col.to_numpy(dtype=np.float64, na_value=np.nan)
+    out = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    if np.isinf(out).any():
+        out = np.where(np.isinf(out), np.nan, out)
+    return out
 
 
 def as_float(X: Any) -> np.ndarray:
-    """Numeric columns as float64 (pandas' missing values become NaN; datetimes
-    become seconds since 1970-01-01 UTC)."""
+    """Numeric columns as float64 (pandas' missing values and ±inf become NaN,
+    so they are imputed like any missing value; datetimes become seconds since
+    1970-01-01 UTC)."""
     if hasattr(X, "iloc"):
         out = np.empty(X.shape, dtype=np.float64)
         for j in range(X.shape[1]):
             col = X.iloc[:, j]
             out[:, j] = _float_column(col)
         return out
-    return np.asarray(X, dtype=np.float64)
+    arr = np.array(X, dtype=np.float64)
+    arr[np.isinf(arr)] = np.nan
+    return arr
 
 
 #: The category a missing categorical value becomes.
@@ -213,6 +220,27 @@ def as_text(X: Any) -> np.ndarray:
         values[missing] = MISSING_CATEGORY
         out[:, j] = values
     return out
+
+
+class EmptyAsZero(TransformerMixin, BaseEstimator):
+    """Numeric columns that were missing on every training row become 0 (as
+    ``SimpleImputer(keep_empty_features=True)`` does); other missing values stay
+    NaN for models that handle them (histogram gradient boosting cannot bin a
+    column with no value)."""
+
+    def fit(self, X: Any, y: Any = None) -> EmptyAsZero:
+        arr = np.asarray(X, dtype=np.float64)
+        self.empty_ = np.isnan(arr).all(axis=0) if len(arr) else np.zeros(0, bool)
+        self.n_features_in_ = arr.shape[1]
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        arr = np.array(X, dtype=np.float64)
+        arr[:, self.empty_] = 0.0
+        return arr
+
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        return input_features
 
 
 # -- the preprocessor ------------------------------------------------------------------
@@ -250,7 +278,8 @@ def preprocessor(
         Standardise the numeric columns.
     impute:
         Fill missing numeric values with the median (models that take NaN, such
-        as histogram gradient boosting, do not need it).
+        as histogram gradient boosting, do not need it; without it only a column
+        missing on every training row is filled, with 0).
     max_categories:
         Categories kept per column (default :data:`MAX_ONEHOT_CATEGORIES` for
         one-hot, :data:`MAX_ORDINAL_CATEGORIES` for ordinal).
@@ -306,6 +335,8 @@ def preprocessor(
     num_steps: list[Any] = [FunctionTransformer(as_float, **one_to_one)]
     if impute:
         num_steps.append(SimpleImputer(strategy="median", keep_empty_features=True))
+    else:
+        num_steps.append(EmptyAsZero())
     if scale:
         num_steps.append(StandardScaler())
     cat_steps: list[Any] = [FunctionTransformer(as_text, **one_to_one)]

@@ -28,7 +28,7 @@ from IPython.utils.text import dedent
 from ..checklist import STEP_IDS, STEPS, get_step
 from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
-from . import drift, fairness, imbalance, problem
+from . import drift, fairness, imbalance, problem, prototype
 from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
@@ -48,6 +48,7 @@ __all__ = [
 COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "goal": ("problem", problem.goal_command),
     "baselines": ("problem", problem.baselines_command),
+    "prototype": ("prototype", prototype.command),
     "imbalance": ("imbalance", imbalance.command),
     "slices": ("fairness", fairness.command),
     "fairness": ("fairness", fairness.command),

@@ -67,6 +67,8 @@ def sections(result: Any) -> list[str]:
         )
     else:
         out.append(H.bullet_list(["No findings: no leak, duplicate or odd column."]))
+    if result.next_steps:
+        out.append(H.bullet_list(result.next_steps, title="What to do next"))
     top = [
         (_name(r["feature"]), r["skill"], r["linear_weight"])
         for r in result.top_feature_rows[:10]

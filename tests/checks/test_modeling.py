@@ -26,6 +26,16 @@ from mlnb.checks import modeling
 from mlnb.errors import MlnbValueError
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def frame(n=400, seed=0):
     rng = np.random.default_rng(seed)
     X = pd.DataFrame(
@@ -217,3 +227,18 @@ def test_bad_input(call, pattern):
     X, _ = frame(20)
     with pytest.raises(MlnbValueError, match=pattern):
         call(X)
+
+
+@pytest.mark.parametrize("kind", ["linear", "boosted", "forest"])
+def test_infinity_is_a_missing_value_and_empty_columns_fit(kind):
+    X, y = frame()
+    with_inf = X.copy()
+    with_inf.loc[::7, "a"] = np.inf
+    with_nan = X.copy()
+    with_nan.loc[::7, "a"] = np.nan
+    a = modeling.pipeline(kind, with_inf, task="binary").fit(with_inf, y)
+    b = modeling.pipeline(kind, with_nan, task="binary").fit(with_nan, y)
+    np.testing.assert_allclose(a.predict_proba(with_inf), b.predict_proba(with_nan))
+    empty = X.assign(e=np.nan)
+    pipe = modeling.pipeline(kind, empty, task="binary").fit(empty, y)
+    assert pipe.predict(empty.assign(e=1.0)).shape == (len(X),)

@@ -19,6 +19,16 @@ from mlnb.core.conditions import Condition
 from mlnb.errors import DataValidationError, MissingDependencyError
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def binary_frame(n=600, seed=0):
     rng = np.random.default_rng(seed)
     df = pd.DataFrame(
@@ -279,6 +289,8 @@ def test_result_tables_record_html_and_plot():
     assert "<b>odd</b>" not in html and "&lt;b&gt;odd&lt;/b&gt;" in html
     axes = r.plot()
     assert len(axes) == 2
+    assert r.next_steps and "beats the best trivial baseline" in r.next_steps[-1]
+    assert "What to do next" in html
     assert r.status == "pass", r.decided_by
     assert set(r.condition_values) >= {
         "best_score",
@@ -450,3 +462,54 @@ def test_benchmark_runs_at_a_small_size(capsys, monkeypatch):
     out = capsys.readouterr().out
     assert "same numbers: yes" in out and "ratio" in out
     sys.modules.pop("bench_prototype", None)
+
+
+def test_public_names():
+    import mlnb
+
+    assert mlnb.prototype is prototype
+    assert mlnb.PrototypeResult is PrototypeResult
+
+
+@pytest.mark.parametrize("kind", ["tz", "numeric", "polars"])
+def test_time_columns_of_every_kind(kind):
+    df = binary_frame(200)
+    stamps = pd.date_range("2024-03-01", periods=200, freq="37min", tz="Europe/Paris")
+    order = np.random.default_rng(5).permutation(200)
+    if kind == "tz":
+        df["t"] = stamps[order]
+        data = df
+    elif kind == "numeric":
+        df["t"] = stamps[order].asi8 / 1e9
+        data = df
+    else:
+        pl = pytest.importorskip("polars")
+        df["t"] = stamps[order]
+        data = pl.from_pandas(df)
+    r = run(data, time_column="t", models=("linear",))
+    later = order[r.test_rows]
+    assert later.min() > order[r.train_rows].max()
+
+
+def test_the_goals_positive_label_is_used_when_none_is_given():
+    import mlnb
+    from mlnb.checks.problem.goal import _set_current
+
+    rng = np.random.default_rng(5)
+    n = 600
+    x = rng.normal(size=n)
+    income = np.where(x + rng.normal(0, 1, n) > 0.8, ">50K", "<=50K")
+    df = pd.DataFrame({"x": x, "z": rng.normal(size=n), "income": income})
+    try:
+        mlnb.goal(task="binary", metric="roc_auc", target=0.7, positive_label=">50K")
+        with_goal = mlnb.prototype(
+            df, label="income", models=("linear",), publish=False
+        )
+    finally:
+        _set_current(None)
+    given = mlnb.prototype(
+        df, label="income", models=("linear",), positive_label=">50K", publish=False
+    )
+    assert with_goal.score("linear", "roc_auc") == given.score("linear", "roc_auc")
+    with pytest.raises(mlnb.MlnbError, match="positive_label"):
+        mlnb.prototype(df, label="income", models=("linear",), publish=False)

@@ -229,6 +229,13 @@ CASES = [
         r"label column 'y' is not numeric .*task='binary' or 'multiclass'",
     ),
     (
+        "duplicate column names",
+        lambda: frame().set_axis(["a", "a", "when", "y"], axis=1),
+        {},
+        DataValidationError,
+        r"column 'a' appears 2 times in the data; rename the duplicates",
+    ),
+    (
         "empty features",
         frame,
         {"features": []},

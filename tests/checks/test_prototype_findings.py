@@ -12,6 +12,16 @@ from mlnb.checks.prototype import findings as F
 from mlnb.checks.prototype import prototype
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 def run(df, **kw):
     kw.setdefault("publish", False)
     kw.setdefault("progress", False)
@@ -81,6 +91,27 @@ def test_transactions_are_quiet():
     assert r.status == "pass"
 
 
+@pytest.mark.parametrize("name", ["wine", "breast_cancer", "diabetes"])
+def test_scikit_learn_data_sets_are_quiet(name):
+    from sklearn import datasets
+
+    df = getattr(datasets, f"load_{name}")(as_frame=True).frame
+    r = run(df, label="target")
+    assert r.findings.empty, r.findings.to_string()
+    assert r.status == "pass"
+
+
+def test_iris_easy_features_on_a_small_holdout_do_not_fail():
+    from sklearn import datasets
+
+    df = datasets.load_iris(as_frame=True).frame
+    r = run(df, label="target")
+    assert kinds(r, "high") == []
+    assert ("petal length (cm)", "target_leakage") in kinds(r, "medium")
+    assert "only 30 test rows" in " ".join(r.findings["sentence"])
+    assert r.status == "warn"  # Iris has duplicate rows across the split
+
+
 def test_regression_is_quiet():
     rng = np.random.default_rng(4)
     df = pd.DataFrame({"a": rng.normal(size=2000), "b": rng.normal(size=2000)})
@@ -101,6 +132,7 @@ def test_planted_leak_is_flagged_high_and_fails():
     assert r.status == "fail" and "leakage_findings" in r.decided_by
     assert r.condition_values["leakage_findings"] == 1
     assert "'settled_amount'" in r.summary
+    assert r.next_steps[0].startswith("Find out when 'settled_amount' is recorded")
 
 
 def test_a_noisy_copy_of_the_label_is_a_leak():
@@ -188,6 +220,7 @@ def test_id_like_constant_and_missing_columns():
     df["source"] = "web"
     df["mostly_missing"] = np.where(np.arange(1000) % 10 == 0, 1.0, np.nan)
     df["empty"] = np.nan
+    df["infinite"] = np.inf
     r = run(df, label="y")
     found = kinds(r)
     assert ("row_number", "id_like") in found
@@ -195,6 +228,7 @@ def test_id_like_constant_and_missing_columns():
     assert ("source", "constant") in found
     assert ("mostly_missing", "heavy_missing") in found
     assert ("empty", "heavy_missing") in kinds(r, "high")
+    assert ("infinite", "heavy_missing") in kinds(r, "high")
     # severities come first, then kinds
     order = [F.SEVERITIES.index(s) for s in r.findings["severity"]]
     assert order == sorted(order)

@@ -14,6 +14,16 @@ from mlnb.checks.prototype import PrototypeResult, prototype
 from mlnb.magics import prototype as handler
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 @pytest.fixture
 def shell(monkeypatch):
     ip = InteractiveShell.instance()

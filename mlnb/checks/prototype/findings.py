@@ -19,7 +19,10 @@ Every finding is a row ``(column, kind, severity, sentence, value)``; severities
     features that all stand out this way are each high: leaks often come in
     pairs, such as an amount and its date). Near-perfect but not far stronger
     (every feature near-perfect: an easy task) is **medium**; a single feature
-    near-perfect is high. A name that suggests the value is known only after the outcome
+    near-perfect is high. With fewer than :data:`LEAK_MIN_TEST_ROWS` test rows a
+    leak is at most **medium** (the scores of small holdouts are too noisy to fail
+    on: Iris's petal sizes are near-perfect on its 30 test rows).
+    A name that suggests the value is known only after the outcome
     (:data:`AFTER_OUTCOME_WORDS`, or the label's own name inside it) is weak
     evidence: **low** on its own, **medium** when that feature is also the
     strongest by the same margin with a skill of at least 0.5.
@@ -33,8 +36,8 @@ Every finding is a row ``(column, kind, severity, sentence, value)``; severities
 ``constant``
     A single value on every row (missing counts as a value) (**low**).
 ``heavy_missing``
-    More than :data:`HEAVY_MISSING_SHARE` of the rows missing (**medium**; **high**
-    when every row is missing).
+    More than :data:`HEAVY_MISSING_SHARE` of the rows missing, ±inf counted as
+    missing (**medium**; **high** when every row is missing).
 ``train_test_mismatch``
     A feature whose training and test distributions differ by more than
     :data:`MISMATCH_DISTANCE` under step 9's distances (:func:`mlnb.drift`, the
@@ -59,6 +62,7 @@ __all__ = [
     "N_BINS",
     "LEAK_SKILL",
     "LEAK_GAP",
+    "LEAK_MIN_TEST_ROWS",
     "DUPLICATE_SHARE",
     "ID_UNIQUE_SHARE",
     "HEAVY_MISSING_SHARE",
@@ -84,6 +88,9 @@ LEAK_SKILL = 0.9
 #: ... and far stronger when it leaves at most this share of the error the
 #: strongest feature below :data:`LEAK_SKILL` leaves (a third).
 LEAK_GAP = 1 / 3
+#: A high-severity leak needs at least this many test rows: on fewer, an easy task's
+#: best feature reaches near-perfect scores by chance too often (medium instead).
+LEAK_MIN_TEST_ROWS = 200
 #: More than this share of test rows duplicated in training is a medium finding.
 DUPLICATE_SHARE = 0.01
 #: An integer or string column with a distinct value on this share of rows is id-like.
@@ -286,9 +293,16 @@ def _skill_words(task: str, skill: float) -> str:
 
 
 def leakage(
-    names: list[Any], skills: list[float], *, task: str, label_name: Any
+    names: list[Any],
+    skills: list[float],
+    *,
+    task: str,
+    label_name: Any,
+    n_test: int = LEAK_MIN_TEST_ROWS,
 ) -> list[dict]:
-    """``target_leakage`` findings from the single-feature skills."""
+    """``target_leakage`` findings from the single-feature skills (``n_test``: the
+    test rows they were scored on)."""
+    enough = n_test >= LEAK_MIN_TEST_ROWS
     s = np.array([(-1.0 if math.isnan(x) else x) for x in skills])
     near = s >= LEAK_SKILL
     below = s[~near & (s >= 0)]
@@ -307,7 +321,19 @@ def leakage(
         strongest = not len(others) or skill > others.max()
         hint = _name_hint(name, label_name)
         alone = _skill_words(task, float(skill))
-        if is_near and far:
+        if is_near and far and not enough:
+            out.append(
+                _row(
+                    name,
+                    "target_leakage",
+                    "medium",
+                    f"{name!r} alone predicts the label almost perfectly ({alone}), "
+                    f"far better than the other features, but on only {n_test:,} "
+                    "test rows: check that its value is known before the outcome",
+                    skill,
+                )
+            )
+        elif is_near and far:
             out.append(
                 _row(
                     name,
@@ -390,6 +416,15 @@ def duplicates(frame: Any, train: np.ndarray, test: np.ndarray) -> tuple[int, li
     ]
 
 
+def _missing(col: Any) -> np.ndarray:
+    """Missing values of a column; ±inf counts as missing in numeric columns."""
+    from ..modeling import _float_column, _is_numeric_dtype
+
+    if _is_numeric_dtype(col.dtype):
+        return np.isnan(_float_column(col))
+    return col.isna().to_numpy()
+
+
 def column_findings(frame: Any, positions: list[int]) -> list[dict]:
     """``constant``, ``heavy_missing`` and ``id_like`` findings of the features."""
     import pandas as pd
@@ -399,7 +434,7 @@ def column_findings(frame: Any, positions: list[int]) -> list[dict]:
     for pos in positions:
         name = frame.columns[pos]
         col = frame.iloc[:, pos]
-        missing = int(col.isna().sum())
+        missing = int(_missing(col).sum())
         if missing == n:
             out.append(
                 _row(

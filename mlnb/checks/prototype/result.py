@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -241,6 +242,44 @@ class PrototypeResult(CheckResult):
             f"no score for model {model!r} and metric {metric!r}; this result has "
             f"models {names} and metrics {list(self.metrics)}"
         )
+
+    @property
+    def next_steps(self) -> tuple[str, ...]:
+        """What to do next, most urgent first, from the findings and the lift."""
+        steps = []
+        leaks = [
+            r["column"]
+            for r in self.finding_rows
+            if r["kind"] == "target_leakage" and r["severity"] in ("high", "medium")
+        ]
+        if leaks:
+            steps.append(
+                f"Find out when {', '.join(map(repr, leaks[:5]))} is recorded; drop "
+                "what is known only after the outcome and run prototype() again."
+            )
+        if any(r["kind"] == "duplicate_rows" for r in self.finding_rows):
+            steps.append(
+                "Drop duplicate rows before splitting, or split by the entity they "
+                "belong to (group_column=)."
+            )
+        ids = [r["column"] for r in self.finding_rows if r["kind"] == "id_like"]
+        if ids:
+            steps.append(f"Drop id-like columns ({', '.join(map(repr, ids[:5]))}).")
+        lift = self.lift_over_baseline
+        if math.isnan(lift):
+            pass
+        elif lift <= 0:
+            steps.append(
+                "No model beats the best trivial baseline: check the label and "
+                "whether the features can carry the signal before tuning anything."
+            )
+        elif not leaks:
+            steps.append(
+                f"{self.best_model} beats the best trivial baseline by {lift:.3g}: "
+                "keep it as the score to beat; when accuracy stalls, diagnose it "
+                "(step 5)."
+            )
+        return tuple(steps)
 
     # -- drawing and display -----------------------------------------------------------
     def plot(self, *, ax: Any = None) -> Any:

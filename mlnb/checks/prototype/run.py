@@ -114,6 +114,18 @@ def _feature_positions(
     return sorted(out)
 
 
+def _check_unique(frame: Any, positions: list[int]) -> None:
+    """Every used column's name is unique in the table."""
+    names = list(frame.columns)
+    for pos in positions:
+        same = sum(frames.same_name(c, names[pos]) for c in names)
+        if same > 1:
+            raise DataValidationError(
+                f"column {names[pos]!r} appears {same} times in the data; rename the "
+                "duplicates (e.g. df.columns = [...]) so each name is unique"
+            )
+
+
 def _infer_task(values: Any, name: Any) -> str:
     import pandas as pd
 
@@ -203,6 +215,23 @@ def _read_label(values: Any, name: Any, task: Any, positive_label: Any):
         )
     codes = pd.Categorical(s.to_numpy(), categories=classes).codes.astype(np.int64)
     return task, codes, tuple(classes), None
+
+
+def _goal_positive_label(labels: Any, task: Any) -> Any:
+    """The positive class of the goal set with :func:`mlnb.goal`, when it is a
+    binary goal, ``task`` allows it and the label column holds that value."""
+    from ..problem import current_goal
+
+    g = current_goal()
+    if g is None or g.positive_label is None or g.task != "binary":
+        return None
+    if task not in (None, "binary"):
+        return None
+    try:
+        present = bool((labels == g.positive_label).any())
+    except (TypeError, ValueError):
+        return None
+    return g.positive_label if present else None
 
 
 def _goal_metric(task: str) -> str | None:
@@ -403,6 +432,8 @@ def prototype(
     positive_label:
         The positive class of a binary label (needed for labels other than 0/1 or
         booleans); with more classes it predicts this class against the rest.
+        Default: the positive class of a binary goal set with :func:`mlnb.goal`,
+        when the label column holds it.
     metric:
         The primary metric (a name of :mod:`mlnb.core.metrics` for the task).
         Default: the goal's metric when :func:`mlnb.goal` set one for this task,
@@ -501,13 +532,16 @@ def prototype(
             "no feature columns are left besides the label, time and group columns; "
             "pass features=[...]"
         )
-    X = frame.iloc[:, positions]
     names = [frame.columns[p] for p in positions]
+    _check_unique(frame, [*positions, label_pos])
+    X = frame.iloc[:, positions]
     if bool(X.isna().all(axis=0).all()):
         raise DataValidationError(
             f"every feature is missing on every row ({frames.describe_names(names)}); "
             "there is nothing to learn from. Check how the data was read."
         )
+    if positive_label is None:
+        positive_label = _goal_positive_label(frame.iloc[:, label_pos], task)
     task, y, classes, positive = _read_label(
         frame.iloc[:, label_pos], label_name, task, positive_label
     )
@@ -596,7 +630,7 @@ def prototype(
         for c in codes
     ]
     rows = F.column_findings(frame, positions)
-    rows += F.leakage(names, skills, task=task, label_name=label_name)
+    rows += F.leakage(names, skills, task=task, label_name=label_name, n_test=len(test))
     n_dup, dup_rows = F.duplicates(frame.iloc[:, [*positions, label_pos]], train, test)
     rows += dup_rows
     odd = {
