@@ -40,6 +40,16 @@ modeling = pytest.importorskip("mlnb.checks.modeling")
 
 
 @pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
+@pytest.fixture(autouse=True)
 def no_goal():
     """No step-1 goal left over from another test, before or after."""
 

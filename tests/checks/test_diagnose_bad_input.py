@@ -21,6 +21,17 @@ from sklearn.pipeline import make_pipeline
 import mlnb
 from mlnb.errors import DataValidationError, MlnbValueError
 
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Histogram gradient boosting's OpenMP threads spin for seconds on a shared,
+    oversubscribed CI machine; one thread keeps these small fits fast."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(1):
+        yield
+
+
 RNG = np.random.default_rng(12)
 N = 120
 X = pd.DataFrame(
