@@ -514,6 +514,8 @@ def diagnose(
     run.no_ablation = not ablated_guess
     try:
         run.all(ablate)
+    except KeyboardInterrupt:  # between fits: keep what is finished, as within one
+        run.interrupted = True
     finally:
         run.bar.close()
     result = _assemble(run, goal, conditions)
