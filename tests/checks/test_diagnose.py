@@ -628,3 +628,15 @@ def test_benchmark_runs_at_a_small_size(capsys, monkeypatch):
         sys.modules.pop("bench_diagnose", None)
     out = capsys.readouterr().out
     assert "same learning curve as scikit-learn: True" in out and "ratio" in out
+
+
+def test_interrupt_while_building_a_family_keeps_the_earlier_parts(monkeypatch):
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(diagnose_module.fam, "family_estimator", interrupt)
+    X, y = clf_data(n=150)
+    d = run(LogisticRegression(), X, y, families=("linear", "forest"), ablate=["f0"])
+    assert d.missing == ("families", "ensemble", "ablation")
+    assert len(d.learning_curve) == 5 and d.importance["importance_mean"].notna().all()
+    assert d.status != "pass" and "complete" in d.conditions["condition"].iloc[-1]
