@@ -84,6 +84,22 @@ STEPS: tuple[Step, ...] = (
             "Compute baselines so that 'good' has a meaning",
             "Involve users at each stage; be flexible on tactics",
         ),
+        entry_points=("mlnb.goal()", "mlnb.baselines()", "mlnb.current_goal()"),
+        commands=(
+            "%mlcheck goal --task binary --metric roc_auc --target 0.85",
+            "%mlcheck baselines DF --label COL --test-size 0.2",
+            "%mlcheck baselines DF --label COL --test TEST_DF",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "import mlnb\n"
+            "# Write the goal down before modelling: task, success metric, target\n"
+            'display(mlnb.goal(task="binary", metric="roc_auc", target=0.85,\n'
+            '                  users="WHO USES THE PREDICTIONS",\n'
+            '                  decision="WHAT THEY DECIDE WITH THEM"))\n'
+            "# What models that learn nothing score on your labels\n"
+            "mlnb.baselines(y_train, y_test)"
+        ),
     ),
     Step(
         2,
@@ -99,6 +115,18 @@ STEPS: tuple[Step, ...] = (
         (
             "Start with a simple model and refine it iteratively",
             "Automate common ML tasks to iterate faster",
+        ),
+        entry_points=("mlnb.prototype()",),
+        commands=(
+            "%mlcheck prototype DF --label COL",
+            "%mlcheck prototype DF --label COL --time COL",
+            "%mlcheck prototype DF --label COL --group COL",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "# df: one row per example with the label; --time COL splits by time,\n"
+            "# --group COL keeps each entity on one side of the split\n"
+            "%mlcheck prototype df --label LABEL_COLUMN"
         ),
     ),
     Step(

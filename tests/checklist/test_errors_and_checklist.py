@@ -160,3 +160,27 @@ def test_require_fails_when_extras_are_required(require, monkeypatch):
 def test_require_returns_the_module(require, monkeypatch):
     monkeypatch.setenv("MLNB_REQUIRE_EXTRAS", "1")
     assert require("json", "none") is json
+
+
+@pytest.mark.parametrize("step", STEPS, ids=lambda s: s.id)
+def test_every_entry_point_and_command_exists(step):
+    """What the panel and ``%mlcheck help`` offer for a step is real: each entry
+    point resolves, each command's name is registered for that step, and the
+    starter cell runs a command or entry point of the step."""
+    import mlnb.magics as magics
+
+    for entry in step.entry_points:
+        path = entry.split("(")[0].removeprefix("mlnb.").split(".")
+        obj = mlnb
+        for part in path:
+            obj = getattr(obj, part)
+        assert obj is not None
+    for command in step.commands:
+        name = command.split()[1]
+        assert magics.COMMANDS[name][0] == step.id, command
+    if step.entry_points or step.commands:
+        assert "%load_ext mlnb" in step.starter
+        calls = [e.split("(")[0] for e in step.entry_points] + [
+            " ".join(c.split()[:2]) for c in step.commands
+        ]
+        assert any(call in step.starter for call in calls), step.starter
