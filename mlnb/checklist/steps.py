@@ -198,6 +198,18 @@ STEPS: tuple[Step, ...] = (
             "Engineer features; remove features that overfit",
             "Try other model families, tuning and ensembles",
         ),
+        entry_points=("mlnb.diagnose()",),
+        commands=(
+            "%mlcheck diagnose MODEL X y",
+            "%mlcheck diagnose MODEL X y --cv 5 --scoring roc_auc",
+            "%mlcheck diagnose MODEL X y --valid X_VALID Y_VALID",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "# model: an unfitted scikit-learn estimator or Pipeline;\n"
+            "# X_train, y_train: the training features and labels\n"
+            "%mlcheck diagnose model X_train y_train --cv 5"
+        ),
     ),
     Step(
         6,

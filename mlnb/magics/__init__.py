@@ -28,7 +28,7 @@ from IPython.utils.text import dedent
 from ..checklist import STEP_IDS, STEPS, get_step
 from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
-from . import drift, fairness, imbalance, problem, prototype
+from . import accuracy, drift, fairness, imbalance, problem, prototype
 from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
@@ -49,6 +49,7 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "goal": ("problem", problem.goal_command),
     "baselines": ("problem", problem.baselines_command),
     "prototype": ("prototype", prototype.command),
+    "diagnose": ("accuracy", accuracy.command),
     "imbalance": ("imbalance", imbalance.command),
     "slices": ("fairness", fairness.command),
     "fairness": ("fairness", fairness.command),
