@@ -3,7 +3,6 @@ ablation, and the model comparison of a diagnosis."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
@@ -172,9 +171,8 @@ def _models(result: Any, ax: Any) -> None:
 
 
 def _fmt(x: Any) -> str:
-    if isinstance(x, float) and math.isnan(x):
-        return "–"
-    return H.fmt(x)
+    """Scores, gaps and standard errors with three decimals, so they line up."""
+    return H.fixed(x)
 
 
 def html_sections(result: Any) -> list[str]:
@@ -206,14 +204,18 @@ def html_sections(result: Any) -> list[str]:
                 r["rank"],
                 r["suggestion"],
                 r["evidence"],
-                r["expected_gain"],
-                r["strength"],
+                _fmt(r["expected_gain"]),
+                H.fixed(r["strength"], 1),
             )
             for r in sug.to_dict("records")
         ]
         out.append(
             "<details open><summary>Suggestions (ranked)</summary>"
-            + H.table(rows, header=("#", "suggestion", "evidence", "gain", "strength"))
+            + H.table(
+                rows,
+                header=("#", "suggestion", "evidence", "gain", "strength"),
+                align_right_from=3,
+            )
             + "</details>"
         )
     models = result.models
@@ -221,11 +223,11 @@ def html_sections(result: Any) -> list[str]:
         rows = [
             (
                 r["model"],
-                r["valid_score"],
-                r["valid_score_std"],
-                r["train_score"],
-                r["gain"],
-                r["z"],
+                _fmt(r["valid_score"]),
+                _fmt(r["valid_score_std"]),
+                _fmt(r["train_score"]),
+                _fmt(r["gain"]),
+                H.fixed(r["z"], 1),
             )
             for r in models.to_dict("records")
         ]
@@ -237,7 +239,12 @@ def html_sections(result: Any) -> list[str]:
     lc = result.learning_curve
     if lc is not None and len(lc):
         rows = [
-            (r["train_size"], r["train_score"], r["valid_score"], r["valid_score_std"])
+            (
+                r["train_size"],
+                _fmt(r["train_score"]),
+                _fmt(r["valid_score"]),
+                _fmt(r["valid_score_std"]),
+            )
             for r in lc.to_dict("records")
         ]
         out.append(
@@ -250,8 +257,8 @@ def html_sections(result: Any) -> list[str]:
         rows = [
             (
                 r["feature"],
-                r["importance_mean"],
-                r["ablation_gain"],
+                _fmt(r["importance_mean"]),
+                _fmt(r["ablation_gain"]),
                 "yes" if r["hurts"] else "",
             )
             for r in imp.head(_MAX_FEATURES_SHOWN).to_dict("records")

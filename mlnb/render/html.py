@@ -57,6 +57,26 @@ def fmt(value: Any, digits: int = 4) -> str:
     return str(value)
 
 
+def fixed(value: Any, decimals: int = 3) -> str:
+    """A score-like number with a fixed number of decimals (``0.826``), so the
+    numbers of a column line up and a small gap reads ``0.000`` rather than in
+    scientific notation; NaN or None as an en dash. Other values as :func:`fmt`."""
+    try:
+        import numpy as np
+
+        if isinstance(value, np.generic):
+            value = value.item()
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        pass
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if isinstance(value, float) and not math.isinf(value):
+        text = f"{value:,.{decimals}f}"
+        # a tiny negative number rounds to "-0.000": no sign on a zero
+        return text[1:] if text.startswith("-") and not text.strip("-0.,") else text
+    return fmt(value)
+
+
 def badge(status: str) -> str:
     color = STATUS_COLORS.get(status, "#616161")
     return (
@@ -73,9 +93,14 @@ def table(
     *,
     align_right_from: int = 1,
 ) -> str:
-    """An HTML table; cells are formatted with :func:`fmt` and escaped."""
+    """An HTML table; cells are formatted with :func:`fmt` and escaped. A table
+    wider than its cell scrolls sideways inside its own box instead of spilling
+    out of the card."""
     cell = f"padding:2px 10px;border-bottom:1px solid {_BORDER};"
-    out = ['<table class="mlnb-table" style="border-collapse:collapse;margin:6px 0">']
+    out = [
+        '<div class="mlnb-scroll" style="overflow-x:auto;max-width:100%">'
+        '<table class="mlnb-table" style="border-collapse:collapse;margin:6px 0">'
+    ]
     if header:
         out.append("<thead><tr>")
         for i, h in enumerate(header):
@@ -89,7 +114,7 @@ def table(
             align = "right" if i >= align_right_from else "left"
             out.append(f'<td style="{cell}text-align:{align}">{esc(fmt(v))}</td>')
         out.append("</tr>")
-    out.append("</tbody></table>")
+    out.append("</tbody></table></div>")
     return "".join(out)
 
 

@@ -43,12 +43,21 @@ def goal_sections(g: Any) -> list[str]:
 def baselines_sections(r: Any) -> list[str]:
     """A table of every baseline's scores (primary metric first), the goal's
     target against the best trivial baseline, and the notes."""
-    header = ("baseline", "kind", *r.metrics)
+    # one row per metric, one column per baseline: the table stays narrow however
+    # many companion metrics there are
+    names = list(r.scores)
+    header = (
+        "metric",
+        *(f"{n} ({r.kinds[n]})" if r.kinds[n] != "trivial" else n for n in names),
+    )
     rows = [
-        (name, r.kinds[name], *(r.scores[name][m] for m in r.metrics))
-        for name in r.scores
+        (
+            f"{m} (goal)" if m == r.metric else m,
+            *(H.fixed(r.scores[n][m]) for n in names),
+        )
+        for m in r.metrics
     ]
-    sections = [H.table(rows, header=header, align_right_from=2)]
+    sections = [H.table(rows, header=header, align_right_from=1)]
     facts = []
     try:
         best = r.best()

@@ -42,7 +42,7 @@ def sections(result: Any) -> list[str]:
             (
                 name,
                 role,
-                *[by.get(m, math.nan) for m in metrics],
+                *[H.fixed(by.get(m, math.nan)) for m in metrics],
                 "" if math.isnan(fit) else f"{fit:.2f} s",
             )
         )
@@ -70,7 +70,7 @@ def sections(result: Any) -> list[str]:
     if result.next_steps:
         out.append(H.bullet_list(result.next_steps, title="What to do next"))
     top = [
-        (_name(r["feature"]), r["skill"], r["linear_weight"])
+        (_name(r["feature"]), H.fixed(r["skill"]), H.fixed(r["linear_weight"]))
         for r in result.top_feature_rows[:10]
     ]
     if top:

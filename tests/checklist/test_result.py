@@ -472,3 +472,38 @@ def test_thresholds_judged_by_a_user_condition(imbalanced):
     other = mlnb.imbalance(y, publish=False)
     with pytest.raises(MlnbValueError, match=r"earlier thresholds\(\) result"):
         r.judge(drop, baseline=other)
+
+
+@pytest.mark.parametrize(
+    ("value", "decimals", "text"),
+    [
+        (0.82551, 3, "0.826"),
+        (-0.0003, 3, "0.000"),  # no "-0.000"
+        (-1.5, 3, "-1.500"),
+        (12345.6789, 3, "12,345.679"),
+        (float("nan"), 3, "–"),
+        (None, 3, "–"),
+        (float("inf"), 3, "∞"),
+        (3, 3, "3"),
+        (2.345, 1, "2.3"),
+    ],
+)
+def test_fixed_decimals_for_scores(value, decimals, text):
+    import numpy as np
+
+    from mlnb.render.html import fixed
+
+    assert fixed(value, decimals) == text
+    if isinstance(value, float):
+        assert fixed(np.float32(value) if value == value else value, decimals) in (
+            text,
+            fixed(float(np.float32(value)), decimals),
+        )
+
+
+def test_wide_tables_scroll_inside_their_own_box():
+    from mlnb.render.html import table
+
+    html = table([("<b>", 1.0)], header=("name", "value"))
+    assert html.startswith('<div class="mlnb-scroll" style="overflow-x:auto')
+    assert html.endswith("</table></div>") and "&lt;b&gt;" in html

@@ -56,18 +56,24 @@ def _wait_run(lp: LabPage) -> None:
 
 
 def _card_fits(lp: LabPage, index: int) -> dict:
-    """Whether the card in code cell ``index`` is visible and nothing in it is
-    wider than the card (text cut off or a table spilling out)."""
+    """Whether the card in code cell ``index`` is visible and fits: nothing in it
+    wider than the card, and no table that needs its sideways scroll bar at this
+    window width (``spill`` names what overflows)."""
     cell = lp.page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell").nth(index)
     card = cell.locator(".mlnb-card").first
     card.wait_for()
     return card.evaluate(
         """(c) => {
             const box = c.getBoundingClientRect();
-            const spill = [...c.querySelectorAll('*')].filter(e => {
+            const spill = [...c.children].filter(e => {
                 const r = e.getBoundingClientRect();
                 return r.width > 0 && r.right > box.right + 1;
             }).map(e => e.tagName + '.' + e.className);
+            for (const s of c.querySelectorAll('.mlnb-scroll')) {
+                if (s.scrollWidth > s.clientWidth + 1) {
+                    spill.push('scrolling table: ' + s.innerText.slice(0, 60));
+                }
+            }
             return {width: box.width, height: box.height,
                     scroll: c.scrollWidth - c.clientWidth, spill};
         }"""

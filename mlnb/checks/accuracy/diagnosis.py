@@ -1123,7 +1123,11 @@ def _assemble(run: _Run, goal: Any, conditions: Any) -> Diagnosis:
 
 
 def _g(x: float) -> str:
-    return "–" if x != x else f"{x:.4g}"
+    """A score, a gap or a standard error: three decimals (scores of one scale
+    line up; a tiny gap reads 0.000)."""
+    from ...render.html import fixed
+
+    return fixed(x)
 
 
 def _suggestions(
@@ -1266,7 +1270,7 @@ def _summary(
         head = f"diagnosis interrupted before the {scoring} of the model was known"
     else:
         head = (
-            f"{scoring} {valid:.4g} ± {_g(valid_std)} on {k} folds (train {_g(train)}, "
+            f"{scoring} {_g(valid)} ± {_g(valid_std)} on {k} folds (train {_g(train)}, "
             f"gap {_g(gap)}; dummy {_g(dummy_score)}): {verdict}"
         )
     if len(suggestions):
