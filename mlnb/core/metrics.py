@@ -15,7 +15,7 @@ tested against these.
     >>> metrics.get("recall").higher_is_better
     True
     >>> metrics.names("regression")
-    ('mae', 'rmse', 'mean_error', 'label_mean', 'prediction_mean')
+    ('mae', 'rmse', 'r2', 'mean_error', 'label_mean', 'prediction_mean')
 """
 
 from __future__ import annotations
@@ -89,6 +89,11 @@ class Metric:
         ``"threshold"`` metrics). Built-ins use scikit-learn.
     builtin:
         Whether mlnb defines it (built-ins cannot be replaced).
+    default:
+        Whether a check that reports "every metric of the task" by default
+        (sliced metrics, the TFMA engine) includes it. Metrics added after those
+        defaults were fixed (balanced accuracy, R²) are goals and conditions like
+        any other, and are asked for by name elsewhere.
     """
 
     name: str
@@ -100,12 +105,20 @@ class Metric:
     label: str = ""
     fn: Callable[..., float] | None = field(default=None, repr=False, compare=False)
     builtin: bool = False
+    default: bool = True
 
     @property
     def bounded(self) -> bool:
         """Whether the metric lives in ``[0, 1]`` (gaps are then absolute; for
         unbounded metrics such as log loss or MAE they are relative)."""
         return self.range == (0.0, 1.0)
+
+    @property
+    def computed_by_fn(self) -> bool:
+        """Whether checks with their own vectorised kernels (sliced metrics, the
+        TFMA engine) compute it through :attr:`fn` instead: registered metrics
+        and the built-ins outside the default set."""
+        return not (self.builtin and self.default)
 
     @property
     def judges(self) -> bool:
@@ -127,6 +140,7 @@ class Metric:
             "interval": self.interval,
             "label": self.label or self.name,
             "builtin": self.builtin,
+            "default": self.default,
         }
 
 
@@ -263,6 +277,13 @@ def _rmse(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
     return math.sqrt(_average(e * e, _weights(sample_weight, len(e))))
 
 
+def _r2(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
+    """scikit-learn's ``r2_score``; NaN with fewer than two rows (undefined)."""
+    if len(np.asarray(y_true).reshape(-1)) < 2:
+        return math.nan
+    return _sk("r2_score")(y_true, y_out, sample_weight)
+
+
 def _calibration(y_true: Any, y_out: Any, sample_weight: Any = None) -> float:
     """Mean predicted probability divided by the observed positive rate."""
     y = np.asarray(y_true, np.float64)
@@ -304,6 +325,9 @@ _BUILTINS: tuple[Metric, ...] = (
     Metric("calibration", ("binary",), "score", None, range=(0.0, _INF),
            interval="normal", label="calibration (mean prediction / label rate)",
            fn=_calibration),
+    Metric("balanced_accuracy", ("binary", "multiclass"), "threshold", True,
+           label="balanced accuracy", fn=_sk("balanced_accuracy_score"),
+           default=False),
     # multiclass
     Metric("macro_f1", ("multiclass",), "threshold", True, interval="dirichlet",
            label="macro F1", fn=_sk("f1_score", average="macro", zero_division=0.0)),
@@ -317,6 +341,8 @@ _BUILTINS: tuple[Metric, ...] = (
            fn=_sk("mean_absolute_error")),
     Metric("rmse", ("regression",), "prediction", False, range=(0.0, _INF),
            interval="normal", label="root mean squared error", fn=_rmse),
+    Metric("r2", ("regression",), "prediction", True, range=(-_INF, 1.0),
+           label="R²", fn=_r2, default=False),
     Metric("mean_error", ("regression",), "prediction", None, range=(-_INF, _INF),
            interval="normal", label="mean error (prediction − label)",
            fn=_mean("error")),
@@ -333,6 +359,10 @@ _REGISTRY: dict[str, Metric] = {
 }
 #: The built-in names per task, in display order.
 _BUILTIN_ORDER = {t: tuple(m.name for m in _BUILTINS if t in m.tasks) for t in TASKS}
+#: The built-ins a check reporting "every metric" computes by default.
+_DEFAULT_ORDER = {
+    t: tuple(m.name for m in _BUILTINS if t in m.tasks and m.default) for t in TASKS
+}
 
 
 def get(name: Any) -> Metric:
@@ -354,10 +384,16 @@ def get(name: Any) -> Metric:
     return metric
 
 
-def names(task: str, *, builtin_only: bool = False) -> tuple[str, ...]:
+def names(
+    task: str, *, builtin_only: bool = False, defaults_only: bool = False
+) -> tuple[str, ...]:
     """Metric names for ``task``: the built-ins in their display order, then the
-    user's registered ones in registration order."""
+    user's registered ones in registration order. ``builtin_only``: the built-ins
+    only; ``defaults_only``: the built-ins a check that reports every metric
+    computes by default (see :attr:`Metric.default`)."""
     _check_task(task)
+    if defaults_only:
+        return _DEFAULT_ORDER[task]
     if builtin_only:
         return _BUILTIN_ORDER[task]
     with _lock:

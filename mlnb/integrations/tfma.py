@@ -1158,7 +1158,7 @@ def _from_eval_result(
     total_raw = raw_for(())
     total, total_info = _stats([total_raw], weighted, kind)
     total.tp, total.fp = total_info["tp"], total_info["fp"]
-    names = list(M.names("binary", builtin_only=True))
+    names = list(M.names("binary", defaults_only=True))
     rs = random_state
     overall_table = _table(total, total_info, None, None, z, confidence, rs)
     _patch(overall_table, [total_raw], total_info, z)

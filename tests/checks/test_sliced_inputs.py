@@ -151,7 +151,7 @@ def test_unknown_column_names_at_most_20_columns_and_no_values():
 # -- the metric registry ---------------------------------------------------------------
 def test_metrics_come_from_the_registry(weak_d):
     r = mlnb.sliced_metrics(weak_d, **KW)
-    assert r.metrics == registry.names("binary", builtin_only=True)
+    assert r.metrics == registry.names("binary", defaults_only=True)
     chosen = mlnb.sliced_metrics(weak_d, **KW, metrics=["recall", "precision"])
     # without the default goal among them, the first that can judge is the goal
     assert chosen.metrics == ("recall", "precision")
@@ -170,7 +170,7 @@ def test_metrics_come_from_the_registry(weak_d):
     "metrics, goal, match",
     [
         (["mae"], None, "'mae' is a regression metric"),
-        (["balanced_accuracy"], None, "unknown metric 'balanced_accuracy'"),
+        (["balanced_acc"], None, "unknown metric 'balanced_acc'"),
         ([], None, "metrics is empty"),
         (None, "label_rate", "goal_metric 'label_rate' cannot judge"),
         (None, "mae", "goal_metric 'mae' cannot judge a binary model"),
@@ -211,7 +211,7 @@ def test_a_registered_metric_is_computed_per_slice(weak_d, brier):
     # as the goal: computed, never flagged (no interval), and the summary says so
     as_goal = mlnb.sliced_metrics(weak_d, **KW, metrics=[brier], goal_metric=brier)
     assert not as_goal.to_frame()["significantly_worse"].any()
-    assert "without an interval" in as_goal.summary
+    assert "has no confidence interval" in as_goal.summary
     with pytest.raises(MlnbValueError, match="'roc_auc' was not computed"):
         as_goal.with_goal("roc_auc")
     both = mlnb.sliced_metrics(weak_d, **KW, metrics=[brier, "roc_auc"])
@@ -427,3 +427,51 @@ def test_frame_keeps_each_slice_value_with_its_type():
     cross = list(f.loc[f["slice"] == "g × h", "raw_value"])
     assert (1, "p") in cross and ("1", "p") in cross and (None, "q") in cross
     assert all(isinstance(c, tuple) and len(c) == 2 for c in cross)
+
+
+def test_builtins_outside_the_default_set_are_computed_per_slice():
+    """Balanced accuracy (binary) and R² (regression) are not in the default set
+    but can be asked for by name; per slice they equal scikit-learn's."""
+    from sklearn.metrics import balanced_accuracy_score, r2_score
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    g = rng.choice(["a", "b", "c"], n)
+    y = rng.integers(0, 2, n)
+    s = np.clip(0.3 * y + rng.random(n) * 0.7, 0, 1)
+    df = pd.DataFrame({"g": g, "y": y, "s": s})
+    r = mlnb.sliced_metrics(
+        df,
+        label="y",
+        score="s",
+        slice_by="g",
+        metrics=["balanced_accuracy"],
+        publish=False,
+    )
+    got = r.to_frame().set_index("value")["balanced_accuracy"]
+    for k in "abc":
+        mask = g == k
+        assert got[k] == pytest.approx(
+            balanced_accuracy_score(y[mask], s[mask] >= 0.5), rel=1e-12
+        )
+    assert (
+        "balanced_accuracy"
+        not in mlnb.sliced_metrics(
+            df, label="y", score="s", slice_by="g", publish=False
+        ).metrics
+    )
+
+    t = 2 * s + rng.normal(0, 0.3, n)
+    reg = mlnb.sliced_metrics(
+        df.assign(t=t),
+        label="t",
+        prediction="s",
+        slice_by="g",
+        task="regression",
+        metrics=["r2", "mae"],
+        publish=False,
+    )
+    got = reg.to_frame().set_index("value")["r2"]
+    for k in "abc":
+        mask = g == k
+        assert got[k] == pytest.approx(r2_score(t[mask], s[mask]), rel=1e-12)

@@ -37,7 +37,7 @@ from mlnb.checks.fairness import MIN_SLICE_SIZE
 from mlnb.core import intervals
 from mlnb.core import metrics as registry
 
-BINARY_METRICS = registry.names("binary", builtin_only=True)
+BINARY_METRICS = registry.names("binary", defaults_only=True)
 #: The default conditions' bounds on worst_gap (the fairness-review margins).
 WARN_MARGIN, FAIL_MARGIN = 0.05, 0.10
 RTOL = 1e-9

@@ -75,6 +75,9 @@ BINARY_DECISION_ORACLES = {
     "fnr": lambda y, p, w: _div(_cm(y, p, w)[2], _cm(y, p, w)[2] + _cm(y, p, w)[3]),
     "prediction_rate": lambda y, p, w: _avg(p, w),
     "label_rate": lambda y, p, w: _avg(y, w),
+    "balanced_accuracy": lambda y, p, w: skm.balanced_accuracy_score(
+        y, p, sample_weight=w
+    ),
 }
 BINARY_SCORE_ORACLES = {
     "roc_auc": lambda y, s, w: skm.roc_auc_score(y, s, sample_weight=w),
@@ -91,6 +94,9 @@ MULTICLASS_ORACLES = {
         y, p, average="macro", sample_weight=w, zero_division=0.0
     ),
     "micro_f1": lambda y, p, w: skm.f1_score(y, p, average="micro", sample_weight=w),
+    "balanced_accuracy": lambda y, p, w: skm.balanced_accuracy_score(
+        y, p, sample_weight=w
+    ),
 }
 REGRESSION_ORACLES = {
     "mae": lambda y, p, w: skm.mean_absolute_error(y, p, sample_weight=w),
@@ -98,6 +104,7 @@ REGRESSION_ORACLES = {
     "mean_error": lambda y, p, w: _avg(np.asarray(p) - np.asarray(y), w),
     "label_mean": lambda y, p, w: _avg(y, w),
     "prediction_mean": lambda y, p, w: _avg(p, w),
+    "r2": lambda y, p, w: skm.r2_score(y, p, sample_weight=w),
 }
 
 
@@ -249,7 +256,10 @@ def test_regression_metrics_property(pairs):
     for name, oracle in REGRESSION_ORACLES.items():
         for weights in (None, w):
             got = M.compute(name, y, p, sample_weight=weights)
-            assert got == pytest.approx(oracle(y, p, weights), rel=1e-9, abs=1e-9)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # R² of one row: undefined
+                want = oracle(y, p, weights)
+            assert close(got, want) or got == pytest.approx(want, abs=1e-9)
 
 
 # -- undefined cases give NaN, never an exception --------------------------------------
@@ -311,19 +321,43 @@ def test_regression_empty_is_nan():
 
 def test_names_and_goals():
     assert M.names("binary")[:3] == ("label_rate", "prediction_rate", "accuracy")
-    assert M.names("multiclass") == ("accuracy", "macro_f1", "micro_f1", "roc_auc_ovr")
+    assert M.names("multiclass") == (
+        "accuracy",
+        "balanced_accuracy",
+        "macro_f1",
+        "micro_f1",
+        "roc_auc_ovr",
+    )
     assert M.names("regression") == (
         "mae",
         "rmse",
+        "r2",
         "mean_error",
         "label_mean",
         "prediction_mean",
     )
     assert "label_rate" not in M.goals("binary") and "roc_auc" in M.goals("binary")
-    assert M.goals("regression") == ("mae", "rmse")
+    assert M.goals("regression") == ("mae", "rmse", "r2")
+    assert "balanced_accuracy" in M.goals("binary")
     for task in M.TASKS:
         for name in M.goals(task):
             assert M.get(name).judges and task in M.get(name).tasks
+
+
+def test_metrics_added_later_stay_out_of_the_default_sets():
+    """Sliced metrics and the TFMA engine report the default set when no metric
+    is named; balanced accuracy and R² are asked for by name."""
+    assert M.names("multiclass", defaults_only=True) == (
+        "accuracy",
+        "macro_f1",
+        "micro_f1",
+        "roc_auc_ovr",
+    )
+    assert "r2" not in M.names("regression", defaults_only=True)
+    assert "balanced_accuracy" not in M.names("binary", defaults_only=True)
+    assert set(M.names("binary", defaults_only=True)) < set(M.names("binary"))
+    assert M.get("r2").to_dict()["default"] is False
+    assert M.get("r2").range == (-math.inf, 1.0)
 
 
 @pytest.mark.parametrize("fn", [M.names, M.goals])
@@ -537,6 +571,7 @@ def test_catalogue_is_strict_json():
         "interval": "hanley_mcneil",
         "label": "ROC AUC",
         "builtin": True,
+        "default": True,
     }
     for m in cat:
         assert set(m["tasks"]) <= set(M.TASKS) and m["needs"] in M.NEEDS

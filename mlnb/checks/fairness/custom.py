@@ -107,7 +107,7 @@ def select_metrics(
     from .judge import check_goal, default_goal
 
     if requested is None:
-        selected = list(M.names(task, builtin_only=True))
+        selected = list(M.names(task, defaults_only=True))
     else:
         items = [requested] if isinstance(requested, str) else requested
         try:

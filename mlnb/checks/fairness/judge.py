@@ -364,10 +364,8 @@ def word_summary(frame, state: dict, status: str, outcomes: tuple) -> str:
                 f"{lowest[goal]:.3f}); {len(judged)} slices judged{_corr(state)}"
                 f"{small_note}"
             )
-    if len(judged) and not M.get(goal).builtin:
-        text += (
-            f"; {goal} is a registered metric without an interval: no slice is tested"
-        )
+    if len(judged) and M.get(goal).computed_by_fn:
+        text += f"; {goal} has no confidence interval: no slice is tested"
     decider = _decider(outcomes, status)
     if decider is not None and decider.condition.metric not in (
         "worst_gap",

@@ -259,7 +259,7 @@ def sliced_metrics(
         "n_dropped": inp.n_dropped,
         "dropped_reason": inp.dropped_reason,
         "metrics": selected,
-        "custom": [m for m in selected if not M.get(m).builtin],
+        "custom": [m for m in selected if M.get(m).computed_by_fn],
     }
     # 2. compute; 3. judge and 4. word (assemble / assemble_binary)
     if task == "binary":
@@ -359,11 +359,11 @@ def _tfma(data, *, task, nan_policy, metrics, random_state, **kwargs):
         )
     if metrics is not None:
         names = [metrics] if isinstance(metrics, str) else list(metrics)
-        own = [m for m in names if not M.get(m).builtin]
+        own = [m for m in names if M.get(m).computed_by_fn]
         if own:
             raise MlnbValueError(
-                f"metrics: {own!r} are registered metrics, which engine='tfma' "
-                "cannot compute; use engine='numpy'"
+                f"metrics: engine='tfma' computes the default metrics only, not "
+                f"{own!r}; use engine='numpy'"
             )
     sliced_metrics_tfma = adapter("tfma", "sliced_metrics_tfma")
     return sliced_metrics_tfma(

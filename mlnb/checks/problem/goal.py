@@ -300,7 +300,9 @@ def _check_target(m: M.Metric, target: Any) -> float:
 
 
 def _example(m: M.Metric) -> str:
-    if m.bounded:
+    """A plausible target inside the metric's range, in its good direction."""
+    lo, hi = m.range
+    if m.bounded or (m.higher_is_better and hi == 1.0):  # e.g. R² in (-inf, 1]
         return "0.85" if m.higher_is_better else "0.1"
     return "0.3" if m.name == "log_loss" else "10.0"
 
