@@ -571,7 +571,7 @@ def test_progress_bar_and_interrupt(capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(models, "_pipeline", interrupted)
+    monkeypatch.setattr(models.modeling, "pipeline", interrupted)
     session.clear()
     with pytest.raises(KeyboardInterrupt):
         baselines(ytr, yte, X_train=Xtr, X_test=Xte, progress=False)

@@ -7,10 +7,12 @@ it is given features.
   has at most 8 leaves, so its training score barely flatters it); the best score
   wins, ties go to the earlier column. The winner is refitted on the training rows
   and scored on the test rows. The test rows never take part in the choice.
-- ``linear``: ``LogisticRegression`` (classification) or ``Ridge`` (regression)
-  after median imputation and scaling of numeric columns and most-frequent
-  imputation and one-hot encoding (at most 20 levels a column, unknown levels
-  ignored) of the others.
+- ``linear``: the linear pipeline of :mod:`mlnb.checks.modeling` — the same model
+  the prototype (step 2) and the diagnosis (step 5) fit: ``LogisticRegression``
+  (classification) or ``Ridge`` (regression) after median imputation and scaling of
+  numeric columns and one-hot encoding of the others (a missing value is a level of
+  its own; at most :data:`~mlnb.checks.modeling.MAX_ONEHOT_CATEGORIES` levels a
+  column, unknown levels ignored).
 
 Both fit on at most :data:`MAX_FIT_ROWS` training rows (a random sample with
 ``random_state``, said in the notes) so they stay quick.
@@ -26,6 +28,7 @@ import numpy as np
 from ...core import frames
 from ...core import metrics as M
 from ...errors import DataValidationError, MlnbValueError
+from .. import modeling
 from . import scoring
 
 __all__ = ["model_baselines", "SELECTION_ROWS", "MAX_FIT_ROWS"]
@@ -34,7 +37,6 @@ __all__ = ["model_baselines", "SELECTION_ROWS", "MAX_FIT_ROWS"]
 SELECTION_ROWS = 50_000
 #: Training rows the two models fit on at most.
 MAX_FIT_ROWS = 200_000
-_MAX_LEVELS = 20
 
 
 def _frame(X: Any, name: str, n: int, y_name: str):
@@ -132,47 +134,6 @@ def _to_object(s) -> np.ndarray:
     arr = np.array([str(v) for v in arr], dtype=object)
     arr[missing] = np.nan
     return arr
-
-
-def _pipeline(numeric: list[bool], task: str, random_state: int | None, cols: list):
-    from sklearn.compose import ColumnTransformer
-    from sklearn.impute import SimpleImputer
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.pipeline import make_pipeline
-    from sklearn.preprocessing import OneHotEncoder, StandardScaler
-
-    num = [c for c, is_num in zip(cols, numeric) if is_num]
-    cat = [c for c, is_num in zip(cols, numeric) if not is_num]
-    parts = []
-    if num:
-        parts.append(
-            (
-                "num",
-                make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-                num,
-            )
-        )
-    if cat:
-        parts.append(
-            (
-                "cat",
-                make_pipeline(
-                    SimpleImputer(strategy="most_frequent"),
-                    OneHotEncoder(
-                        handle_unknown="infrequent_if_exist",
-                        max_categories=_MAX_LEVELS,
-                        sparse_output=True,
-                    ),
-                ),
-                cat,
-            )
-        )
-    pre = ColumnTransformer(parts)
-    if task == "regression":
-        model = Ridge(alpha=1.0)
-    else:
-        model = LogisticRegression(max_iter=1000)
-    return make_pipeline(pre, model)
 
 
 def _tree(task: str, is_num: bool, random_state: int | None):
@@ -369,7 +330,7 @@ def model_baselines(
         out = {
             "one_feature": _scores(task, pred, proba, c, yte, w_test, wanted, classes)
         }
-        linear = _pipeline(numeric, task, random_state, cols)
+        linear = modeling.pipeline("linear", Ptr, task=task, random_state=random_state)
         last = linear.steps[-1][0]
         linear.fit(
             Ptr,
