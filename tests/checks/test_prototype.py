@@ -513,3 +513,33 @@ def test_the_goals_positive_label_is_used_when_none_is_given():
     assert with_goal.score("linear", "roc_auc") == given.score("linear", "roc_auc")
     with pytest.raises(mlnb.MlnbError, match="positive_label"):
         mlnb.prototype(df, label="income", models=("linear",), publish=False)
+
+
+def test_the_best_score_is_compared_with_the_goals_target():
+    import mlnb
+    from mlnb.core.conditions import Condition
+
+    rng = np.random.default_rng(8)
+    n = 800
+    x = rng.normal(size=n)
+    y = (x + rng.normal(0, 1, n) > 0).astype(int)
+    df = pd.DataFrame({"x": x, "z": rng.normal(size=n), "y": y})
+    plain = mlnb.prototype(df, label="y", models=("linear",), publish=False)
+    assert np.isnan(plain.condition_values["goal_target"])
+    assert "goal's target" not in plain.summary
+    best = plain.best_score
+    for target, verb in ((0.99, "does not reach yet"), (0.6, "reaches")):
+        mlnb.goal(task="binary", metric="roc_auc", target=target)
+        r = mlnb.prototype(df, label="y", models=("linear",), publish=False)
+        assert r.best_score == best
+        assert f"{verb} the goal's target {target:g}" in r.summary
+        assert r.condition_values["goal_margin"] == pytest.approx(best - target)
+        must = Condition("goal_margin", ">=", 0, status="warn", name="goal reached")
+        judged = r.judge([must])
+        assert judged.status == ("pass" if target < best else "warn")
+    # a goal on another metric is not compared
+    mlnb.goal(task="binary", metric="accuracy", target=0.99)
+    r = mlnb.prototype(
+        df, label="y", models=("linear",), metric="roc_auc", publish=False
+    )
+    assert np.isnan(r.condition_values["goal_margin"])

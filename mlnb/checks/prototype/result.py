@@ -31,6 +31,10 @@ CONDITION_VALUES = {
     "n_models": "models fitted",
     "interrupted": "1 when fitting was interrupted (a partial result), else 0",
     "fit_seconds": "total seconds spent fitting the models",
+    "goal_target": "the target of the goal (mlnb.goal) when it is on the primary "
+    "metric of this task, else NaN",
+    "goal_margin": "best_score beyond the goal's target in the metric's good "
+    "direction (>= 0: the target is reached; NaN without such a goal)",
 }
 
 #: The columns of :attr:`PrototypeResult.findings`.

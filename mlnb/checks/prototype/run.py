@@ -234,6 +234,17 @@ def _goal_positive_label(labels: Any, task: Any) -> Any:
     return g.positive_label if present else None
 
 
+def _goal_on(task: str, metric: str) -> Any:
+    """The goal set with :func:`mlnb.goal` when it is for ``task`` and ``metric``
+    (else None): the prototype's best score is then compared with its target."""
+    from ..problem import current_goal
+
+    g = current_goal()
+    if g is not None and g.task == task and g.metric == metric:
+        return g
+    return None
+
+
 def _goal_metric(task: str) -> str | None:
     """The metric of the goal set with :func:`mlnb.goal`, when it is for ``task``."""
     from ..problem import current_goal
@@ -686,6 +697,9 @@ def prototype(
         "interrupted": int(partial),
         "fit_seconds": float(sum(fit_seconds.values())),
     }
+    goal = _goal_on(task, primary)
+    values["goal_target"] = goal.target if goal is not None else math.nan
+    values["goal_margin"] = -goal.margin(best_score) if goal is not None else math.nan
     status, outcomes = judge(
         conditions,
         values,
@@ -705,6 +719,9 @@ def prototype(
         len(fitted),
         len(kinds),
     )
+    if goal is not None and not math.isnan(best_score):
+        verb = "reaches" if goal.beats(best_score) else "does not reach yet"
+        summary += f"; {verb} the goal's target {_fmt(goal.target)}"
     split_info = split.to_dict()
     if "cut_value" in split_info:
         split_info["cut_value"] = _cut_value(split_info["cut_value"], frame, time_pos)
