@@ -132,3 +132,50 @@ def baselines_bars(r: Any, *, ax: Any = None):
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
     return ax
+
+
+def goal_scale(g: Any, scores: dict, *, ax: Any = None):
+    """The goal's metric as one horizontal scale: the side that meets the target
+    shaded, the target as a dashed line, and each of ``scores`` (label -> value)
+    as a labelled point. Returns the Axes."""
+    fig, ax = new_axes(ax, figsize=(6.0, 0.42 * max(len(scores), 1) + 1.3))
+    lo, hi = g.metric_range
+    values = [v for v in scores.values() if v is not None and math.isfinite(v)]
+    known = [g.target, *values]
+    left = lo if math.isfinite(lo) else min(known) - 0.1 * (abs(min(known)) + 1)
+    right = hi if math.isfinite(hi) else max(known) + 0.1 * (abs(max(known)) + 1)
+    if g.higher_is_better:
+        ax.axvspan(g.target, right, color=PALETTE["majority"], alpha=0.15, lw=0)
+    else:
+        ax.axvspan(left, g.target, color=PALETTE["majority"], alpha=0.15, lw=0)
+    ax.axvline(g.target, color=PALETTE["minority"], ls="--", lw=1.2)
+    names = list(scores)
+    ys = list(range(len(names)))[::-1]
+    for y, name in zip(ys, names):
+        v = scores[name]
+        if v is None or not math.isfinite(v):
+            ax.annotate("undefined", (left, y), va="center", fontsize=8, color="#666")
+            continue
+        met = g.beats(v)
+        ax.plot([v], [y], "o", color=PALETTE["line"] if met else "#9e9e9e", ms=7)
+        ax.annotate(
+            f"{v:.3g}",
+            (v, y),
+            xytext=(6, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(ys, [plain_text(n) for n in names])
+    ax.set_ylim(-0.7, max(len(names), 1) - 0.3)
+    ax.set_xlim(left, right)
+    direction = "higher is better" if g.higher_is_better else "lower is better"
+    ax.set_xlabel(f"{plain_text(g.metric_label)} ({direction})")
+    ax.set_title(
+        f"goal: {plain_text(g.metric_label)} "
+        f"{'≥' if g.higher_is_better else '≤'} {g.target:g} (shaded: meets it)",
+        fontsize=9,
+    )
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    return ax

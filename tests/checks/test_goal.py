@@ -151,3 +151,49 @@ def test_the_session_goal_is_safe_across_threads():
         t.join()
     assert len(done) == 8 and current_goal() is not None
     assert 0.6 <= current_goal().target <= 0.68
+
+
+def test_progress_collects_what_this_sessions_checks_scored_on_the_goal():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import numpy as np
+    import pandas as pd
+
+    from mlnb import baselines, prototype
+    from mlnb.checklist import session
+
+    session.clear()
+    rng = np.random.default_rng(2)
+    n = 600
+    x = rng.normal(size=n)
+    y = (x + rng.normal(0, 1, n) > 0.3).astype(int)
+    df = pd.DataFrame({"x": x, "z": rng.normal(size=n), "y": y})
+    g = goal(task="binary", metric="roc_auc", target=0.8)
+    assert g.progress() == {}
+    b = baselines(y[:400], y[400:])
+    p = prototype(df, label="y", models=("linear",))
+    got = g.progress()
+    assert got["best trivial baseline"] == b.best().score
+    assert got["prototype (best model)"] == p.best_score
+    # a check on another metric does not count
+    prototype(df, label="y", models=("linear",), metric="log_loss")
+    assert "prototype (best model)" not in g.progress()
+
+    ax = g.plot()
+    assert [line.get_xdata()[0] for line in ax.lines][0] == 0.8  # the target
+    assert ax.get_xlim() == (0.0, 1.0)
+    ax = g.plot(scores={"mine": 0.9, "theirs": float("nan")})
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["mine", "theirs"]  # in the order given, the first on top
+
+
+def test_plot_of_an_unbounded_lower_is_better_goal():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    g = goal(task="regression", metric="rmse", target=3.0, publish=False)
+    ax = g.plot(scores={"mean": 5.2, "model": 2.5})
+    left, right = ax.get_xlim()
+    assert left <= 0 and right > 5.2  # the range's low end and room past the worst
+    assert "lower is better" in ax.get_xlabel()

@@ -132,6 +132,49 @@ class Goal(CheckResult):
             return self.metric
 
     @property
+    def metric_range(self) -> tuple[float, float]:
+        """The ``(low, high)`` range of the goal's metric."""
+        try:
+            return M.get(self.metric).range
+        except MlnbValueError:
+            return (-math.inf, math.inf)
+
+    def progress(self) -> dict[str, float]:
+        """The scores this session's checks recorded on the goal's metric and task,
+        newest record of each check: the best trivial baseline (``baselines``), the
+        prototype's best model (``prototype``) and the diagnosed model's
+        validation score (``diagnose``, when its scorer is the goal's metric)."""
+        from ...checklist import session
+
+        out: dict[str, float] = {}
+        for step, check, read in (
+            ("problem", "baselines", _best_trivial),
+            ("prototype", "prototype", lambda m: m.get("best_score")),
+            ("accuracy", "diagnose", lambda m: m.get("valid_score")),
+        ):
+            for rec in session.checks(step):
+                metrics = rec.get("metrics") or {}
+                if (rec.get("check") or step) != check:
+                    continue
+                if metrics.get("metric", metrics.get("scoring")) != self.metric:
+                    continue
+                if metrics.get("task", self.task) != self.task:
+                    continue
+                value = read(metrics)
+                if isinstance(value, (int, float)):
+                    out[_PROGRESS_LABEL[check]] = float(value)
+        return out
+
+    def plot(self, *, scores: dict | None = None, ax: Any = None) -> Any:
+        """The goal's metric as a scale: the target, the side that meets it, and
+        ``scores`` (label -> value; default: :meth:`progress`, what this session's
+        baselines, prototype and diagnosis scored on the goal's metric). Returns
+        the matplotlib Axes."""
+        from ...render.problem import goal_scale
+
+        return goal_scale(self, self.progress() if scores is None else scores, ax=ax)
+
+    @property
     def missing(self) -> tuple[str, ...]:
         """Which of ``users`` and ``decision`` are not written down."""
         return tuple(
@@ -297,6 +340,31 @@ def _check_target(m: M.Metric, target: Any) -> float:
             f"target={_example(m)}"
         )
     return t
+
+
+_PROGRESS_LABEL = {
+    "baselines": "best trivial baseline",
+    "prototype": "prototype (best model)",
+    "diagnose": "diagnosed model (cross-validated)",
+}
+
+
+def _best_trivial(metrics: dict) -> float | None:
+    """The best trivial baseline's score in a ``baselines`` record's metrics."""
+    metric = metrics.get("metric")
+    names = ("most_frequent", "prior", "stratified", "uniform", "mean", "median")
+    values = [
+        metrics.get(f"{n}_{metric}")
+        for n in names
+        if isinstance(metrics.get(f"{n}_{metric}"), (int, float))
+    ]
+    if not values:
+        return None
+    try:
+        higher = M.get(metric).higher_is_better
+    except MlnbValueError:
+        return None
+    return max(values) if higher else min(values)
 
 
 def _example(m: M.Metric) -> str:
