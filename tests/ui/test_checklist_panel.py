@@ -223,15 +223,15 @@ def test_step_without_evidence_offers_questions_and_starter(lab_page: LabPage) -
     )
 
     # A step without a starter: questions and a note, no button.
-    problem = lp.step("problem")
-    problem.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
+    training = lp.step("training")
+    training.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
     lp.page.keyboard.press("Enter")
-    details = problem.locator(".mlnb-Step-details")
+    details = training.locator(".mlnb-Step-details")
     details.wait_for(state="visible")
-    assert "What is your baseline?" in details.inner_text()
+    assert "How long does one training run take?" in details.inner_text()
     assert "No mlnb check exists yet for this step" in details.inner_text()
     assert details.locator(".mlnb-Step-starter").count() == 0
-    toggle = problem.locator(".mlnb-Step-toggle")
+    toggle = training.locator(".mlnb-Step-toggle")
     assert toggle.get_attribute("aria-expanded") == "true"
     toggle.focus()
     lp.page.keyboard.press("Space")
@@ -267,6 +267,19 @@ def test_step_without_evidence_offers_questions_and_starter(lab_page: LabPage) -
     sources = lp.cell_sources()
     assert "%load_ext" not in sources[3]
     assert sources[3].startswith("# df:")
+
+    # Step 1's starter writes the goal, then computes the baselines.
+    problem = lp.step("problem")
+    problem.locator(".mlnb-Step-main").click()
+    details = problem.locator(".mlnb-Step-details")
+    details.wait_for(state="visible")
+    assert "What is your baseline?" in details.inner_text()
+    problem.get_by_role("button", name=re.compile("Insert starter cell")).click()
+    lp.page.wait_for_function(
+        "() => window.jupyterapp.shell.currentWidget.content.widgets.length === 5"
+    )
+    step1 = lp.cell_sources()[lp.active_cell_index()]
+    assert step1.index("mlnb.goal(") < step1.index("mlnb.baselines(")
 
 
 def test_mark_skipped_persists_and_can_be_cleared(lab_page: LabPage, artifacts) -> None:

@@ -841,8 +841,20 @@ describe('starter cells and mlnb detection', () => {
   });
 
   it('is empty for a step without a starter', () => {
-    expect(problem.starter).toBe('');
-    expect(starterSource(problem, [])).toBe('');
+    const training = stepById('training')!;
+    expect(training.starter).toBe('');
+    expect(starterSource(training, [])).toBe('');
+  });
+
+  it('starts step 1 with the goal, then the baselines', () => {
+    const src = starterSource(problem, []);
+    expect(src.split('\n')[0]).toBe('%load_ext mlnb');
+    expect(src.indexOf('mlnb.goal(')).toBeLessThan(
+      src.indexOf('mlnb.baselines(')
+    );
+    for (const id of ['prototype', 'accuracy']) {
+      expect(stepById(id)!.starter).toContain('%mlcheck ');
+    }
   });
 
   it('detects a notebook that uses mlnb', () => {
