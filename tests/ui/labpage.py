@@ -163,6 +163,11 @@ class LabPage:
         """Switch JupyterLab's theme (saved in the server's user settings: tests
         that change it put the light theme back)."""
         theme = "JupyterLab Dark" if dark else "JupyterLab Light"
+        # JupyterLab shows its splash screen while a theme loads and removes it
+        # 200 ms after it fades: a theme change inside that window removes the same
+        # node twice ("removeChild ... not a child", a JupyterLab page error), so
+        # wait for the splash to be gone before and after the change.
+        self.wait_splash_gone()
         self.command("apputils:change-theme", {"theme": theme})
         self.page.wait_for_function(
             "(dark) => document.body.dataset.jpThemeLight === String(!dark)",
@@ -178,6 +183,14 @@ class LabPage:
                     bg === '#ffffff') === !dark;
             }""",
             arg=dark,
+            timeout=TIMEOUT_MS,
+        )
+        self.wait_splash_gone()
+
+    def wait_splash_gone(self) -> None:
+        """Wait until JupyterLab's splash screen has left the page."""
+        self.page.wait_for_function(
+            "() => !document.getElementById('jupyterlab-splash')",
             timeout=TIMEOUT_MS,
         )
 
