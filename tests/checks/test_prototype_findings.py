@@ -98,7 +98,10 @@ def test_scikit_learn_data_sets_are_quiet(name):
     df = getattr(datasets, f"load_{name}")(as_frame=True).frame
     r = run(df, label="target")
     assert r.findings.empty, r.findings.to_string()
-    assert r.status == "pass"
+    if r.split["n_test"] >= 50:
+        assert r.status == "pass"
+    else:  # wine: 178 rows, 36 held out — too few to trust the score
+        assert r.status == "warn" and r.decided_by.startswith("n_test 36 < 50")
 
 
 def test_iris_easy_features_on_a_small_holdout_do_not_fail():
