@@ -217,46 +217,26 @@ def _read_label(values: Any, name: Any, task: Any, positive_label: Any):
     return task, codes, tuple(classes), None
 
 
-def _goal_positive_label(labels: Any, task: Any) -> Any:
-    """The positive class of the goal set with :func:`mlnb.goal`, when it is a
-    binary goal, ``task`` allows it and the label column holds that value."""
-    from ..problem import current_goal
-
-    g = current_goal()
-    if g is None or g.positive_label is None or g.task != "binary":
+def _goal_positive_label(goal: Any, labels: Any, task: Any) -> Any:
+    """The positive class of ``goal`` (the session's, read once per call), when it
+    is a binary goal, ``task`` allows it and the label column holds that value."""
+    if goal is None or goal.positive_label is None or goal.task != "binary":
         return None
     if task not in (None, "binary"):
         return None
     try:
-        present = bool((labels == g.positive_label).any())
+        present = bool((labels == goal.positive_label).any())
     except (TypeError, ValueError):
         return None
-    return g.positive_label if present else None
+    return goal.positive_label if present else None
 
 
-def _goal_on(task: str, metric: str) -> Any:
-    """The goal set with :func:`mlnb.goal` when it is for ``task`` and ``metric``
-    (else None): the prototype's best score is then compared with its target."""
-    from ..problem import current_goal
-
-    g = current_goal()
-    if g is not None and g.task == task and g.metric == metric:
-        return g
-    return None
-
-
-def _goal_metric(task: str) -> str | None:
-    """The metric of the goal set with :func:`mlnb.goal`, when it is for ``task``."""
-    from ..problem import current_goal
-
-    g = current_goal()
-    if g is not None and getattr(g, "task", None) == task:
-        return g.metric
-    return None
-
-
-def _metrics(task: str, metric: Any) -> tuple[str, ...]:
-    primary = metric if metric is not None else _goal_metric(task)
+def _metrics(task: str, metric: Any, goal: Any) -> tuple[str, ...]:
+    """The primary metric (``metric``, else the metric of ``goal`` when it is for
+    ``task``, else the task's usual one) and its companions."""
+    if metric is None and goal is not None and goal.task == task:
+        metric = goal.metric
+    primary = metric
     if primary is None:
         return COMPANIONS[task]
     m = M.get(primary)
@@ -551,12 +531,15 @@ def prototype(
             f"every feature is missing on every row ({frames.describe_names(names)}); "
             "there is nothing to learn from. Check how the data was read."
         )
+    from ..problem import current_goal
+
+    goal = current_goal()  # read once: a goal set meanwhile does not mix in
     if positive_label is None:
-        positive_label = _goal_positive_label(frame.iloc[:, label_pos], task)
+        positive_label = _goal_positive_label(goal, frame.iloc[:, label_pos], task)
     task, y, classes, positive = _read_label(
         frame.iloc[:, label_pos], label_name, task, positive_label
     )
-    metric_names = _metrics(task, metric)
+    metric_names = _metrics(task, metric, goal)
     primary = metric_names[0]
     higher = bool(M.get(primary).higher_is_better)
     _check_keras(kinds)
@@ -697,7 +680,8 @@ def prototype(
         "interrupted": int(partial),
         "fit_seconds": float(sum(fit_seconds.values())),
     }
-    goal = _goal_on(task, primary)
+    if goal is not None and (goal.task != task or goal.metric != primary):
+        goal = None  # compared with the target only on the goal's own metric
     values["goal_target"] = goal.target if goal is not None else math.nan
     values["goal_margin"] = -goal.margin(best_score) if goal is not None else math.nan
     status, outcomes = judge(
