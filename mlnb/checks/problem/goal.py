@@ -352,7 +352,9 @@ _PROGRESS_LABEL = {
 def _best_trivial(metrics: dict) -> float | None:
     """The best trivial baseline's score in a ``baselines`` record's metrics."""
     metric = metrics.get("metric")
-    names = ("most_frequent", "prior", "stratified", "uniform", "mean", "median")
+    from .trivial import STRATEGIES
+
+    names = [n for group in STRATEGIES.values() for n in group]
     values = [
         metrics.get(f"{n}_{metric}")
         for n in names
