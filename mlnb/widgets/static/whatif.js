@@ -16,7 +16,8 @@ const TAB_NAMES = {
   attributions: "Attributions",
 };
 const STRATEGY_NAMES = {
-  single: "Single threshold",
+  manual: "Manual (the slider)",
+  single: "Single threshold, lowest cost",
   demographic_parity: "Demographic parity",
   equal_opportunity: "Equal opportunity",
   equal_accuracy: "Equal accuracy",
@@ -1043,13 +1044,15 @@ function render({ model, el: host }) {
     strategySelect.value = get("strategy");
     const groupsOk = (perf.groups ?? []).length >= 2;
     for (const o of strategySelect.options) {
-      o.disabled = !groupsOk && !["single", "lowest_cost"].includes(o.value);
+      o.disabled = !groupsOk && !["manual", "single", "lowest_cost"].includes(o.value);
     }
     const notes = [];
     if (perf.group_note) notes.push(perf.group_note);
     if (perf.fair_error) notes.push(perf.fair_error);
-    if (get("strategy") !== "single" && perf.overall_threshold === null) {
-      notes.push(`per-group thresholds chosen by ${STRATEGY_NAMES[get("strategy")]}`);
+    if (get("strategy") !== "manual" && !perf.fair_error) {
+      let text = `thresholds chosen by ${STRATEGY_NAMES[get("strategy")]}`;
+      if (perf.constraint && mlnbIsNum(perf.gap)) text += ` (gap in ${perf.constraint} ${fixed(perf.gap, 3)})`;
+      notes.push(text);
     }
     perfNote.textContent = notes.join(" · ");
     const op = perf.overall ?? {};
