@@ -1167,11 +1167,15 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def _pdp_grid(self, f: _Feature) -> Any:
         """The grid for ``f`` over every row, as :func:`partial_dependence` builds
-        it (so the batches of rows share one grid)."""
+        it (so the batches of rows share one grid); whole numbers for an integer
+        column."""
         from ..checks.whatif.dependence import feature_grid
 
         col = self._X[f.name][self._alive]
         grid, _ = feature_grid(col, categorical=f.kind != "numeric")
+        if f.integer:
+            # an integer column holds whole numbers only: the grid says which
+            grid = np.unique(np.round(np.asarray(grid, dtype=np.float64)))
         return grid
 
     def _refresh_ice(self) -> None:
