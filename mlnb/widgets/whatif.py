@@ -330,6 +330,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._max_points = int(max_points)
         self._seed = int(random_state)
         self._pdp_thread: threading.Thread | None = None
+        self._perf_thread: threading.Thread | None = None
+        self._perf_lock = threading.Lock()
+        self._perf_token = 0
         self._pdp_cancel = threading.Event()
         self._pdp_token = 0
         self._fair = None  # FairThresholds of the chosen strategy
@@ -701,10 +704,11 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._pdp_cancel.set()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for the partial dependence being computed in the background."""
-        th = self._pdp_thread
-        if th is not None:
-            th.join(timeout)
+        """Wait for what is computed in the background: the partial dependence,
+        and the performance metrics an edit refreshes."""
+        for th in (self._pdp_thread, self._perf_thread):
+            if th is not None:
+                th.join(timeout)
 
     # -- argument checks --------------------------------------------------------------
     def _row_arg(self, row: int | None) -> int:
@@ -866,7 +870,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             self._refresh_points()
             self._refresh_row()
             if self.tab == "performance":
-                self._refresh_performance()
+                self._refresh_performance(background=True)
             else:
                 self._perf_dirty = True
             if self.tab == "counterfactual":
@@ -1035,7 +1039,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             if kind == "regression":
                 return "numeric", y.astype(float), []
             text = pd.Series(y, dtype=object).astype(str)
-            cats = sorted(pd.unique(pd.Series(self._y, dtype=object).astype(str)))
+            cats = self._label_categories()
             return "categorical", pd.Categorical(text, categories=cats).codes, cats
         if (
             aid in ("correct", "error")
@@ -1065,10 +1069,42 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             return "categorical", np.where(right, 0, 1), ["correct", "wrong"]
         return "none", None, []
 
+    def _label_categories(self) -> list[str]:
+        """The label's values as text, sorted (computed once: edits never change
+        labels, duplicates copy them)."""
+        import pandas as pd
+
+        if getattr(self, "_label_cats", None) is None:
+            text = pd.Series(pd.unique(pd.Series(self._y, dtype=object)), dtype=object)
+            self._label_cats = sorted(text.astype(str).unique().tolist())
+        return self._label_cats
+
+    def scatter_points(self):
+        """The points the scatter draws (the sample), decoded: a pandas DataFrame
+        with ``row`` and, per drawn axis, ``x``, ``y``, ``color``, ``facet``
+        (numbers, or the category names)."""
+        import pandas as pd
+
+        pts = self.points
+        out = {"row": np.frombuffer(pts["row"], dtype="<i4").astype(np.int64)}
+        for key in ("x", "y", "color", "facet"):
+            kind = pts[f"{key}_kind"]
+            if kind == "none":
+                continue
+            v = np.frombuffer(pts[key], dtype="<f4").astype(np.float64)
+            if kind == "categorical":
+                cats = np.asarray(pts[f"{key}_categories"], dtype=object)
+                out[key] = cats[v.astype(np.int64)]
+            else:
+                out[key] = v
+        return pd.DataFrame(out)
+
     def _refresh_points(self) -> None:
         rows = self._sample[self._alive[self._sample]]
         n_alive = int(self._alive.sum())
-        out: dict[str, Any] = {"row": rows.tolist()}
+        # compact arrays, sent as binary buffers: row ids as int32, coordinates
+        # (and category codes) as float32, NaN where a value is missing
+        out: dict[str, Any] = {"row": np.asarray(rows, dtype="<i4").tobytes()}
         for key, aid in (
             ("x", self.x_axis),
             ("y", self.y_axis),
@@ -1079,11 +1115,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             out[f"{key}_kind"] = kind
             out[f"{key}_categories"] = cats
             if values is None:
-                out[key] = []
-            elif kind == "numeric":
-                out[key] = _round(values)
+                out[key] = b""
             else:
-                out[key] = np.asarray(values).astype(int).tolist()
+                out[key] = np.asarray(values, dtype="<f4").tobytes()
         out["edited"] = sorted(int(r) for r in self._edited if self._alive[r])
         self.points = out
         n_shown = len(rows)
@@ -1340,23 +1374,66 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             )
         return ""
 
-    def _refresh_performance(self) -> None:
+    def _refresh_performance(self, *, background: bool = False) -> None:
+        """Recompute the curves and per-group results over every row; with
+        ``background=True`` (after an edit) in a thread, so the edit answers at
+        once and the metrics follow."""
         self._perf_dirty = False
         missing = self._performance_missing()
         if missing:
             self.performance = {"available": False, "missing": missing}
             return
-        from ..checks.imbalance import thresholds
+        alive = self._alive.copy()
+        inputs = (
+            alive,
+            self._y[alive] == self._positive,
+            self._scores[alive].copy(),
+            None
+            if self._compare_scores is None
+            else self._compare_scores[alive].copy(),
+            None if self._groups is None else self._groups[alive],
+            self.threshold,
+        )
+        self._perf_token += 1
+        if not background:
+            self._install_performance(self._compute_performance(*inputs))
+            self._apply_strategy()
+            return
+        token = self._perf_token
 
-        alive = self._alive
-        y = self._y[alive] == self._positive
-        s = self._scores[alive]
-        try:
-            overall = thresholds(y, s, threshold=self.threshold, publish=False)
-        except MlnbError as exc:
-            self.performance = {"available": False, "missing": str(exc)}
+        def job() -> None:
+            computed = self._compute_performance(*inputs)
+            with self._perf_lock:
+                if token != self._perf_token:
+                    return  # a newer refresh is on its way
+                self._install_performance(computed)
+                self._apply_strategy(move_slider=False)
+                self._refresh_status()
+
+        th = threading.Thread(target=job, name="mlnb-whatif-performance", daemon=True)
+        self._perf_thread = th
+        th.start()
+
+    def _install_performance(self, computed: tuple) -> None:
+        base, overall, comp, group_results = computed
+        if overall is None:
+            self._perf_base = None
+            self.performance = base
             return
         self._overall = overall
+        self._compare_overall = comp
+        self._group_results = group_results
+        self._perf_base = base
+
+    def _compute_performance(self, alive, y, s, s2, groups, threshold) -> tuple:
+        """``(base, overall, compare, group_results)`` from :func:`mlnb.thresholds`
+        over all rows, the compared model, and each group (no trait written)."""
+        from ..checks.imbalance import thresholds
+
+        try:
+            overall = thresholds(y, s, threshold=threshold, publish=False)
+        except MlnbError as exc:
+            return {"available": False, "missing": str(exc)}, None, None, {}
         out: dict[str, Any] = {
             "available": True,
             "positive_label": _text(self._positive),
@@ -1366,15 +1443,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "curve": overall.curve_points(n=CURVE_POINTS),
             "n": int(alive.sum()),
         }
-        if self._compare_scores is not None:
+        comp = None
+        if s2 is not None:
             try:
-                comp = thresholds(
-                    y,
-                    self._compare_scores[alive],
-                    threshold=self.threshold,
-                    publish=False,
-                )
-                self._compare_overall = comp
+                comp = thresholds(y, s2, threshold=threshold, publish=False)
                 out["compare"] = {
                     "roc_auc": comp.roc_auc,
                     "average_precision": comp.average_precision,
@@ -1382,12 +1454,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 }
             except MlnbError as exc:
                 out["compare"] = {"error": str(exc)}
-        # per group
-        self._group_results = {}
+        group_results: dict[Any, Any] = {}
         group_note = ""
-        if self._groups is not None:
-            g = self._groups[alive]
-            values = _group_values(g)
+        if groups is not None:
+            values = _group_values(groups)
             if len(values) < 2:
                 group_note = (
                     f"sensitive feature {_text(self._sensitive_name)!r} has one group "
@@ -1396,26 +1466,27 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 )
             else:
                 for v in values:
-                    m = g == v
+                    m = groups == v
                     try:
-                        self._group_results[v] = thresholds(
-                            y[m], s[m], threshold=self.threshold, publish=False
+                        group_results[v] = thresholds(
+                            y[m], s[m], threshold=threshold, publish=False
                         )
                     except MlnbError as exc:
                         group_note = f"group {_text(v)!r}: {exc}"
-                        self._group_results[v] = None
+                        group_results[v] = None
         else:
             group_note = (
                 "no sensitive feature: pass sensitive='column' for per-group thresholds"
             )
         out["group_note"] = group_note
-        self._perf_base = out
-        self._apply_strategy()
+        return out, overall, comp, group_results
 
-    def _apply_strategy(self) -> None:
+    def _apply_strategy(self, *, move_slider: bool = True) -> None:
         """The thresholds of the chosen strategy — the slider's for ``"manual"``,
         else :func:`fair_thresholds`' per group (one threshold of lowest cost
-        without a sensitive feature) — then the metrics at them."""
+        without a sensitive feature) — then the metrics at them. The slider
+        follows a single chosen threshold unless ``move_slider`` is false (a
+        background refresh must not set traits that have observers)."""
         base = getattr(self, "_perf_base", None)
         if not base or not base.get("available"):
             return
@@ -1463,7 +1534,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "least two groups, each holding both classes; showing the slider's "
                 "threshold"
             )
-        if overall_t is not None and overall_t != self.threshold:
+        if move_slider and overall_t is not None and overall_t != self.threshold:
             with self._internal():
                 self.threshold = float(overall_t)
         out["strategy"] = strategy
@@ -1737,9 +1808,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             names = {o["id"]: o["name"] for o in self.axis_options}
             axes = {"x": self.x_axis, "y": self.y_axis, "color": self.color_by}
             whatif_view.scatter(
-                self.points,
+                self.scatter_points(),
                 {k: names.get(v, "") for k, v in axes.items()},
-                self.sample,
+                self.sample.get("text", ""),
                 ax=ax,
             )
             return plots.figure_png_base64(fig)
@@ -1846,24 +1917,6 @@ def _same(a: Any, b: Any) -> bool:
         return bool(a == b) and type(_plain(a)) is type(_plain(b))
     except (TypeError, ValueError):
         return False
-
-
-def _round(v: np.ndarray) -> list:
-    """Values with 6 significant digits (what a scatter can show; shorter JSON),
-    NaN and infinities as None."""
-    v = np.asarray(v, dtype=np.float64)
-    finite = np.isfinite(v)
-    out = np.zeros_like(v)
-    with np.errstate(all="ignore"):
-        mag = np.where(
-            finite & (v != 0), np.floor(np.log10(np.abs(np.where(finite, v, 1.0)))), 0
-        )
-        scale = 10.0 ** (5 - mag)
-        out[finite] = np.round(v[finite] * scale[finite]) / scale[finite]
-    values = out.tolist()
-    for i in np.flatnonzero(~finite).tolist():
-        values[i] = None
-    return values
 
 
 def _fmt(x: float) -> str:

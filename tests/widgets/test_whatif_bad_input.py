@@ -150,7 +150,7 @@ def test_model_failures_are_shown_in_the_widget(fn, words):
     for word in words:
         assert word in w.error, (word, w.error)
     # alive: the scatter still draws the features, the tabs say what is missing
-    assert w.y_axis == "f0" and len(w.points["row"]) == 200
+    assert w.y_axis == "f0" and len(w.scatter_points()) == 200
     w.tab = "performance"
     assert (
         not w.performance["available"]

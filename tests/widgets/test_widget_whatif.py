@@ -86,17 +86,17 @@ def proba(model, rows: pd.DataFrame) -> np.ndarray:
 
 # -- build -----------------------------------------------------------------------------
 def test_build_shows_every_row_and_the_models_predictions(widget, df, model):
-    pts = widget.points
+    pts = widget.scatter_points()
     assert widget.sample["text"] == "showing all 600 rows"
-    assert pts["row"] == list(range(600))
+    assert pts["row"].tolist() == list(range(600))
     assert widget.x_axis == "f0" and widget.y_axis == "prediction"
-    np.testing.assert_allclose(pts["x"], df["age"].to_numpy(), rtol=1e-5)
-    np.testing.assert_allclose(pts["y"], proba(model, df), rtol=1e-5)
+    np.testing.assert_allclose(pts["x"], df["age"].to_numpy(), rtol=1e-6)
+    np.testing.assert_allclose(pts["y"], proba(model, df), rtol=1e-6)
     # colour by label: category codes with the label values as names
-    assert pts["color_kind"] == "categorical"
-    assert [pts["color_categories"][c] for c in pts["color"]] == df["y"].astype(
-        str
-    ).tolist()
+    assert widget.points["color_kind"] == "categorical"
+    assert pts["color"].tolist() == df["y"].astype(str).tolist()
+    # compact arrays: int32 row ids and float32 coordinates, as binary buffers
+    assert len(widget.points["row"]) == 4 * 600 and len(widget.points["x"]) == 4 * 600
     assert widget.info["features"] == [
         {"id": "f0", "name": "age", "kind": "numeric"},
         {"id": "f1", "name": "hours", "kind": "numeric"},
@@ -116,14 +116,17 @@ def test_above_max_points_a_labelled_seeded_sample_goes_to_the_browser(df, model
         "seed": 0,
         "text": "showing 500 of 12,000 rows, random sample, seed 0",
     }
-    rows = np.asarray(w.points["row"])
+    rows = w.scatter_points()["row"].to_numpy()
     expected = np.sort(np.random.default_rng(0).choice(12_000, 500, replace=False))
     np.testing.assert_array_equal(rows, expected)
     for key in ("x", "y", "color"):
-        assert len(w.points[key]) == 500
-    # only the sample: the whole state stays small
-    state = json.dumps(w.get_state())
-    assert len(state) < 120_000
+        assert len(w.points[key]) == 4 * 500
+    # only the sample: the whole state (JSON and binary buffers) stays small
+    from ipywidgets.widgets.widget import _remove_buffers
+
+    data = {k: v for k, v in w.get_state().items() if k not in ("_esm", "_css")}
+    state, _, buffers = _remove_buffers(data)
+    assert len(json.dumps(state)) + sum(len(b) for b in buffers) < 30_000
     # the same seed gives the same sample
     again = WhatIf(model, big, label="y", max_points=500)
     assert again.points["row"] == w.points["row"]
@@ -132,21 +135,17 @@ def test_above_max_points_a_labelled_seeded_sample_goes_to_the_browser(df, model
 def test_axes_colour_and_facet_follow_the_view(widget, df, model):
     msgs = browser_sets(widget, x_axis="f1", y_axis="f3", color_by="correct")
     assert "points" in sent_keys(msgs)
-    pts = widget.points
-    np.testing.assert_allclose(pts["x"], df["hours"].to_numpy(), rtol=1e-5)
-    assert pts["y_kind"] == "categorical"
-    assert [pts["y_categories"][c] for c in pts["y"]] == df["job"].tolist()
+    pts = widget.scatter_points()
+    np.testing.assert_allclose(pts["x"], df["hours"].to_numpy(), rtol=1e-6)
+    assert widget.points["y_kind"] == "categorical"
+    assert pts["y"].tolist() == df["job"].tolist()
     right = (proba(model, df) >= 0.5) == (df["y"].to_numpy() == 1)
-    assert [pts["color_categories"][c] for c in pts["color"]] == [
-        "correct" if r else "wrong" for r in right
-    ]
+    assert pts["color"].tolist() == ["correct" if r else "wrong" for r in right]
     widget.facet_by = "f2"
-    assert [widget.points["facet_categories"][c] for c in widget.points["facet"]] == (
-        df["sex"].tolist()
-    )
+    assert widget.scatter_points()["facet"].tolist() == df["sex"].tolist()
     widget.color_by = "error"
     np.testing.assert_allclose(
-        widget.points["color"], np.abs(df["y"] - proba(model, df)), rtol=1e-5
+        widget.scatter_points()["color"], np.abs(df["y"] - proba(model, df)), rtol=1e-5
     )
     # an unknown axis is refused and said
     browser_sets(widget, x_axis="nope")
@@ -180,7 +179,7 @@ def test_select_edit_and_reinfer(widget, df, model):
     assert {"row", "points", "history"} <= sent_keys(msgs)
     age = next(f for f in widget.row["features"] if f["name"] == "age")
     assert age["value"] == 77 and age["original"] == df["age"][7]
-    assert widget.points["y"][7] == pytest.approx(want, rel=1e-5)
+    assert widget.scatter_points()["y"][7] == pytest.approx(want, rel=1e-6)
     assert widget.points["edited"] == [7]
     assert widget.history[0]["op"] == "edit" and widget.history[0]["new"] == 77
     # a categorical edit through the dropdown
@@ -223,7 +222,8 @@ def test_duplicate_and_delete(widget, df):
     widget.selected = 5
     new = widget.duplicate()
     assert new == 600 and widget.selected == 600
-    assert widget.sample["n_rows"] == 601 and widget.points["row"][-1] == 600
+    assert widget.sample["n_rows"] == 601
+    assert widget.scatter_points()["row"].iloc[-1] == 600
     assert widget.row["index_label"] == "copy of 5"
     widget.edit("age", 20)
     assert (
@@ -231,9 +231,10 @@ def test_duplicate_and_delete(widget, df):
     )
     widget.delete()
     assert widget.selected == -1 and widget.row == {}
-    assert 600 not in widget.points["row"] and widget.sample["n_rows"] == 600
+    assert 600 not in set(widget.scatter_points()["row"])
+    assert widget.sample["n_rows"] == 600
     widget.undo()  # the delete
-    assert 600 in widget.points["row"]
+    assert 600 in set(widget.scatter_points()["row"])
     assert widget.record()["metrics"]["points_edited"] == 1
 
 
@@ -400,6 +401,21 @@ def test_performance_matches_sklearn_at_the_slider(widget, df, model):
     assert widget.strategy == "manual" and widget.status == "info"
 
 
+def test_an_edit_refreshes_the_performance_in_the_background(widget, df, model):
+    widget.tab = "performance"
+    widget.selected = 0
+    y = df["y"].to_numpy()
+    edited = df.copy()
+    edited.loc[0, "age"] = 79
+    widget.edit("age", 79)
+    widget.wait(30)
+    s = proba(model, edited)
+    tn, fp, fn, tp = confusion_matrix(y, s >= 0.5).ravel()
+    o = widget.performance["overall"]
+    assert (o["tn"], o["fp"], o["fn"], o["tp"]) == (tn, fp, fn, tp)
+    assert widget.performance["roc_auc"] == pytest.approx(roc_auc_score(y, s))
+
+
 @pytest.mark.parametrize("strategy", [s for s in STRATEGIES if s != "manual"])
 def test_strategies_are_fair_thresholds(widget, df, model, strategy):
     widget.tab = "performance"
@@ -500,7 +516,7 @@ def test_polars_pyarrow_int_and_tuple_column_names_give_the_same_points(df, mode
         ]
 
     w = WhatIf(fn, renamed, label="y")
-    assert w.points["y"] == base.points["y"]
+    pd.testing.assert_frame_equal(w.scatter_points(), base.scatter_points())
     assert [o["name"] for o in w.axis_options[1:3]] == ["0", "h / 1"]
     w.selected = 1
     w.edit(("h", 1), 50.0)
