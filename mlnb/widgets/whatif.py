@@ -30,7 +30,7 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checklist.result import MIME_TYPE, PROTOCOL_VERSION, _now  # noqa: F401
+from ..checklist.result import PROTOCOL_VERSION, _now
 from ..core import frames
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
