@@ -331,6 +331,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._seed = int(random_state)
         self._pdp_thread: threading.Thread | None = None
         self._perf_thread: threading.Thread | None = None
+        self._attr_thread: threading.Thread | None = None
+        self._attr_token = 0
         self._perf_lock = threading.Lock()
         self._perf_token = 0
         self._pdp_cancel = threading.Event()
@@ -705,8 +707,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for what is computed in the background: the partial dependence,
-        and the performance metrics an edit refreshes."""
-        for th in (self._pdp_thread, self._perf_thread):
+        the attributions, and the performance metrics an edit refreshes."""
+        for th in (self._pdp_thread, self._perf_thread, self._attr_thread):
             if th is not None:
                 th.join(timeout)
 
@@ -875,7 +877,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 self._perf_dirty = True
             if self.tab == "counterfactual":
                 self._refresh_counterfactual()
-            if self.tab == "attributions":
+            if self.tab in ("editor", "attributions"):
                 self._refresh_attributions()
             if self.tab == "pdp":
                 self._refresh_ice()
@@ -1562,32 +1564,44 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     # -- attributions -----------------------------------------------------------------
     def _refresh_attributions(self) -> None:
+        """The selected row's attributions by :func:`explain`, computed in the
+        background (a sampled explanation can take a while); the view shows that
+        they are pending meanwhile."""
         pos = self.selected
         if pos < 0 or not self._alive[pos]:
             self.attributions = {}
             return
-        try:
-            from ..checks.explainability import explain
-        except ImportError:
-            self.attributions = {
-                "row": pos,
-                "error": "attributions need mlnb.checks.explainability.explain, "
-                "which this installation lacks",
-            }
+        if self._scores is None:
+            self.attributions = {"row": pos, "error": self.error}
             return
-        try:
-            rows = self._background[self._alive[self._background]]
-            res = explain(
-                self._model_fn,
-                self._X.iloc[[pos]],
-                background=self._X.iloc[rows],
-                random_state=self._seed,
-                progress=False,
-                publish=False,
-            )
-            self.attributions = jsonable(_attribution_payload(res, pos, self))
-        except MlnbError as exc:
-            self.attributions = {"row": pos, "error": str(exc)}
+        rows = self._X.iloc[[pos]].copy()
+        background = self._X.iloc[self._background[self._alive[self._background]]]
+        self._attr_token += 1
+        token = self._attr_token
+        model, seed = self._model_fn, self._seed
+        self.attributions = {"row": pos, "pending": True}
+
+        def job() -> None:
+            from ..checks.explainability import explain
+
+            try:
+                res = explain(
+                    model,
+                    rows,
+                    background=background,
+                    random_state=seed,
+                    progress=False,
+                    publish=False,
+                )
+                out = jsonable(_attribution_payload(res, pos))
+            except MlnbError as exc:
+                out = {"row": pos, "error": str(exc)}
+            if token == self._attr_token:
+                self.attributions = out
+
+        th = threading.Thread(target=job, name="mlnb-whatif-explain", daemon=True)
+        self._attr_thread = th
+        th.start()
 
     # -- observers --------------------------------------------------------------------
     @t.observe("selected")
@@ -1618,7 +1632,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         tab = self.tab
         if tab == "counterfactual":
             self._refresh_counterfactual()
-        elif tab == "attributions":
+        elif tab in ("editor", "attributions"):
             self._refresh_attributions()
         elif tab == "pdp":
             self._refresh_ice()
@@ -1966,7 +1980,7 @@ def _point(p: Any) -> dict[str, Any]:
     )
 
 
-def _attribution_payload(res: Any, pos: int, w: WhatIf) -> dict[str, Any]:
+def _attribution_payload(res: Any, pos: int) -> dict[str, Any]:
     """The bar list of one row's attributions from an :func:`explain` result."""
     ex = res.example(0)
     frame = ex["attributions"]

@@ -486,8 +486,19 @@ def test_regression_and_multiclass(df):
 
 # -- attributions ----------------------------------------------------------------------
 def test_attributions_beside_the_editor(widget, df, model):
+    # the editor tab computes them too, for the edited point
+    widget.tab = "editor"
+    widget.selected = 2
+    widget.edit("age", 70)
+    widget.wait(60)
+    edited = df.iloc[[2]].assign(age=70)
+    assert widget.attributions["row"] == 2
+    assert widget.attributions["output_value"] == pytest.approx(proba(model, edited)[0])
+
     widget.tab = "attributions"
     widget.selected = 6
+    assert widget.attributions == {"row": 6, "pending": True}
+    widget.wait(60)
     a = widget.attributions
     assert a["row"] == 6 and a["additive"]
     # attributions add up to the prediction minus the baseline
