@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
+from playwright.sync_api import expect
 from sklearn.metrics import confusion_matrix
 from widgetpage import cut_off, labels_overlap, light_and_dark, narrow
 
@@ -128,7 +129,9 @@ def test_whatif_select_edit_reinfer(lab_page: LabPage, artifacts) -> None:
     row = select_a_point(lp, w)
     original = df.loc[[row], features]
     card = w.locator(".mlnb-wi-pointcard")
-    card.get_by_text(prediction_text(model, original)).wait_for()
+    expect(card.locator(".mlnb-wi-predtext")).to_have_text(
+        prediction_text(model, original)
+    )
     light_and_dark(
         lp,
         w,
