@@ -116,7 +116,7 @@ function svgFrame(opts) {
   for (const [v, text] of opts.xTicks ?? []) {
     mlnbSvg(
       "text",
-      { class: "tick", x: sx(v), y: m.top + ph + 13, "text-anchor": "middle" },
+      { class: "tick", x: sx(v), y: m.top + ph + 17, "text-anchor": "middle" },
       axes,
       text,
     );
@@ -328,7 +328,9 @@ function render({ model, el: host }) {
     const nameOf = (id) => opts.find((o) => o.id === id)?.name ?? id;
     const ids = typed(pts.row, Int32Array);
     const n = ids.length;
-    const width = Math.max(280, Math.floor(canvasBox.clientWidth - 18) || 600);
+    // a hidden tab (or notebook) has no width: keep the last drawing until shown
+    if (!canvasBox.clientWidth) return;
+    const width = Math.max(280, Math.floor(canvasBox.clientWidth - 18));
     const facetCats = pts.facet_kind === "categorical" ? pts.facet_categories ?? [] : [];
     const facetCodes = typed(pts.facet, Float32Array);
     // facets: the most common categories, up to MAX_FACETS
@@ -539,13 +541,14 @@ function render({ model, el: host }) {
     }
     const edit = mlnbEl("button", { type: "button", class: `${P}-button`, text: "Edit this point" });
     edit.addEventListener("click", () => save({ tab: "editor" }));
-    pointCard.append(
+    const parts = [
       mlnbEl("div", { class: `${P}-strong`, text: `Row ${row.index_label}${row.edited ? " (edited)" : ""}` }),
       predictionLine("Prediction", row.prediction, null),
       row.compare_prediction ? predictionLine("Compared model", row.compare_prediction, null) : null,
       row.label !== undefined ? mlnbEl("div", { text: `Label: ${row.label}` }) : null,
       edit,
-    );
+    ];
+    pointCard.append(...parts.filter(Boolean));
   }
 
   // -- editor ----------------------------------------------------------------------
@@ -811,7 +814,7 @@ function render({ model, el: host }) {
     if (pdp.pending && !pdp.average) {
       pdpBox.append(mlnbEl("div", { class: `${P}-empty`, text: "Computing…" }));
     }
-    const width = Math.max(320, Math.min(760, Math.floor(pdpBox.clientWidth - 18) || 640));
+    const width = pdpBox.clientWidth ? Math.max(320, Math.min(760, Math.floor(pdpBox.clientWidth - 18))) : 640;
     pdpBox.append(pdpChart(pdp, width));
   }
 
@@ -914,16 +917,17 @@ function render({ model, el: host }) {
     if (Number.isFinite(v) && v > 0) save({ cost_ratio: v });
   });
   strategySelect.addEventListener("change", () => save({ strategy: strategySelect.value }));
+  const thresholdField = mlnbEl(
+    "span",
+    { class: `${P}-field`, title: "one threshold for every group; moving it sets the thresholds by hand" },
+    mlnbEl("label", { for: `${uid}-threshold`, text: "Threshold" }),
+    slider,
+    thresholdOut,
+  );
   const perfControls = mlnbEl(
     "div",
     { class: `${P}-controls` },
-    mlnbEl(
-      "span",
-      { class: `${P}-field` },
-      mlnbEl("label", { for: `${uid}-threshold`, text: "Threshold" }),
-      slider,
-      thresholdOut,
-    ),
+    thresholdField,
     mlnbEl(
       "span",
       { class: `${P}-field` },
@@ -1052,6 +1056,8 @@ function render({ model, el: host }) {
     thresholdOut.textContent = fixed(t, 2);
     if (document.activeElement !== costInput) costInput.value = String(get("cost_ratio"));
     strategySelect.value = get("strategy");
+    // the slider is one threshold for all; per-group thresholds leave it aside
+    thresholdField.classList.toggle("inactive", perf.overall_threshold === null);
     const groupsOk = (perf.groups ?? []).length >= 2;
     for (const o of strategySelect.options) {
       o.disabled = !groupsOk && !["manual", "single", "lowest_cost"].includes(o.value);
@@ -1188,7 +1194,10 @@ function render({ model, el: host }) {
     if (parts.has("progress")) refreshProgress();
     if (parts.has("error")) mlnbShowText(errorBox, get("error") ?? "");
     if (parts.has("axes")) refreshAxisSelects();
-    if (parts.has("scatter")) drawScatter();
+    if (parts.has("scatter")) {
+      sampleLine.textContent = get("sample")?.text ?? "";
+      drawScatter();
+    }
     if (parts.has("row")) {
       refreshPointCard();
       refreshEditor();
