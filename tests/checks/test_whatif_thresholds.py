@@ -316,3 +316,25 @@ def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate):
     ours_mean = np.mean([m[rate] for m in ours.values()])
     fl_mean = np.mean(list(fl_rates.values()))
     assert ours_mean == pytest.approx(fl_mean, abs=0.05)
+
+
+def test_with_strategy_reuses_the_sorted_scores():
+    r = fair_thresholds(
+        Y, S, G, conditions=[Condition("gap", "<=", 0.001)], publish=False
+    )
+    for strategy in STRATEGIES:
+        for ratio in (1.0, 3.0):
+            fresh = fair_thresholds(
+                Y,
+                S,
+                G,
+                strategy=strategy,
+                cost_ratio=ratio,
+                conditions=[Condition("gap", "<=", 0.001)],
+                publish=False,
+            )
+            again = r.with_strategy(strategy, cost_ratio=ratio)
+            assert again.curves is r.curves
+            assert again.thresholds == fresh.thresholds
+            assert again.status == fresh.status
+            pd.testing.assert_frame_equal(again.to_frame(), fresh.to_frame())

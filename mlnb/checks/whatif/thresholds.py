@@ -483,6 +483,47 @@ class FairThresholds(CheckResult):
 
         return pd.DataFrame(self.metrics_at(thresholds), columns=list(FRAME_COLUMNS))
 
+    def with_strategy(
+        self,
+        strategy: str | None = None,
+        *,
+        cost_ratio: float | None = None,
+        conditions: Any = None,
+    ) -> FairThresholds:
+        """The same scores under another ``strategy`` and/or ``cost_ratio``,
+        without sorting them again (the widget's strategy menu and cost slider);
+        a new, unpublished result (call :meth:`publish`) judged by this result's
+        conditions unless ``conditions`` are given.
+
+        Raises
+        ------
+        MlnbValueError
+            Unknown strategy, bad cost_ratio, or a result rebuilt without scores.
+        DataValidationError
+            As :func:`fair_thresholds` (a group without positives for
+            ``"equal_opportunity"``).
+        """
+        if self.curves is None:
+            raise MlnbValueError(
+                "this result holds no scores (it was rebuilt from a dict); call "
+                "fair_thresholds() again"
+            )
+        strategy = self.strategy if strategy is None else strategy
+        _check_strategy(strategy)
+        ratio = self.cost_ratio if cost_ratio is None else _read_cost_ratio(cost_ratio)
+        if conditions is None:  # keep this result's conditions
+            conditions = [o.condition for o in self.outcomes]
+        return _build(
+            self.curves,
+            list(self.groups),
+            np.asarray(self.grid),
+            strategy,
+            ratio,
+            conditions,
+            self.positive_label,
+            self.negative_label,
+        )
+
     def grid_frame(self):
         """Every group's metrics at every grid threshold (long format: the
         columns of :data:`FRAME_COLUMNS`, one row per group and threshold)."""
@@ -615,6 +656,70 @@ def _summary(strategy, thresholds, values, constraint) -> str:
     return "; ".join(parts)
 
 
+def _check_strategy(strategy: Any) -> None:
+    if strategy not in STRATEGIES:
+        raise MlnbValueError(
+            f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got "
+            f"{strategy!r}"
+        )
+
+
+def _build(
+    curves: GroupCurves,
+    labels: list,
+    grid_arr: np.ndarray,
+    strategy: str,
+    ratio: float,
+    conditions: Any,
+    pos_label: Any,
+    neg_label: Any,
+) -> FairThresholds:
+    """Solve ``strategy`` on the sorted counts and judge the result."""
+    if strategy == "equal_opportunity":
+        no_pos = [labels[g] for g in range(len(labels)) if curves.cum_pos[g][-1] <= 0]
+        if no_pos:
+            raise DataValidationError(
+                f"groups {no_pos[:10]!r} have no positive labels, so their true "
+                "positive rate is undefined and equal_opportunity cannot hold; "
+                "merge small groups or use demographic_parity"
+            )
+    tp, fp, fn, tn = curves.grid_counts(grid_arr)
+    grid_rates = rates(tp, fp, fn, tn, ratio)
+    idx = _solve(strategy, grid_rates, grid_rates["cost"])
+    vec = grid_arr[idx]
+    rows = _rows(curves, labels, vec, ratio)
+    step = float(np.max(np.diff(grid_arr)))
+    values = _values(rows, strategy, step)
+    status, outcomes = judge(
+        conditions,
+        values,
+        defaults=DEFAULT_CONDITIONS,
+        check=FairThresholds.check,
+    )
+    thresholds = {name: float(vec[g]) for g, name in enumerate(labels)}
+    constraint = CONSTRAINED_METRIC.get(strategy)
+    result = FairThresholds(
+        step="fairness",
+        status=status,
+        summary=_summary(strategy, thresholds, values, constraint),
+        outcomes=outcomes,
+        condition_values=values,
+        strategy=strategy,
+        thresholds=thresholds,
+        cost_ratio=ratio,
+        constraint=constraint,
+        gap=values["gap"],
+        groups=tuple(labels),
+        grid=tuple(float(t) for t in grid_arr),
+        grid_step=step,
+        positive_label=pos_label,
+        negative_label=neg_label,
+        rows=tuple(rows),
+        curves=curves,
+    )
+    return result
+
+
 def fair_thresholds(
     y_true: Any,
     y_score: Any,
@@ -693,11 +798,7 @@ def fair_thresholds(
     >>> r.gap <= 0.05
     True
     """
-    if strategy not in STRATEGIES:
-        raise MlnbValueError(
-            f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got "
-            f"{strategy!r}"
-        )
+    _check_strategy(strategy)
     if not isinstance(publish, (bool, np.bool_)):
         raise MlnbValueError(f"publish must be True or False; got {publish!r}")
     ratio = _read_cost_ratio(cost_ratio)
@@ -719,46 +820,7 @@ def fair_thresholds(
             f"groups {bad[:10]!r} have zero total sample_weight; give them weight "
             "or drop them"
         )
-    if strategy == "equal_opportunity":
-        no_pos = [labels[g] for g in range(len(labels)) if curves.cum_pos[g][-1] <= 0]
-        if no_pos:
-            raise DataValidationError(
-                f"groups {no_pos[:10]!r} have no positive labels, so their true "
-                "positive rate is undefined and equal_opportunity cannot hold; "
-                "merge small groups or use demographic_parity"
-            )
-    tp, fp, fn, tn = curves.grid_counts(grid_arr)
-    grid_rates = rates(tp, fp, fn, tn, ratio)
-    idx = _solve(strategy, grid_rates, grid_rates["cost"])
-    vec = grid_arr[idx]
-    rows = _rows(curves, labels, vec, ratio)
-    step = float(np.max(np.diff(grid_arr)))
-    values = _values(rows, strategy, step)
-    status, outcomes = judge(
-        conditions,
-        values,
-        defaults=DEFAULT_CONDITIONS,
-        check=FairThresholds.check,
-    )
-    thresholds = {name: float(vec[g]) for g, name in enumerate(labels)}
-    constraint = CONSTRAINED_METRIC.get(strategy)
-    result = FairThresholds(
-        step="fairness",
-        status=status,
-        summary=_summary(strategy, thresholds, values, constraint),
-        outcomes=outcomes,
-        condition_values=values,
-        strategy=strategy,
-        thresholds=thresholds,
-        cost_ratio=ratio,
-        constraint=constraint,
-        gap=values["gap"],
-        groups=tuple(labels),
-        grid=tuple(float(t) for t in grid_arr),
-        grid_step=step,
-        positive_label=pos_label,
-        negative_label=neg_label,
-        rows=tuple(rows),
-        curves=curves,
+    result = _build(
+        curves, labels, grid_arr, strategy, ratio, conditions, pos_label, neg_label
     )
     return result.publish() if publish else result
