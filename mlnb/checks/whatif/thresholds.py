@@ -147,10 +147,13 @@ DEFAULT_CONDITIONS = (
 
 # -- the sorted cumulative counts ------------------------------------------------------
 class GroupCurves:
-    """Each group's scores sorted once, with cumulative positive and negative
-    weights: the confusion matrix at any thresholds in ``O(log n)`` per group.
+    """Each group's scores of positives and of negatives, sorted once (with
+    cumulative weights when rows are weighted): the confusion matrix at any
+    thresholds in ``O(log n)`` per group.
 
-    Built by :func:`fair_thresholds`; :meth:`FairThresholds.at` uses it.
+    Built by :func:`fair_thresholds`; :meth:`FairThresholds.at` uses it. Rows are
+    split by (group, class) with a radix sort of small integer codes, then each
+    part's scores are sorted by value (no stable float argsort over all rows).
     """
 
     def __init__(
@@ -161,37 +164,56 @@ class GroupCurves:
         n_groups: int,
         weights: np.ndarray | None,
     ) -> None:
-        order = np.argsort(scores, kind="stable")
-        small = codes.astype(np.int16 if n_groups < 2**15 else np.int64)
-        order = order[np.argsort(small[order], kind="stable")]
+        key = codes * 2 + positive.astype(np.int64)
+        small = key.astype(np.int16 if 2 * n_groups < 2**15 else np.int64)
+        order = np.argsort(small, kind="stable")
         s = scores[order]
-        pos = positive[order]
-        w = np.ones(len(s)) if weights is None else weights[order]
-        wp = np.where(pos, w, 0.0)
-        wn = w - wp
+        w = None if weights is None else weights[order]
         bounds = np.concatenate(
-            [[0], np.cumsum(np.bincount(codes, minlength=n_groups))]
+            [[0], np.cumsum(np.bincount(key, minlength=2 * n_groups))]
         )
-        self.scores: list[np.ndarray] = []
-        self.cum_pos: list[np.ndarray] = []
-        self.cum_neg: list[np.ndarray] = []
+        # [group][0 negatives, 1 positives]
+        self.sorted: list[tuple[np.ndarray, np.ndarray]] = []
+        self.cum: list[tuple[np.ndarray | None, np.ndarray | None]] = []
         for g in range(n_groups):
-            a, b = bounds[g], bounds[g + 1]
-            self.scores.append(s[a:b])
-            self.cum_pos.append(np.concatenate([[0.0], np.cumsum(wp[a:b])]))
-            self.cum_neg.append(np.concatenate([[0.0], np.cumsum(wn[a:b])]))
+            parts, cums = [], []
+            for cls in (0, 1):
+                lo, hi = bounds[2 * g + cls], bounds[2 * g + cls + 1]
+                seg = s[lo:hi]
+                if w is None:
+                    parts.append(np.sort(seg))
+                    cums.append(None)
+                else:
+                    o = np.argsort(seg)  # order among ties does not matter
+                    parts.append(seg[o])
+                    cums.append(np.concatenate([[0.0], np.cumsum(w[lo:hi][o])]))
+            self.sorted.append((parts[0], parts[1]))
+            self.cum.append((cums[0], cums[1]))
         self.n_groups = n_groups
-        self.rows = np.diff(bounds)
+        self.rows = np.diff(bounds).reshape(n_groups, 2).sum(axis=1)
+
+    def totals(self, g: int) -> tuple[float, float]:
+        """(negative weight, positive weight) of group ``g``."""
+        out = []
+        for cls in (0, 1):
+            cum = self.cum[g][cls]
+            out.append(float(len(self.sorted[g][cls]) if cum is None else cum[-1]))
+        return out[0], out[1]
+
+    def _below(self, g: int, cls: int, t: np.ndarray) -> np.ndarray:
+        """Weight of class ``cls`` rows of group ``g`` scored below each ``t``."""
+        idx = np.searchsorted(self.sorted[g][cls], t, side="left")
+        cum = self.cum[g][cls]
+        return idx.astype(np.float64) if cum is None else cum[idx]
 
     def counts(self, g: int, thresholds: Any) -> tuple[np.ndarray, ...]:
         """``(tp, fp, fn, tn)`` (weighted) of group ``g`` at each threshold
         (``score >= threshold`` is positive)."""
         t = np.asarray(thresholds, dtype=np.float64)
-        idx = np.searchsorted(self.scores[g], t, side="left")
-        cp, cn = self.cum_pos[g], self.cum_neg[g]
-        fn = cp[idx]
-        tn = cn[idx]
-        return cp[-1] - fn, cn[-1] - tn, fn, tn
+        neg, pos = self.totals(g)
+        fn = self._below(g, 1, t)
+        tn = self._below(g, 0, t)
+        return pos - fn, neg - tn, fn, tn
 
     def grid_counts(self, grid: np.ndarray) -> tuple[np.ndarray, ...]:
         """``(tp, fp, fn, tn)``, each ``(groups, len(grid))``."""
@@ -676,7 +698,7 @@ def _build(
 ) -> FairThresholds:
     """Solve ``strategy`` on the sorted counts and judge the result."""
     if strategy == "equal_opportunity":
-        no_pos = [labels[g] for g in range(len(labels)) if curves.cum_pos[g][-1] <= 0]
+        no_pos = [labels[g] for g in range(len(labels)) if curves.totals(g)[1] <= 0]
         if no_pos:
             raise DataValidationError(
                 f"groups {no_pos[:10]!r} have no positive labels, so their true "
@@ -811,9 +833,7 @@ def fair_thresholds(
     weights = as_weights(sample_weight, n)
     grid_arr = _read_grid(grid, scores)
     curves = GroupCurves(scores, positive, codes, len(labels), weights)
-    weight_per_group = np.array([c[-1] for c in curves.cum_pos]) + np.array(
-        [c[-1] for c in curves.cum_neg]
-    )
+    weight_per_group = np.array([sum(curves.totals(g)) for g in range(len(labels))])
     if (weight_per_group <= 0).any():
         bad = [labels[g] for g in np.flatnonzero(weight_per_group <= 0)]
         raise DataValidationError(
