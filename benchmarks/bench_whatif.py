@@ -102,7 +102,8 @@ def bench_thresholds(n: int, repeat: int, seed: int, fairlearn_rows: int) -> Non
     print(f"  {'4 strategies, 4 separate calls':46s} {t_sep:8.3f} s")
     print(f"  {'.at(thresholds) -> DataFrame, per query':46s} {t_query_ms:8.3f} ms")
     print(
-        f"  {'.metrics_at(thresholds) -> dicts, per query':46s} {t_query_raw_ms:8.3f} ms"
+        f"  {'.metrics_at(thresholds) -> dicts, per query':46s} "
+        f"{t_query_raw_ms:8.3f} ms"
     )
     print(
         f"  4 strategies < {THRESHOLDS_TARGET_S} s: "
