@@ -338,3 +338,27 @@ def test_with_strategy_reuses_the_sorted_scores():
             assert again.thresholds == fresh.thresholds
             assert again.status == fresh.status
             pd.testing.assert_frame_equal(again.to_frame(), fresh.to_frame())
+
+
+def test_polars_and_pyarrow_inputs_give_the_same_numbers():
+    y, s, g = make(4000, seed=8)
+    base = fair_thresholds(y, s, g, strategy="demographic_parity", publish=False)
+    pa = pytest.importorskip("pyarrow")
+    arrow = fair_thresholds(
+        pa.array(y),
+        pa.array(s),
+        pa.array(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert arrow.thresholds == base.thresholds
+    pl = pytest.importorskip("polars")
+    polars = fair_thresholds(
+        pl.Series(y),
+        pl.Series(s),
+        pl.Series(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert polars.thresholds == base.thresholds
+    pd.testing.assert_frame_equal(polars.to_frame(), base.to_frame())

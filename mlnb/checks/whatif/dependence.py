@@ -395,7 +395,7 @@ def partial_dependence(
     >>> X = pd.DataFrame({"a": np.arange(10.0), "b": np.ones(10)})
     >>> m = LinearRegression().fit(X, 2 * X["a"])
     >>> pd_ = mlnb.partial_dependence(m, X, "a", grid=[0, 1])
-    >>> np.round(pd_.average, 6).tolist()
+    >>> [round(float(v), 6) + 0.0 for v in pd_.average]
     [0.0, 2.0]
     """
     _check_options(grid_resolution, percentiles, kind, max_rows, progress)
