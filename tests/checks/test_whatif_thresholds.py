@@ -362,3 +362,13 @@ def test_polars_and_pyarrow_inputs_give_the_same_numbers():
     )
     assert polars.thresholds == base.thresholds
     pd.testing.assert_frame_equal(polars.to_frame(), base.to_frame())
+
+
+def test_grid_frame_is_every_group_at_every_grid_threshold():
+    r = fair_thresholds(Y, S, G, publish=False)
+    frame = r.grid_frame()
+    assert len(frame) == 3 * 101
+    row = frame[(frame["group"] == "b") & np.isclose(frame["threshold"], 0.3)].iloc[0]
+    want = oracle(Y, S, G, {"b": 0.3})["b"]
+    for name in ("positive_rate", "tpr", "fpr", "accuracy", "cost"):
+        assert row[name] == pytest.approx(want[name])

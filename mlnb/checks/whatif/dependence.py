@@ -33,12 +33,12 @@ __all__ = ["partial_dependence", "PartialDependence", "KINDS", "feature_grid"]
 KINDS = ("average", "individual", "both")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PartialDependence:
     """How the model's prediction moves when one feature moves (PDP / ICE).
 
     A tool result, not a pass/fail check: it has no status and is not recorded in
-    the checklist.
+    the checklist. It holds arrays, so two results compare by identity.
 
     Attributes
     ----------
