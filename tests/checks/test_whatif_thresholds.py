@@ -5,7 +5,6 @@ ThresholdOptimizer where both solve the same problem."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
@@ -255,12 +254,6 @@ def test_html_escapes_group_names_and_plot_draws():
 
 
 # -- fairlearn, where it solves the same problem --------------------------------------
-def _fairlearn():
-    if os.environ.get("MLNB_REQUIRE_EXTRAS") == "1":
-        import fairlearn  # noqa: F401 - must be installed
-    return pytest.importorskip("fairlearn.postprocessing")
-
-
 def _identity():
     """A fitted 'estimator' whose prediction is the score column (fairlearn
     thresholds the estimator's output)."""
@@ -284,8 +277,8 @@ def _identity():
         ("equal_opportunity", "true_positive_rate_parity", "tpr"),
     ],
 )
-def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate):
-    post = _fairlearn()
+def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate, require):
+    post = require("fairlearn.postprocessing", "bench")
     y, s, g = make(30_000, seed=11)
     X = s.reshape(-1, 1)
     opt = post.ThresholdOptimizer(
@@ -316,3 +309,59 @@ def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate):
     ours_mean = np.mean([m[rate] for m in ours.values()])
     fl_mean = np.mean(list(fl_rates.values()))
     assert ours_mean == pytest.approx(fl_mean, abs=0.05)
+
+
+def test_with_strategy_reuses_the_sorted_scores():
+    r = fair_thresholds(
+        Y, S, G, conditions=[Condition("gap", "<=", 0.001)], publish=False
+    )
+    for strategy in STRATEGIES:
+        for ratio in (1.0, 3.0):
+            fresh = fair_thresholds(
+                Y,
+                S,
+                G,
+                strategy=strategy,
+                cost_ratio=ratio,
+                conditions=[Condition("gap", "<=", 0.001)],
+                publish=False,
+            )
+            again = r.with_strategy(strategy, cost_ratio=ratio)
+            assert again.curves is r.curves
+            assert again.thresholds == fresh.thresholds
+            assert again.status == fresh.status
+            pd.testing.assert_frame_equal(again.to_frame(), fresh.to_frame())
+
+
+def test_polars_and_pyarrow_inputs_give_the_same_numbers():
+    y, s, g = make(4000, seed=8)
+    base = fair_thresholds(y, s, g, strategy="demographic_parity", publish=False)
+    pa = pytest.importorskip("pyarrow")
+    arrow = fair_thresholds(
+        pa.array(y),
+        pa.array(s),
+        pa.array(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert arrow.thresholds == base.thresholds
+    pl = pytest.importorskip("polars")
+    polars = fair_thresholds(
+        pl.Series(y),
+        pl.Series(s),
+        pl.Series(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert polars.thresholds == base.thresholds
+    pd.testing.assert_frame_equal(polars.to_frame(), base.to_frame())
+
+
+def test_grid_frame_is_every_group_at_every_grid_threshold():
+    r = fair_thresholds(Y, S, G, publish=False)
+    frame = r.grid_frame()
+    assert len(frame) == 3 * 101
+    row = frame[(frame["group"] == "b") & np.isclose(frame["threshold"], 0.3)].iloc[0]
+    want = oracle(Y, S, G, {"b": 0.3})["b"]
+    for name in ("positive_rate", "tpr", "fpr", "accuracy", "cost"):
+        assert row[name] == pytest.approx(want[name])
