@@ -13,7 +13,7 @@ from ...errors import DataValidationError, MlnbValueError
 from ..adapters import adapter
 from . import models as M
 from .linear import linear_attributions
-from .result import METHODS, Explanation
+from .result import EXACT_TOLERANCE, METHODS, Explanation
 from .sampling import sampled_shapley
 
 __all__ = ["explain"]
@@ -218,6 +218,20 @@ def _tree(model: Any, predictor: Any, X: Any, bg: Any) -> dict[str, Any]:
         "classes": classes,
         "model_rows": len(X),
     }
+
+
+def _check_tree_adds_up(res: dict[str, Any]) -> None:
+    """Raise :class:`_Fallback` when shap's values miss the model's own output
+    (shap 0.51's interventional mode misreads some models, e.g. scikit-learn's
+    HistGradientBoosting): ``"auto"`` then samples instead of reporting wrong
+    numbers."""
+    gap = np.abs(res["values"].sum(axis=1) + res["base"][None, :] - res["outputs"])
+    scale = max(float(np.max(np.abs(res["outputs"]))), 1e-300)
+    if float(gap.max()) > EXACT_TOLERANCE * scale:
+        raise _Fallback(
+            f"shap's TreeSHAP values miss the model's own output by up to "
+            f"{float(gap.max()):.2g} (shap misreads this model)"
+        )
 
 
 def _gradients(model, predictor, X, bg, *, steps, integral, progress):
@@ -434,6 +448,8 @@ def explain(
                 result = _linear(model, predictor, rows, bg)
             elif chosen == "tree":
                 result = _tree(model, predictor, rows, bg)
+                if method == "auto":
+                    _check_tree_adds_up(result)
             else:
                 result = _gradients(
                     model,
