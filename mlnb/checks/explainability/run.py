@@ -135,9 +135,9 @@ def _linear(model: Any, predictor: Any, X: Any, bg: Any) -> dict[str, Any]:
         if classifier and M.is_logistic(est):
             mine = 1.0 / (1.0 + np.exp(-mine))
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
-        elif classifier:
-            ok = True  # the margin of a non-probabilistic classifier
-        else:
+        elif classifier and predictor.probabilistic:
+            ok = True  # another link than the logistic one: not checked
+        else:  # a regressor's prediction, a classifier's decision function
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
         if not ok:
             raise _Fallback(
@@ -287,6 +287,7 @@ def explain(
     max_background: int = 100,
     steps: int = 50,
     integral: str = "trapezoid",
+    model_type: str | None = None,
     progress: bool = True,
     conditions: Any = None,
     publish: bool = True,
@@ -337,6 +338,9 @@ def explain(
     steps, integral:
         Integrated gradients: Riemann intervals and rule (``"trapezoid"``,
         ``"left"``, ``"right"``, ``"midpoint"``).
+    model_type:
+        ``"classification"`` or ``"regression"`` for a plain function whose
+        output cannot tell (values in [0, 1] read as probabilities otherwise).
     progress:
         Show a progress bar (tqdm) for the sampled and gradient methods. An
         interrupt (``KeyboardInterrupt``) during sampling returns the
@@ -387,7 +391,7 @@ def explain(
         )
     Xf = _as_frame(X, "X")
     _check_values(Xf, "X")
-    predictor = Predictor.of(model, argument="model")
+    predictor = Predictor.of(model, model_type=model_type, argument="model")
     rng = np.random.default_rng(random_state)
     n_total = len(Xf)
     if n_total > max_rows:
@@ -482,16 +486,13 @@ def explain(
         )
         classes = predictor.classes if predictor.kind == "classification" else None
         K = res["outputs"].shape[1]
+        score = "probability" if predictor.probabilistic else "decision function"
         if classes is None:
-            output = (
-                "the model's output"
-                if predictor.kind != "regression"
-                else ("the predicted value")
-            )
+            output = "the predicted value"
         elif K == 1:
-            output = f"probability of {_pos_label(classes)}"
+            output = f"{score} of {_pos_label(classes)}"
         else:
-            output = "probability of each row's predicted class"
+            output = f"{score} of each row's predicted class"
         result = {
             **res,
             "output": output,
