@@ -77,6 +77,7 @@ def test_explain_picks_integrated_gradients_for_keras(keras):
     e = explain(model, X, background=X, progress=False, publish=False, steps=8)
     assert e.method == "gradients"
     assert e.steps == 8 and not e.guaranteed_additive
+    assert e.output == "the model's output (the predicted value)"
     np.testing.assert_allclose(e.values, w * (X - X.mean()).to_numpy(), atol=1e-5)
     assert e.status == "pass"
     assert e.base_value == pytest.approx(float(w @ X.mean().to_numpy() + 0.25), 1e-5)
@@ -99,6 +100,7 @@ def test_coarse_integration_warns(keras):
     X = data(32)
     e = explain(model, X, progress=False, publish=False, steps=1, integral="left")
     assert e.condition_values["completeness_share"] > 0.05
+    assert e.output == "the model's output unit for class 1 (probability)"
     assert e.status == "warn"
     fine = explain(model, X, progress=False, publish=False, steps=300)
     assert fine.condition_values["completeness_share"] < 0.05

@@ -254,6 +254,8 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         outputs=units,
         progress=progress,
     )
+    if predictor.kind is None:  # a Keras model says its task on its first call
+        predictor.scores(X.iloc[: min(len(X), 256)])
     classification = predictor.kind == "classification" or K > 1
     classes = predictor.classes
     if not classification:
