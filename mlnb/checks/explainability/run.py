@@ -523,6 +523,28 @@ def explain(
     )
 
 
+def _nanmax(a: Any) -> float:
+    """The largest non-NaN value (NaN when there is none, e.g. one permutation
+    pair gives no standard error)."""
+    if a is None:
+        return np.nan
+    a = np.asarray(a, dtype=np.float64)
+    ok = ~np.isnan(a)
+    return float(a[ok].max()) if ok.any() else np.nan
+
+
+def _se_share(se: Any, imp_se: Any, top_imp: float) -> float:
+    """The largest importance standard error over the top importance: NaN for exact
+    methods, infinite when sampling gave no standard error (one permutation pair),
+    0 when every attribution is 0."""
+    if se is None:
+        return np.nan
+    worst = _nanmax(imp_se)
+    if np.isnan(worst):
+        return np.inf
+    return worst / top_imp if top_imp > 0 else 0.0
+
+
 def _finish(
     res,
     *,
@@ -603,12 +625,8 @@ def _finish(
             if chosen == "gradients"
             else np.nan
         ),
-        "max_standard_error": float(np.nanmax(se)) if se is not None else np.nan,
-        "importance_standard_error_share": (
-            float(np.nanmax(imp_se)) / top_imp
-            if se is not None and top_imp > 0
-            else (0.0 if se is not None else np.nan)
-        ),
+        "max_standard_error": _nanmax(se),
+        "importance_standard_error_share": _se_share(se, imp_se, top_imp),
         "interrupted": int(partial),
         "sampled_rows": int(n < n_total),
         "n_rows": n,
