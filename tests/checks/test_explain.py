@@ -494,3 +494,18 @@ def test_one_permutation_pair_has_no_standard_error_and_warns():
     assert np.isnan(e.max_standard_error)
     assert e.condition_values["importance_standard_error_share"] == np.inf
     assert e.status == "warn"
+
+
+def test_importing_the_check_loads_no_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlnb.checks.explainability, mlnb.render.explain; "
+        "print(sorted(m for m in ('shap', 'tensorflow', 'keras', 'matplotlib', "
+        "'IPython') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
