@@ -235,9 +235,9 @@ def _check_tree_adds_up(res: dict[str, Any]) -> None:
 
 
 def _gradients(model, predictor, X, bg, *, steps, integral, progress):
-    if not all(
-        np.issubdtype(t, np.number) or np.issubdtype(t, np.bool_) for t in X.dtypes
-    ):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if not all(is_numeric_dtype(t) or is_bool_dtype(t) for t in X.dtypes):
         raise _Fallback("integrated gradients need numeric columns")
     ig = adapter("gradients", "integrated_gradients")
     Xn = X.to_numpy(dtype=np.float64)
@@ -269,7 +269,7 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         "outputs": res["outputs"],
         "base": res["base"],
         "output": output,
-        "classes": classes if K > 2 else classes,
+        "classes": classes,
         "model_rows": len(X) * (steps + 1),
     }
 
