@@ -375,7 +375,7 @@ def explain(
     >>> X = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [1.0, 0, 1, 0]})
     >>> model = LinearRegression().fit(X, 2 * X["a"] - X["b"])
     >>> e = explain(model, X, publish=False, progress=False)
-    >>> e.method, [round(v, 6) for v in e.values[0]]
+    >>> e.method, [round(float(v), 6) for v in e.values[0]]
     ('linear', [-3.0, -0.5])
     """
     from ..predictor import Predictor
