@@ -145,6 +145,8 @@ def _check_known(step: Any, where: str) -> None:
         for sub_name, sub, _ in getattr(step, "transformers_", step.transformers):
             _check_known(sub, f"{where} → {sub_name}")
         return
+    if name == "FunctionTransformer" and getattr(step, "func", None) is None:
+        return  # the identity (a ColumnTransformer's passthrough remainder)
     if name == "FeatureUnion":
         raise NotColumnwise(f"{where} is a FeatureUnion (its parts may mix columns)")
     if name not in COLUMNWISE:

@@ -11,7 +11,11 @@ from ...checklist.result import CheckResult, internal
 from ...core.conditions import Condition
 from ...errors import MlnbValueError
 
-__all__ = ["Explanation", "CONDITION_VALUES", "METHODS"]
+__all__ = ["Explanation", "CONDITION_VALUES", "METHODS", "EXACT_TOLERANCE"]
+
+#: The largest additivity error, as a share of the output's scale, an exact method
+#: may show (float rounding; shap's TreeSHAP sums in double precision too).
+EXACT_TOLERANCE = 1e-6
 
 #: The methods :func:`mlnb.explain` knows, and what each computes.
 METHODS = {
@@ -128,7 +132,7 @@ class Explanation(CheckResult):
         Condition(
             "exact_additivity_share",
             "<=",
-            1e-6,
+            EXACT_TOLERANCE,
             name="attributions add up (exact methods)",
             why=_EFFICIENCY,
             if_undefined="pass",

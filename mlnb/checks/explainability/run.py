@@ -13,7 +13,7 @@ from ...errors import DataValidationError, MlnbValueError
 from ..adapters import adapter
 from . import models as M
 from .linear import linear_attributions
-from .result import METHODS, Explanation
+from .result import EXACT_TOLERANCE, METHODS, Explanation
 from .sampling import sampled_shapley
 
 __all__ = ["explain"]
@@ -135,9 +135,9 @@ def _linear(model: Any, predictor: Any, X: Any, bg: Any) -> dict[str, Any]:
         if classifier and M.is_logistic(est):
             mine = 1.0 / (1.0 + np.exp(-mine))
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
-        elif classifier:
-            ok = True  # the margin of a non-probabilistic classifier
-        else:
+        elif classifier and predictor.probabilistic:
+            ok = True  # another link than the logistic one: not checked
+        else:  # a regressor's prediction, a classifier's decision function
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
         if not ok:
             raise _Fallback(
@@ -220,10 +220,24 @@ def _tree(model: Any, predictor: Any, X: Any, bg: Any) -> dict[str, Any]:
     }
 
 
+def _check_tree_adds_up(res: dict[str, Any]) -> None:
+    """Raise :class:`_Fallback` when shap's values miss the model's own output
+    (shap 0.51's interventional mode misreads some models, e.g. scikit-learn's
+    HistGradientBoosting): ``"auto"`` then samples instead of reporting wrong
+    numbers."""
+    gap = np.abs(res["values"].sum(axis=1) + res["base"][None, :] - res["outputs"])
+    scale = max(float(np.max(np.abs(res["outputs"]))), 1e-300)
+    if float(gap.max()) > EXACT_TOLERANCE * scale:
+        raise _Fallback(
+            f"shap's TreeSHAP values miss the model's own output by up to "
+            f"{float(gap.max()):.2g} (shap misreads this model)"
+        )
+
+
 def _gradients(model, predictor, X, bg, *, steps, integral, progress):
-    if not all(
-        np.issubdtype(t, np.number) or np.issubdtype(t, np.bool_) for t in X.dtypes
-    ):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if not all(is_numeric_dtype(t) or is_bool_dtype(t) for t in X.dtypes):
         raise _Fallback("integrated gradients need numeric columns")
     ig = adapter("gradients", "integrated_gradients")
     Xn = X.to_numpy(dtype=np.float64)
@@ -240,6 +254,8 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         outputs=units,
         progress=progress,
     )
+    if predictor.kind is None:  # a Keras model says its task on its first call
+        predictor.scores(X.iloc[: min(len(X), 256)])
     classification = predictor.kind == "classification" or K > 1
     classes = predictor.classes
     if not classification:
@@ -253,7 +269,7 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         "outputs": res["outputs"],
         "base": res["base"],
         "output": output,
-        "classes": classes if K > 2 else classes,
+        "classes": classes,
         "model_rows": len(X) * (steps + 1),
     }
 
@@ -273,6 +289,7 @@ def explain(
     max_background: int = 100,
     steps: int = 50,
     integral: str = "trapezoid",
+    model_type: str | None = None,
     progress: bool = True,
     conditions: Any = None,
     publish: bool = True,
@@ -323,6 +340,9 @@ def explain(
     steps, integral:
         Integrated gradients: Riemann intervals and rule (``"trapezoid"``,
         ``"left"``, ``"right"``, ``"midpoint"``).
+    model_type:
+        ``"classification"`` or ``"regression"`` for a plain function whose
+        output cannot tell (values in [0, 1] read as probabilities otherwise).
     progress:
         Show a progress bar (tqdm) for the sampled and gradient methods. An
         interrupt (``KeyboardInterrupt``) during sampling returns the
@@ -355,7 +375,7 @@ def explain(
     >>> X = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [1.0, 0, 1, 0]})
     >>> model = LinearRegression().fit(X, 2 * X["a"] - X["b"])
     >>> e = explain(model, X, publish=False, progress=False)
-    >>> e.method, [round(v, 6) for v in e.values[0]]
+    >>> e.method, [round(float(v), 6) for v in e.values[0]]
     ('linear', [-3.0, -0.5])
     """
     from ..predictor import Predictor
@@ -373,7 +393,7 @@ def explain(
         )
     Xf = _as_frame(X, "X")
     _check_values(Xf, "X")
-    predictor = Predictor.of(model, argument="model")
+    predictor = Predictor.of(model, model_type=model_type, argument="model")
     rng = np.random.default_rng(random_state)
     n_total = len(Xf)
     if n_total > max_rows:
@@ -434,6 +454,8 @@ def explain(
                 result = _linear(model, predictor, rows, bg)
             elif chosen == "tree":
                 result = _tree(model, predictor, rows, bg)
+                if method == "auto":
+                    _check_tree_adds_up(result)
             else:
                 result = _gradients(
                     model,
@@ -466,16 +488,13 @@ def explain(
         )
         classes = predictor.classes if predictor.kind == "classification" else None
         K = res["outputs"].shape[1]
+        score = "probability" if predictor.probabilistic else "decision function"
         if classes is None:
-            output = (
-                "the model's output"
-                if predictor.kind != "regression"
-                else ("the predicted value")
-            )
+            output = "the predicted value"
         elif K == 1:
-            output = f"probability of {_pos_label(classes)}"
+            output = f"{score} of {_pos_label(classes)}"
         else:
-            output = "probability of each row's predicted class"
+            output = f"{score} of each row's predicted class"
         result = {
             **res,
             "output": output,
@@ -502,6 +521,28 @@ def explain(
         publish=publish,
         seconds=time.perf_counter() - t0,
     )
+
+
+def _nanmax(a: Any) -> float:
+    """The largest non-NaN value (NaN when there is none, e.g. one permutation
+    pair gives no standard error)."""
+    if a is None:
+        return np.nan
+    a = np.asarray(a, dtype=np.float64)
+    ok = ~np.isnan(a)
+    return float(a[ok].max()) if ok.any() else np.nan
+
+
+def _se_share(se: Any, imp_se: Any, top_imp: float) -> float:
+    """The largest importance standard error over the top importance: NaN for exact
+    methods, infinite when sampling gave no standard error (one permutation pair),
+    0 when every attribution is 0."""
+    if se is None:
+        return np.nan
+    worst = _nanmax(imp_se)
+    if np.isnan(worst):
+        return np.inf
+    return worst / top_imp if top_imp > 0 else 0.0
 
 
 def _finish(
@@ -584,12 +625,8 @@ def _finish(
             if chosen == "gradients"
             else np.nan
         ),
-        "max_standard_error": float(np.nanmax(se)) if se is not None else np.nan,
-        "importance_standard_error_share": (
-            float(np.nanmax(imp_se)) / top_imp
-            if se is not None and top_imp > 0
-            else (0.0 if se is not None else np.nan)
-        ),
+        "max_standard_error": _nanmax(se),
+        "importance_standard_error_share": _se_share(se, imp_se, top_imp),
         "interrupted": int(partial),
         "sampled_rows": int(n < n_total),
         "n_rows": n,
