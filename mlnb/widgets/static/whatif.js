@@ -1149,9 +1149,10 @@ function render({ model, el: host }) {
     out.append(
       mlnbEl("div", {
         class: `${P}-faint`,
-        text: `Attributions of row ${a.row}${a.method ? ` by ${a.method}` : ""}${
-          mlnbIsNum(a.baseline) ? `; baseline ${mlnbSig(a.baseline, 4)}` : ""
-        }`,
+        text:
+          `Row ${a.row}${a.method ? `, ${a.method}` : ""}${a.output ? ` of the ${a.output}` : ""}` +
+          `${mlnbIsNum(a.output_value) ? `: ${mlnbSig(a.output_value, 4)}` : ""}` +
+          `${mlnbIsNum(a.baseline) ? ` = baseline ${mlnbSig(a.baseline, 4)} + the bars` : ""}`,
       }),
     );
     const list = mlnbEl("div", { class: `${P}-bars`, role: "list" });
