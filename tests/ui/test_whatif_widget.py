@@ -134,6 +134,25 @@ def test_whatif_select_edit_reinfer(lab_page: LabPage, artifacts) -> None:
     expect(card.locator(".mlnb-wi-predtext")).to_have_text(
         prediction_text(model, original)
     )
+    # The keyboard steps to the next drawn point, and back.
+    canvas = w.locator(".mlnb-wi-canvas")
+    canvas.press("ArrowRight")
+    expect(card.locator(".mlnb-wi-strong").first).not_to_have_text(
+        re.compile(rf"^Row {row}\b")
+    )
+    canvas.press("ArrowLeft")
+    expect(card.locator(".mlnb-wi-strong").first).to_have_text(
+        re.compile(rf"^Row {row}\b")
+    )
+    # Facets by sex: one panel per group, titled, side by side.
+    height = canvas.evaluate("(c) => c.getBoundingClientRect().height")
+    w.get_by_label("Facet", exact=True).select_option(label="sex")
+    lp.page.wait_for_function(
+        "([c, h]) => c.getBoundingClientRect().height !== h",
+        arg=[canvas.element_handle(), height],
+    )
+    screenshot(lp, w, artifacts / "whatif-facets-light.png")
+    w.get_by_label("Facet", exact=True).select_option(label="(none)")
     light_and_dark(
         lp,
         w,

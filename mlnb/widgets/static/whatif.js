@@ -286,7 +286,7 @@ function render({ model, el: host }) {
     class: `${P}-canvas`,
     role: "img",
     tabindex: 0,
-    "aria-label": "Scatter of the data; click a point to select it",
+    "aria-label": "Scatter of the data; click a point (or use the arrow keys) to select it",
   });
   canvasBox.append(canvas);
   const legend = mlnbEl("div", { class: `${P}-legend` });
@@ -474,7 +474,8 @@ function render({ model, el: host }) {
     canvas.setAttribute(
       "aria-label",
       `Scatter of ${mlnbCount(n)} points: ${nameOf(get("x_axis"))} against ${nameOf(get("y_axis"))}` +
-        `${colorKind !== "none" ? `, coloured by ${nameOf(get("color_by"))}` : ""}; click a point to select it`,
+        `${colorKind !== "none" ? `, coloured by ${nameOf(get("color_by"))}` : ""}; click a point ` +
+        "(or use the arrow keys) to select it",
     );
     // legend
     legend.replaceChildren();
@@ -530,6 +531,24 @@ function render({ model, el: host }) {
       }
     }
     if (best >= 0) save({ selected: layout.ids[best] });
+  });
+
+  // the keyboard: arrows step through the drawn points, Escape clears
+  canvas.addEventListener("keydown", (e) => {
+    if (!layout || !layout.ids.length) return;
+    const ids = layout.ids;
+    const i = ids.indexOf(get("selected"));
+    let j = null;
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") j = i < 0 ? 0 : Math.min(i + 1, ids.length - 1);
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") j = i < 0 ? 0 : Math.max(i - 1, 0);
+    else if (e.key === "Escape") {
+      save({ selected: -1 });
+      e.preventDefault();
+      return;
+    }
+    if (j === null) return;
+    e.preventDefault();
+    save({ selected: ids[j] });
   });
 
   function refreshPointCard() {
