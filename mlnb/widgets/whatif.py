@@ -886,8 +886,20 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
     _perf_dirty = False
 
     # -- derived traits ---------------------------------------------------------------
+    def _thresholds_of(self, rows: Any) -> Any:
+        """The decision threshold of each of ``rows``: its group's when a strategy
+        chose per-group thresholds, else the slider's (a number)."""
+        if self._fair is None or self._groups is None:
+            return self.threshold
+        per = self._per_group
+        return np.array(
+            [per.get(v, self.threshold) for v in self._groups[rows].tolist()],
+            dtype=np.float64,
+        )
+
     def _prediction(self, scores: Any, pos: int | None = None) -> dict[str, Any]:
-        """A prediction as the editor shows it."""
+        """A prediction as the editor shows it (at row ``pos``'s threshold when
+        given, else the slider's)."""
         if scores is None:
             return {}
         s = np.asarray(scores, dtype=float)
@@ -907,7 +919,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 ],
             }
         p = float(s)
-        positive = p >= self.threshold
+        threshold = self.threshold
+        if pos is not None and pos < len(self._alive):
+            threshold = float(np.ravel(self._thresholds_of(np.array([pos])))[0])
+        positive = p >= threshold
         label = _text(self._positive) if positive else f"not {_text(self._positive)}"
         classes = getattr(self._predictor, "classes", None)
         if classes is not None and len(classes) == 2:
@@ -927,8 +942,12 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                     feature=op["feature_name"],
                     old=_plain(op["old"]),
                     new=_plain(op["new"]),
-                    before=self._prediction(op["before"].get("main")).get("text"),
-                    after=self._prediction(op["after"].get("main")).get("text"),
+                    before=self._prediction(op["before"].get("main"), op["row"]).get(
+                        "text"
+                    ),
+                    after=self._prediction(op["after"].get("main"), op["row"]).get(
+                        "text"
+                    ),
                 )
             elif op["op"] == "duplicate":
                 item["source"] = op["source"]
@@ -973,16 +992,16 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "can_revert": self._differs_from_original(pos),
         }
         if self._scores is not None:
-            out["prediction"] = self._prediction(self._scores[pos])
+            out["prediction"] = self._prediction(self._scores[pos], pos)
             if orig is not None and orig["__scores__"].get("main") is not None:
                 out["original_prediction"] = self._prediction(
-                    orig["__scores__"]["main"]
+                    orig["__scores__"]["main"], pos
                 )
         if self._compare_scores is not None:
-            out["compare_prediction"] = self._prediction(self._compare_scores[pos])
+            out["compare_prediction"] = self._prediction(self._compare_scores[pos], pos)
             if orig is not None and orig["__scores__"].get("compare") is not None:
                 out["compare_original_prediction"] = self._prediction(
-                    orig["__scores__"]["compare"]
+                    orig["__scores__"]["compare"], pos
                 )
         if self._y is not None:
             out["label"] = _text(_plain(self._y[pos]))
@@ -1067,7 +1086,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 truth = y == self._positive
                 if aid == "error":
                     return "numeric", np.abs(truth.astype(float) - s), []
-                right = (s >= self.threshold) == truth
+                right = (s >= self._thresholds_of(rows)) == truth
             return "categorical", np.where(right, 0, 1), ["correct", "wrong"]
         return "none", None, []
 
@@ -1666,7 +1685,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def _refresh_after_threshold(self) -> None:
         self._apply_strategy()
-        if self.color_by == "correct" or "correct" in (self.x_axis, self.y_axis):
+        if "correct" in (self.x_axis, self.y_axis, self.color_by, self.facet_by):
             self._refresh_points()
         if self.row:
             self._refresh_row()

@@ -445,6 +445,26 @@ def test_strategies_are_fair_thresholds(widget, df, model, strategy):
     assert {g["threshold"] for g in widget.performance["groups"]} == {0.6}
 
 
+def test_per_group_thresholds_decide_predictions_and_correctness(widget, df, model):
+    widget.tab = "performance"
+    widget.color_by = "correct"
+    browser_sets(widget, cost_ratio=0.5, strategy="demographic_parity")
+    per = {g["group"]: g["threshold"] for g in widget.performance["groups"]}
+    assert len(set(per.values())) == 2  # the groups got different thresholds
+    s = proba(model, df)
+    t = df["sex"].map(per).to_numpy()
+    right = (s >= t) == (df["y"].to_numpy() == 1)
+    assert widget.scatter_points()["color"].tolist() == [
+        "correct" if r else "wrong" for r in right
+    ]
+    # a row whose prediction flips between the slider's and its group's threshold
+    flips = np.flatnonzero((s >= t) != (s >= widget.threshold))
+    assert len(flips) > 0
+    widget.selected = int(flips[0])
+    want = "1" if s[flips[0]] >= t[flips[0]] else "0"
+    assert widget.row["prediction"]["label"] == want
+
+
 def test_no_label_says_what_is_missing(df, model):
     w = WhatIf(model, df[FEATURES])
     w.tab = "performance"
