@@ -68,6 +68,7 @@ _LAZY = {
     "register_metric": "mlnb.core.metrics",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
+    "WhatIf": "mlnb.widgets.whatif",
 }
 _SUBMODULES = {
     "checks",
@@ -141,6 +142,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .widgets.drift import DriftChart  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401
+    from .widgets.whatif import WhatIf  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

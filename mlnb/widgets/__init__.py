@@ -13,19 +13,21 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["ImbalanceExplorer", "SlicedMetricsView"]
-__all__ += ["DriftChart"]
+__all__ += ["DriftChart", "WhatIf"]
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
     "DriftChart": "mlnb.widgets.drift",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
+    "WhatIf": "mlnb.widgets.whatif",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .drift import DriftChart
     from .imbalance import ImbalanceExplorer
     from .sliced import SlicedMetricsView
+    from .whatif import WhatIf
 
 
 def __getattr__(name: str) -> Any:
