@@ -535,3 +535,20 @@ def test_linear_svc_explains_its_decision_function():
     assert e.output == "decision function (margin) toward class 1"
     d = model.decision_function(X)
     np.testing.assert_allclose(e.values.sum(axis=1), d[:40] - d.mean(), atol=1e-9)
+
+
+@pytest.mark.extra("shap")
+def test_tree_shap_and_sampled_shapley_agree_on_one_reference():
+    """The methods share their reference (the background), so TreeSHAP's exact
+    values lie within the sampled estimates' standard errors."""
+    X, y = numeric(n=300)
+    model = RandomForestClassifier(20, max_depth=5, random_state=0).fit(X, y)
+    rows, bg = X.iloc[:8], X.iloc[100:120]
+    tree = run(model, rows, background=bg)
+    sampled = run(model, rows, background=bg, method="sampling", n_permutations=400)
+    assert tree.method == "tree" and sampled.method == "sampling"
+    z = np.abs(sampled.values - tree.values) / np.maximum(
+        sampled.standard_errors, 1e-12
+    )
+    assert np.mean(z < 3) > 0.9
+    assert sampled.base_value == pytest.approx(tree.base_value, abs=0.02)
