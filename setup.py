@@ -147,6 +147,8 @@ EXTRAS = {
     "tensorflow": ["tensorflow>=2.16"],
     "tfma": ["tensorflow-model-analysis>=0.52", "tensorflow>=2.16"],
     "vertex": ["google-cloud-aiplatform>=1.60"],
+    # TreeSHAP for tree ensembles in mlnb.explain (step 7)
+    "shap": ["shap>=0.45"],
 }
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 # Tools the test suite needs (not part of "all": users do not need them).

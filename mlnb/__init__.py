@@ -21,6 +21,7 @@ from .errors import (
     MissingDependencyError,
     MlnbError,
     MlnbValueError,
+    PredictionError,
 )
 
 __version__ = "0.1.0"
@@ -82,6 +83,7 @@ __all__ = [
     "MlnbValueError",
     "DataValidationError",
     "MissingDependencyError",
+    "PredictionError",
     "load_ipython_extension",
     "unload_ipython_extension",
     *_LAZY,

@@ -12,6 +12,7 @@ __all__ = [
     "MlnbValueError",
     "DataValidationError",
     "MissingDependencyError",
+    "PredictionError",
 ]
 
 
@@ -25,6 +26,11 @@ class MlnbValueError(MlnbError, ValueError):
 
 class DataValidationError(MlnbValueError):
     """The data handed to a check cannot be used as it is (NaNs, one class, ...)."""
+
+
+class PredictionError(MlnbError, RuntimeError):
+    """A model (or predict function) raised while predicting; the model's own error
+    is the ``__cause__`` and the message says which call failed."""
 
 
 class MissingDependencyError(MlnbError, ImportError):
