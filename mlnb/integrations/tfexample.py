@@ -14,6 +14,7 @@ and new Examples are built from the type of the ones given.
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -75,10 +76,8 @@ def _value(ex_index: int, name: str, feature: Any, argument: str) -> tuple[str, 
         )
     value = values[0]
     if kind == "bytes_list":
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             value = value.decode("utf-8")
-        except UnicodeDecodeError:
-            pass
     elif kind == "int64_list":
         value = int(value)
     else:
