@@ -1,0 +1,2 @@
+function render({ model, el }) {}
+export default { render };
