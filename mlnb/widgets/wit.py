@@ -33,7 +33,9 @@ your feature spec), and it returns one list of class scores per example
 ``mlnb.explain`` computes attributions). ``set_label_vocab`` names the class indices;
 the target feature may hold the indices or the names.
 
-WIT's model-serving setters (TF Serving, TF Estimators, AI Platform) raise an
+``set_custom_distance_fn`` gives the nearest counterfactual WIT's
+``distance_fn(example, examples, params)``. WIT's model-serving setters (TF Serving,
+TF Estimators, AI Platform) raise an
 :class:`~mlnb.errors.MlnbError` that says what to do instead: mlnb calls the model
 inside the kernel, so wrap any served model in a predict function.
 """
@@ -47,7 +49,12 @@ import numpy as np
 
 from ..errors import MlnbError, MlnbValueError
 
-__all__ = ["WitConfigBuilder", "WitWidget", "ExamplePredictFunction"]
+__all__ = [
+    "WitConfigBuilder",
+    "WitWidget",
+    "ExamplePredictFunction",
+    "ExampleDistanceFunction",
+]
 
 MODEL_TYPES = ("classification", "regression")
 
@@ -100,11 +107,6 @@ _UNSUPPORTED = {
     ),
     "set_compare_uai_platform_model": _CLOUD.replace(
         "set_custom_predict_fn", "set_compare_custom_predict_fn"
-    ),
-    "set_custom_distance_fn": (
-        "a custom distance for the nearest counterfactual is passed to "
-        "mlnb.nearest_counterfactual(model, X, index, distance=fn) with fn(a, b) "
-        "taking two rows; the widget uses L1 or L2 over normalised features"
     ),
 }
 
@@ -335,6 +337,27 @@ class ExamplePredictFunction:
         return f"<ExamplePredictFunction {self.__name__} ({self.form} examples)>"
 
 
+class ExampleDistanceFunction:
+    """A WIT custom distance function seen as mlnb's ``f(row, rows) -> distances``.
+
+    WIT calls ``distance_fn(selected_example, examples, params)`` and expects one
+    distance per example; here both come in the form the examples were given
+    (dicts, lists, or ``tf.train.Example`` protos; DataFrame rows as dicts) and
+    ``params`` is an empty dict (WIT filled it from its own settings panel).
+    """
+
+    def __init__(self, fn: Callable[..., Any], *, form: str, schema: Any = None):
+        self.fn = fn
+        self._rows = ExamplePredictFunction(
+            fn, form=form, model_type="regression", schema=schema
+        )
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __call__(self, row: Any, rows: Any) -> Any:
+        one = row.to_frame().T.astype(rows.dtypes.to_dict(), errors="ignore")
+        return self.fn(self._rows.examples(one)[0], self._rows.examples(rows), {})
+
+
 # -- the builder ----------------------------------------------------------------------
 class WitConfigBuilder:
     """The What-If Tool's configuration builder, for mlnb's :class:`~mlnb.WhatIf`.
@@ -467,6 +490,24 @@ class WitConfigBuilder:
         self.store("label_vocab", vocab)
         return self
 
+    def set_custom_distance_fn(
+        self, distance_fn: Callable[..., Any] | None
+    ) -> WitConfigBuilder:
+        """The nearest counterfactual's distance: ``distance_fn(example, examples,
+        params)`` returning one distance per example (see
+        :class:`ExampleDistanceFunction`); ``None`` goes back to the built-in L1."""
+        if distance_fn is None:
+            self.delete("custom_distance_fn")
+            return self
+        if not callable(distance_fn):
+            raise MlnbValueError(
+                f"set_custom_distance_fn: distance_fn must be a function "
+                f"f(example, examples, params) -> distances; got "
+                f"{type(distance_fn).__name__}"
+            )
+        self.store("custom_distance_fn", distance_fn)
+        return self
+
     def set_model_name(self, name: str) -> WitConfigBuilder:
         """The first model's name (shown where two models are compared)."""
         self.store("model_name", name)
@@ -594,7 +635,8 @@ class WitConfigBuilder:
             over the custom predict function), ``data`` (the examples as a pandas
             DataFrame, the target in the label vocabulary's names), ``label`` (the
             target feature or None), ``features`` (every other column) and
-            ``compare`` (the compare function's Predictor or None).
+            ``compare`` (the compare function's Predictor or None), ``model_type``,
+            and ``distance`` when a custom distance function is set.
 
         Raises
         ------
@@ -615,7 +657,7 @@ class WitConfigBuilder:
             self._check_target(target)
         data = self._label_frame(target)
         features = [c for c in data.columns if target is None or c != target]
-        return {
+        kwargs = {
             "model_or_predict_fn": model,
             "data": data,
             "label": target,
@@ -623,7 +665,16 @@ class WitConfigBuilder:
             "compare": self._predictor(
                 "compare_custom_predict_fn", "set_compare_custom_predict_fn"
             ),
+            "model_type": self.config["model_type"],
         }
+        distance_fn = self.config.get("custom_distance_fn")
+        if distance_fn is not None:
+            kwargs["distance"] = ExampleDistanceFunction(
+                distance_fn,
+                form="dict" if self._form == "frame" else self._form,
+                schema=self._schema,
+            )
+        return kwargs
 
     def __repr__(self) -> str:
         keys = ", ".join(k for k in self.config if k != "examples")

@@ -369,3 +369,91 @@ def test_int_and_tuple_feature_names():
     )
     assert kw["features"] == [0, ("x", "hours"), "sex"]
     np.testing.assert_allclose(scores(kw), CLF.predict_proba(_design(DF))[:, 1])
+
+
+def test_custom_distance_fn_drives_the_nearest_counterfactual():
+    from mlnb.checks.whatif import nearest_counterfactual
+
+    examples = wit_rows(DF, [*FEATURES, "income"])
+    seen = []
+
+    def age_gap(example, others, params):
+        seen.append((example, params))
+        return [
+            abs(o["age"] - example["age"]) + 0.001 * i for i, o in enumerate(others)
+        ]
+
+    kw = (
+        WitConfigBuilder(examples)
+        .set_custom_predict_fn(Recorder(CLF, dicts_to_frame))
+        .set_target_feature("income")
+        .set_custom_distance_fn(age_gap)
+        .to_whatif_kwargs()
+    )
+    X = kw["data"][kw["features"]]
+    res = nearest_counterfactual(
+        kw["model_or_predict_fn"], X, 0, distance=kw["distance"]
+    )
+    # brute force: the closest row by the same rule whose predicted class differs
+    pred = CLF.predict_proba(_design(DF))[:, 1] >= 0.5
+    best = min(
+        (abs(DF["age"][i] - DF["age"][0]) + 0.001 * i, i)
+        for i in range(len(DF))
+        if pred[i] != pred[0]
+    )
+    assert res.index == best[1]
+    assert res.distance == pytest.approx(best[0])
+    assert seen[-1][0] == {k: examples[0][k] for k in FEATURES}
+    assert seen[-1][1] == {}
+    b = WitConfigBuilder(examples).set_custom_distance_fn(age_gap)
+    assert "custom_distance_fn" not in b.set_custom_distance_fn(None).build()
+
+
+def test_wit_widget_is_a_whatif_with_the_examples_and_the_fn_predictions():
+    from mlnb.widgets.whatif import WhatIf
+    from mlnb.widgets.wit import WitWidget
+
+    examples = wit_rows(DF, [*FEATURES, "income"])
+    predict = Recorder(CLF, dicts_to_frame)
+    compare = Recorder(CLF2, dicts_to_frame)
+    builder = (
+        WitConfigBuilder(examples)
+        .set_custom_predict_fn(predict)
+        .set_compare_custom_predict_fn(compare)
+        .set_target_feature("income")
+        .set_label_vocab(["<=50K", ">50K"])
+    )
+    w = WitWidget(builder, height=640, sensitive="sex", max_points=50)
+    assert isinstance(w, WhatIf)
+    assert w.layout.height == "640px"
+    assert not w.error
+    pd.testing.assert_frame_equal(
+        w.data[FEATURES].reset_index(drop=True), DF[FEATURES], check_dtype=False
+    )
+    np.testing.assert_allclose(w.predictions(), CLF.predict_proba(_design(DF))[:, 1])
+    # an edit re-infers through the WIT function, which sees the edited dict
+    w.select(3)
+    w.edit("age", 79)
+    assert predict.calls[-1] == [
+        {"age": 79, "hours": DF["hours"][3], "sex": DF["sex"][3]}
+    ]
+    edited = DF.iloc[[3]].assign(age=79)
+    assert w.predictions()[3] == pytest.approx(CLF.predict_proba(_design(edited))[0, 1])
+    assert compare.calls  # the second model was asked too
+
+
+def test_wit_widget_bad_arguments():
+    from mlnb.errors import MlnbValueError
+    from mlnb.widgets.wit import WitWidget
+
+    b = WitConfigBuilder(wit_rows(DF, FEATURES)).set_custom_predict_fn(
+        Recorder(CLF, dicts_to_frame)
+    )
+    with pytest.raises(
+        MlnbValueError, match="config_builder must be a WitConfigBuilder"
+    ):
+        WitWidget({"examples": []})
+    with pytest.raises(MlnbValueError, match="height must be a positive"):
+        WitWidget(b, height=0)
+    with pytest.raises(MlnbValueError, match="label come from the config builder"):
+        WitWidget(b, label="income")

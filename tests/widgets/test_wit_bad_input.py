@@ -202,6 +202,12 @@ BAD = [
         [r"set_label_vocab", r"repeat"],
     ),
     (
+        "distance fn not callable",
+        lambda: build(set_custom_distance_fn="l1"),
+        MlnbValueError,
+        [r"set_custom_distance_fn", r"f\(example, examples, params\)"],
+    ),
+    (
         "max classes not positive",
         lambda: build(set_max_classes_to_display=0),
         MlnbValueError,
@@ -252,11 +258,6 @@ UNSUPPORTED = [
         "set_compare_uai_platform_model",
         ("p", "m", "l"),
         [r"set_compare_custom_predict_fn"],
-    ),
-    (
-        "set_custom_distance_fn",
-        (lambda a, b, p: [0.0],),
-        [r"nearest_counterfactual", r"distance="],
     ),
 ]
 
