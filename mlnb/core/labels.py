@@ -11,6 +11,8 @@ import numpy as np
 from ..errors import DataValidationError, MlnbValueError
 
 __all__ = [
+    "MAX_CLASSES_INFERRED",
+    "infer_task",
     "is_real",
     "as_1d",
     "as_scores",
@@ -24,6 +26,10 @@ __all__ = [
 
 #: More classes than this is almost always a regression target or an id column.
 DEFAULT_MAX_CLASSES = 100
+#: With ``task=None``, integer labels with more distinct values than this are
+#: taken as a regression target (counts, ages); pass ``task="multiclass"`` to
+#: treat them as classes.
+MAX_CLASSES_INFERRED = 20
 
 
 def column(data: Any, name: Any, *, role: str = "label") -> Any:
@@ -328,3 +334,69 @@ def _raise_not_binary(labels: list, name: str) -> None:
         f"{name} has {len(labels)} classes ({labels[:10]!r}); a binary label "
         f"(0/1, True/False or two values) was expected.{hint}"
     )
+
+
+def infer_task(*labels: np.ndarray, name: str = "the labels") -> tuple[str, str]:
+    """The task a label implies, and the sentence saying why: the one rule every
+    check that infers a task uses (baselines, prototype, diagnose).
+
+    ``labels``: one or more 1-D numpy arrays of the same label (training and test
+    parts), already free of missing values. Booleans are binary; numbers with a
+    fraction, or integers with more than :data:`MAX_CLASSES_INFERRED` distinct
+    values, are a regression target; other labels are binary (two values or fewer)
+    or multiclass. Non-numeric labels with more than :data:`DEFAULT_MAX_CLASSES`
+    distinct values raise (an id or free text, not a label).
+
+    >>> infer_task(np.array([0, 1, 1]))
+    ('binary', 'task inferred as binary: 2 distinct labels')
+    >>> infer_task(np.array([0.5, 1.25]))[0]
+    'regression'
+    """
+    kinds = {a.dtype.kind for a in labels}
+    if kinds <= {"b"}:
+        return "binary", "task inferred as binary: boolean labels"
+    if kinds <= set("biuf"):
+        if not all(_integral(a) for a in labels):
+            return "regression", "task inferred as regression: non-integer labels"
+        distinct = _distinct(labels)
+        if distinct > MAX_CLASSES_INFERRED:
+            return "regression", (
+                f"task inferred as regression: integer labels with more than "
+                f"{MAX_CLASSES_INFERRED} distinct values (pass task='multiclass' to "
+                "treat them as classes)"
+            )
+    else:
+        distinct = _distinct(labels)
+        if distinct > DEFAULT_MAX_CLASSES:
+            raise DataValidationError(
+                f"{name} have more than {DEFAULT_MAX_CLASSES} distinct values, "
+                "too many for a classification label: is this an id or free text? "
+                "Pass the real label, or task='regression' for a number"
+            )
+    if distinct <= 2:
+        return "binary", f"task inferred as binary: {distinct} distinct labels"
+    return "multiclass", f"task inferred as multiclass: {distinct} distinct labels"
+
+
+def _integral(a: np.ndarray) -> bool:
+    """Whether every value is a whole number (a sample first, to fail fast)."""
+    if a.dtype.kind in "iub":
+        return True
+    head = a[: 1 << 16]
+    return bool(np.all(np.mod(head, 1) == 0) and np.all(np.mod(a, 1) == 0))
+
+
+def _distinct(labels: tuple) -> int:
+    """Distinct values over all label arrays."""
+    if all(a.dtype.kind in "iub" for a in labels):
+        lo = min(int(a.min()) for a in labels)
+        hi = max(int(a.max()) for a in labels)
+        if hi - lo < 1_000_000:
+            seen = np.zeros(hi - lo + 1, dtype=bool)
+            for a in labels:
+                seen[a.astype(np.int64) - lo] = True
+            return int(seen.sum())
+    import pandas as pd
+
+    parts = [pd.unique(pd.Series(a, copy=False)) for a in labels]
+    return len(pd.unique(pd.Series(np.concatenate(parts).astype(object))))

@@ -51,8 +51,11 @@ TABS = (
     "attributions",
 )
 
-#: Per-group threshold strategies (WIT's four plus the lowest expected cost).
+#: How the thresholds are set: ``"manual"`` (the slider) or one of
+#: :func:`~mlnb.checks.whatif.fair_thresholds`' strategies (WIT's four plus the
+#: lowest expected cost).
 STRATEGIES = (
+    "manual",
     "single",
     "demographic_parity",
     "equal_opportunity",
@@ -65,6 +68,8 @@ PDP_CHUNK_ROWS = 2_000
 #: Rows the partial dependence averages over by default (a random sample above it;
 #: ``pdp_rows=None`` averages over every row).
 PDP_DEFAULT_ROWS = 5_000
+#: Reference rows of the attributions (a fixed random sample of the data).
+BACKGROUND_ROWS = 100
 #: Most categories a categorical feature offers in the editor's dropdown.
 MAX_OPTIONS = 200
 #: Edit history entries kept for the view.
@@ -142,6 +147,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
     model_type:
         ``"classification"`` or ``"regression"`` when a plain function's output
         leaves it open.
+    classes:
+        The class labels of a classifier function, in the order of its
+        probability columns (default ``0..k-1``).
     random_state:
         Seed of the scatter's and the partial dependence's samples.
 
@@ -156,7 +164,11 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
     threshold, cost_ratio : float
         The decision threshold and the cost of a false positive per false negative.
     strategy : str
-        How per-group thresholds are chosen (one of :data:`STRATEGIES`).
+        How the thresholds are set: ``"manual"`` (the slider, one threshold for
+        every group) or a strategy of :func:`~mlnb.checks.whatif.fair_thresholds`
+        (``"single"``, ``"demographic_parity"``, ``"equal_opportunity"``,
+        ``"equal_accuracy"``, ``"lowest_cost"``). Moving the slider sets
+        ``"manual"``.
     points, row, counterfactual, pdp, performance, attributions : dict
         What the view draws (JSON-safe, bounded in size).
     error : str
@@ -182,7 +194,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
     facet_by = t.Unicode(_NONE).tag(sync=True)
     threshold = t.Float(0.5).tag(sync=True)
     cost_ratio = t.Float(1.0).tag(sync=True)
-    strategy = t.Enum(STRATEGIES, default_value="single").tag(sync=True)
+    strategy = t.Enum(STRATEGIES, default_value="manual").tag(sync=True)
     cf_distance = t.Unicode("l1").tag(sync=True)
     pdp_feature = t.Unicode("").tag(sync=True)
     action = t.Dict().tag(
@@ -220,6 +232,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         distance: str | Callable = "l1",
         pdp_rows: int | None = PDP_DEFAULT_ROWS,
         model_type: str | None = None,
+        classes: Any = None,
         random_state: int = 0,
     ) -> None:
         import pandas as pd
@@ -325,12 +338,17 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._compare_overall = None
 
         self._predictor = Predictor.of(
-            model_or_predict_fn, model_type=model_type, argument="model_or_predict_fn"
+            model_or_predict_fn,
+            model_type=model_type,
+            classes=classes,
+            argument="model_or_predict_fn",
         )
         self._compare = (
             None
             if compare is None
-            else Predictor.of(compare, model_type=model_type, argument="compare")
+            else Predictor.of(
+                compare, model_type=model_type, classes=classes, argument="compare"
+            )
         )
         self._model_fn = model_or_predict_fn
         self._compare_fn = compare
@@ -365,6 +383,11 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 )
         self._positive = self._positive_label(positive_label)
 
+        # the attributions' reference rows: a fixed random sample
+        rng = np.random.default_rng(self._seed)
+        self._background = np.sort(
+            rng.choice(n, size=min(n, BACKGROUND_ROWS), replace=False)
+        )
         # the scatter's sample: fixed once, so points do not jump while editing
         if n > self._max_points:
             rng = np.random.default_rng(self._seed)
@@ -1058,8 +1081,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             if values is None:
                 out[key] = []
             elif kind == "numeric":
-                v = np.asarray(values, dtype=float)
-                out[key] = [None if not math.isfinite(a) else a for a in _round(v)]
+                out[key] = _round(values)
             else:
                 out[key] = np.asarray(values).astype(int).tolist()
         out["edited"] = sorted(int(r) for r in self._edited if self._alive[r])
@@ -1097,7 +1119,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             distance = self.cf_distance
         try:
             res = nearest_counterfactual(
-                self._model_fn,
+                self._predictor,
                 X,
                 pos,
                 distance=distance,
@@ -1144,22 +1166,13 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         return next((f for f in self._features if f.fid == self.pdp_feature), None)
 
     def _pdp_grid(self, f: _Feature) -> Any:
-        """The grid for ``f``: partial_dependence's own grid over every row (one
-        row's prediction per grid value is all it costs)."""
-        from ..checks.whatif import partial_dependence
+        """The grid for ``f`` over every row, as :func:`partial_dependence` builds
+        it (so the batches of rows share one grid)."""
+        from ..checks.whatif.dependence import feature_grid
 
-        alive = np.flatnonzero(self._alive)
-        res = partial_dependence(
-            self._predictor_fn(),
-            self._X.iloc[alive],
-            f.name,
-            kind="average",
-            max_rows=1,
-        )
-        return res.grid
-
-    def _predictor_fn(self):
-        return self._model_fn
+        col = self._X[f.name][self._alive]
+        grid, _ = feature_grid(col, categorical=f.kind != "numeric")
+        return grid
 
     def _refresh_ice(self) -> None:
         """ICE of the selected point on the current grid (one small batch)."""
@@ -1180,7 +1193,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             grid = self._grid_cache
             try:
                 r = partial_dependence(
-                    self._model_fn,
+                    self._predictor,
                     self._X.iloc[[pos]],
                     f.name,
                     grid=grid,
@@ -1189,7 +1202,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 pdp["ice"] = _curve(r.individual[0], self._kind)
                 if self._compare is not None and self._compare_scores is not None:
                     r2 = partial_dependence(
-                        self._compare_fn,
+                        self._compare,
                         self._X.iloc[[pos]],
                         f.name,
                         grid=grid,
@@ -1249,8 +1262,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         cancel = self._pdp_cancel
         X = self._X
         model, compare = (
-            self._model_fn,
-            (self._compare_fn if self._compare_scores is not None else None),
+            self._predictor,
+            (self._compare if self._compare_scores is not None else None),
         )
 
         def job() -> None:
@@ -1396,64 +1409,66 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._apply_strategy()
 
     def _apply_strategy(self) -> None:
-        """Per-group thresholds of the chosen strategy (``fair_thresholds``), then
-        the metrics at them."""
-        if not getattr(self, "_perf_base", None) or not self._perf_base.get(
-            "available"
-        ):
+        """The thresholds of the chosen strategy — the slider's for ``"manual"``,
+        else :func:`fair_thresholds`' per group (one threshold of lowest cost
+        without a sensitive feature) — then the metrics at them."""
+        base = getattr(self, "_perf_base", None)
+        if not base or not base.get("available"):
             return
-        out = dict(self._perf_base)
+        out = dict(base)
         strategy = self.strategy
-        per_group: dict[Any, float] = {}
         fair_error = ""
         self._fair = None
         alive = self._alive
-        groups_ok = bool(self._group_results) and all(
+        groups_ok = len(self._group_results) >= 2 and all(
             r is not None for r in self._group_results.values()
         )
-        if strategy == "single" or not groups_ok:
-            t_all = self.threshold
-            if strategy == "lowest_cost" and self._overall is not None:
-                t_all = self._overall.best_threshold(
-                    cost_fn=1.0, cost_fp=self.cost_ratio
-                ).threshold
-            elif strategy not in ("single", "lowest_cost"):
-                fair_error = (
-                    "this strategy needs a sensitive feature with at least two "
-                    "groups (each with both classes); using one threshold"
-                )
-            per_group = dict.fromkeys(self._group_results, t_all)
-            out["overall_threshold"] = t_all
-        else:
+        overall_t: float | None = self.threshold
+        per_group: dict[Any, float] = dict.fromkeys(self._group_results, self.threshold)
+        if strategy != "manual" and groups_ok:
             from ..checks.whatif import fair_thresholds
 
-            y = self._y[alive] == self._positive
             try:
                 fair = fair_thresholds(
-                    y,
+                    self._y[alive] == self._positive,
                     self._scores[alive],
                     self._groups[alive],
                     strategy=strategy,
                     cost_ratio=self.cost_ratio,
+                    publish=False,
                 )
                 self._fair = fair
-                per_group = dict(fair.thresholds)
+                per_group = {g: float(v) for g, v in fair.thresholds.items()}
+                values = set(per_group.values())
+                overall_t = values.pop() if len(values) == 1 else None
+                out["gap"] = fair.gap
+                out["constraint"] = fair.constraint
+                out["fair_status"] = fair.status
+                out["fair_summary"] = fair.summary
             except MlnbError as exc:
                 fair_error = str(exc)
-                per_group = dict.fromkeys(self._group_results, self.threshold)
-            out["overall_threshold"] = None
+        elif strategy in ("single", "lowest_cost") and self._overall is not None:
+            # no groups: one threshold of lowest cost (cost_ratio = FP / FN)
+            overall_t = self._overall.best_threshold(
+                cost_fn=1.0, cost_fp=self.cost_ratio
+            ).threshold
+            per_group = dict.fromkeys(self._group_results, overall_t)
+        elif strategy != "manual":
+            fair_error = (
+                f"{strategy.replace('_', ' ')} needs a sensitive feature with at "
+                "least two groups, each holding both classes; showing the slider's "
+                "threshold"
+            )
+        if overall_t is not None and overall_t != self.threshold:
+            with self._internal():
+                self.threshold = float(overall_t)
         out["strategy"] = strategy
         out["fair_error"] = fair_error
-        if self._overall is not None:
-            out["overall"] = _point(
-                self._overall.at(out.get("overall_threshold") or self.threshold)
-            )
+        out["overall_threshold"] = overall_t
+        if self._overall is not None and overall_t is not None:
+            out["overall"] = _point(self._overall.at(overall_t))
             if self._compare_overall is not None:
-                out["compare_at"] = _point(
-                    self._compare_overall.at(
-                        out.get("overall_threshold") or self.threshold
-                    )
-                )
+                out["compare_at"] = _point(self._compare_overall.at(overall_t))
         groups = []
         for v, r in self._group_results.items():
             if r is None:
@@ -1462,8 +1477,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             p = _point(r.at(tg))
             p.update(group=_text(v), threshold=tg, n=r.n_samples)
             groups.append(p)
-        if groups and out.get("overall_threshold") is None:
-            # the whole data at the per-group thresholds: sums of the groups' counts
+        if groups and overall_t is None:
+            # the whole data at the per-group thresholds: the groups' counts summed
             tot = {k: sum(gp[k] for gp in groups) for k in ("tp", "fp", "tn", "fn")}
             out["overall"] = _rates(tot, threshold=None)
         out["groups"] = groups
@@ -1486,13 +1501,14 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             }
             return
         try:
-            alive = np.flatnonzero(self._alive)
-            background = self._X.iloc[alive[: min(len(alive), 200)]]
+            rows = self._background[self._alive[self._background]]
             res = explain(
                 self._model_fn,
                 self._X.iloc[[pos]],
-                background=background,
+                background=self._X.iloc[rows],
                 random_state=self._seed,
+                progress=False,
+                publish=False,
             )
             self.attributions = jsonable(_attribution_payload(res, pos, self))
         except MlnbError as exc:
@@ -1556,8 +1572,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if self._quiet:
             return
         with self._internal(), self.hold_sync():
-            if self.strategy not in ("single",):
-                self.strategy = "single"
+            self.strategy = "manual"
             self._refresh_after_threshold()
 
     def _refresh_after_threshold(self) -> None:
@@ -1583,8 +1598,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             return
         with self._internal(), self.hold_sync():
             self.error = ""
-            self._apply_strategy()
-            self._refresh_status()
+            self._refresh_after_threshold()
 
     @t.observe("cf_distance")
     def _on_distance(self, change: dict[str, Any]) -> None:
@@ -1648,7 +1662,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         n_edits = sum(1 for op in self._ops if op["op"] == "edit")
         bits = [
             f"What-If on {int(self._alive.sum()):,} rows",
-            f"{len(self._edited)} point(s) edited ({n_edits} edit(s))",
+            f"{self._n_edited()} point(s) edited or added ({n_edits} edit(s))",
         ]
         status = "info"
         fair = self._fair
@@ -1662,6 +1676,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             bits.append(f"threshold {self.threshold:.3g}")
         self.status = status
         self.summary = "; ".join(bits)
+
+    def _n_edited(self) -> int:
+        return sum(1 for r in self._edited if self._alive[r])
 
     def record(self) -> dict[str, Any]:
         """The status record (step ``fairness``, check ``whatif``): what was probed
@@ -1679,7 +1696,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             decided_by = getattr(fair, "decided_by", None)
         metrics = {
             "n_rows": int(self._alive.sum()),
-            "points_edited": len(self._edited),
+            "points_edited": self._n_edited(),
             "edits": sum(1 for op in self._ops if op["op"] == "edit"),
             "threshold": self.threshold,
         }
@@ -1827,10 +1844,22 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _round(v: np.ndarray) -> list[float]:
-    """Values with 6 significant digits: what a scatter can show."""
+def _round(v: np.ndarray) -> list:
+    """Values with 6 significant digits (what a scatter can show; shorter JSON),
+    NaN and infinities as None."""
+    v = np.asarray(v, dtype=np.float64)
+    finite = np.isfinite(v)
+    out = np.zeros_like(v)
     with np.errstate(all="ignore"):
-        return [float(f"{x:.6g}") if math.isfinite(x) else math.nan for x in v.tolist()]
+        mag = np.where(
+            finite & (v != 0), np.floor(np.log10(np.abs(np.where(finite, v, 1.0)))), 0
+        )
+        scale = 10.0 ** (5 - mag)
+        out[finite] = np.round(v[finite] * scale[finite]) / scale[finite]
+    values = out.tolist()
+    for i in np.flatnonzero(~finite).tolist():
+        values[i] = None
+    return values
 
 
 def _fmt(x: float) -> str:
@@ -1881,35 +1910,24 @@ def _point(p: Any) -> dict[str, Any]:
 
 
 def _attribution_payload(res: Any, pos: int, w: WhatIf) -> dict[str, Any]:
-    """The bar list of one row's attributions from an explain() result."""
-    frame = None
-    for attr in ("local_frame", "to_frame"):
-        fn = getattr(res, attr, None)
-        if callable(fn):
-            try:
-                frame = fn()
-                break
-            except Exception:  # noqa: BLE001 - try the next shape
-                frame = None
-    values = getattr(res, "attributions", None)
-    names = [_text(f.name) for f in w._features]
-    bars = []
-    if values is not None:
-        a = np.asarray(values, dtype=float)
-        if a.ndim == 2:
-            a = a[0]
-        for name, v in zip(names, a.tolist(), strict=False):
-            bars.append({"feature": name, "value": v})
-    elif frame is not None:
-        for _, r in frame.iterrows():
-            bars.append({"feature": _text(r.iloc[0]), "value": float(r.iloc[-1])})
-    bars.sort(key=lambda b: (-abs(b["value"]), b["feature"]))
-    base = getattr(res, "baseline", getattr(res, "base_value", None))
+    """The bar list of one row's attributions from an :func:`explain` result."""
+    ex = res.example(0)
+    frame = ex["attributions"]
+    bars = [
+        {
+            "feature": _text(r.feature),
+            "value": float(r.attribution),
+            "row_value": _plain(r.value),
+        }
+        for r in frame.itertuples(index=False)
+    ]
     return {
         "row": pos,
-        "method": str(getattr(res, "method", "")),
-        "baseline": _plain(np.asarray(base).ravel()[0]) if base is not None else None,
+        "method": str(res.method_name),
+        "output": str(res.output),
+        "baseline": float(ex["base_value"]),
+        "output_value": float(ex["output"]),
         "bars": bars[:30],
         "n_features": len(bars),
-        "prediction": w._prediction(w._scores[pos]) if w._scores is not None else {},
+        "additive": bool(res.guaranteed_additive),
     }

@@ -17,7 +17,7 @@ import numpy as np
 
 from ...core import frames
 from ...core import metrics as M
-from ...core.labels import as_1d
+from ...core.labels import as_1d, infer_task
 from ...errors import DataValidationError, MlnbValueError
 
 __all__ = [
@@ -280,26 +280,27 @@ def _labels(y: Any, role: str, n: int | None, x_role: str) -> np.ndarray:
 
 
 def _task(estimator: Any, y: np.ndarray) -> str:
+    """The estimator's kind decides; for an estimator that is neither a classifier
+    nor a regressor, the label decides by the rule every check uses
+    (:func:`mlnb.core.labels.infer_task`)."""
     from sklearn.base import is_classifier, is_regressor
     from sklearn.utils.multiclass import type_of_target
 
-    kind = type_of_target(y)
-    if is_regressor(estimator) or (
-        not is_classifier(estimator) and kind == "continuous"
-    ):
+    if is_regressor(estimator):
         if y.dtype.kind not in "biuf":
             raise DataValidationError(
                 f"y holds {y.dtype} values but {type(estimator).__name__} is a "
                 "regressor; pass numeric labels or a classifier"
             )
         return "regression"
-    if kind == "continuous":
-        raise DataValidationError(
-            f"y holds non-integer numbers but {type(estimator).__name__} is a "
-            "classifier; pass class labels, or a regressor for a numeric target"
-        )
-    n_classes = len(np.unique(y))
-    return "binary" if n_classes <= 2 else "multiclass"
+    if is_classifier(estimator):
+        if type_of_target(y) == "continuous":
+            raise DataValidationError(
+                f"y holds non-integer numbers but {type(estimator).__name__} is a "
+                "classifier; pass class labels, or a regressor for a numeric target"
+            )
+        return "binary" if len(np.unique(y)) <= 2 else "multiclass"
+    return infer_task(y, name="the labels in y")[0]
 
 
 #: Metrics whose value depends on which class is positive: scikit-learn function

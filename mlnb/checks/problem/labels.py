@@ -10,7 +10,13 @@ from typing import Any
 
 import numpy as np
 
-from ...core.labels import DEFAULT_MAX_CLASSES, _raise_infinite, _raise_missing
+from ...core.labels import (
+    DEFAULT_MAX_CLASSES,
+    MAX_CLASSES_INFERRED,
+    _raise_infinite,
+    _raise_missing,
+    infer_task,
+)
 from ...errors import DataValidationError, MlnbValueError
 
 __all__ = [
@@ -23,11 +29,6 @@ __all__ = [
     "index_of",
     "classes_of",
 ]
-
-#: With ``task=None``, integer labels with more distinct values than this are
-#: taken as a regression target (counts, ages); pass ``task="multiclass"`` to
-#: treat them as classes.
-MAX_CLASSES_INFERRED = 20
 
 
 def read_labels(y: Any, name: str) -> np.ndarray:
@@ -81,61 +82,6 @@ def read_weights(values: Any, n: int, name: str) -> np.ndarray | None:
 
 def is_int(v: Any) -> bool:
     return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
-
-
-def infer_task(ytr: np.ndarray, yte: np.ndarray) -> tuple[str, str]:
-    """The task and the sentence saying why."""
-    kinds = {ytr.dtype.kind, yte.dtype.kind}
-    if kinds <= {"b"}:
-        return "binary", "task inferred as binary: boolean labels"
-    numeric = kinds <= set("biuf")
-    if numeric:
-        integral = all(_integral(a) for a in (ytr, yte))
-        if not integral:
-            return "regression", "task inferred as regression: non-integer labels"
-        distinct = _distinct(ytr, yte, MAX_CLASSES_INFERRED + 1)
-        if distinct > MAX_CLASSES_INFERRED:
-            return "regression", (
-                f"task inferred as regression: integer labels with more than "
-                f"{MAX_CLASSES_INFERRED} distinct values (pass task='multiclass' to "
-                "treat them as classes)"
-            )
-    else:
-        distinct = _distinct(ytr, yte, DEFAULT_MAX_CLASSES + 1)
-        if distinct > DEFAULT_MAX_CLASSES:
-            raise DataValidationError(
-                f"the labels have more than {DEFAULT_MAX_CLASSES} distinct values, "
-                "too many for a classification label: is this an id or free text? "
-                "Pass the real label, or task='regression' for a number"
-            )
-    if distinct <= 2:
-        return "binary", f"task inferred as binary: {distinct} distinct labels"
-    return "multiclass", f"task inferred as multiclass: {distinct} distinct labels"
-
-
-def _integral(a: np.ndarray) -> bool:
-    """Whether every value is a whole number (a sample first, to fail fast)."""
-    if a.dtype.kind in "iub":
-        return True
-    head = a[: 1 << 16]
-    return bool(np.all(np.mod(head, 1) == 0) and np.all(np.mod(a, 1) == 0))
-
-
-def _distinct(ytr: np.ndarray, yte: np.ndarray, cap: int) -> int:
-    """Distinct values of both label arrays (counted up to ``cap``)."""
-    if ytr.dtype.kind in "iub" and yte.dtype.kind in "iub":
-        lo = min(int(ytr.min()), int(yte.min()))
-        hi = max(int(ytr.max()), int(yte.max()))
-        if hi - lo < 1_000_000:
-            seen = np.zeros(hi - lo + 1, dtype=bool)
-            seen[ytr.astype(np.int64) - lo] = True
-            seen[yte.astype(np.int64) - lo] = True
-            return int(seen.sum())
-    import pandas as pd
-
-    a = pd.unique(pd.Series(ytr, copy=False))
-    b = pd.unique(pd.Series(yte, copy=False))
-    return len(pd.unique(pd.Series(np.concatenate([a, b]).astype(object))))
 
 
 def counts(y: np.ndarray, name: str):

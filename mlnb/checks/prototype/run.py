@@ -12,6 +12,7 @@ import numpy as np
 from ...checklist.result import judge
 from ...core import frames
 from ...core import metrics as M
+from ...core.labels import MAX_CLASSES_INFERRED, infer_task
 from ...errors import DataValidationError, MissingDependencyError, MlnbValueError
 from . import findings as F
 from . import split as S
@@ -30,7 +31,7 @@ COMPANIONS = {
 }
 #: A numeric label with more distinct values than this (or non-integer values)
 #: is a regression target when ``task`` is not given.
-MAX_CLASSES = 20
+MAX_CLASSES = MAX_CLASSES_INFERRED
 
 
 # -- reading the arguments -------------------------------------------------------------
@@ -127,19 +128,21 @@ def _check_unique(frame: Any, positions: list[int]) -> None:
 
 
 def _infer_task(values: Any, name: Any) -> str:
+    """The task the label implies, by the rule every check uses
+    (:func:`mlnb.core.labels.infer_task`); ``values`` hold no missing value."""
     import pandas as pd
 
     s = pd.Series(values, copy=False)
-    if pd.api.types.is_bool_dtype(s.dtype) or not pd.api.types.is_numeric_dtype(
-        s.dtype
-    ):
-        return "binary" if s.nunique(dropna=True) <= 2 else "multiclass"
-    arr = s.to_numpy(dtype=np.float64, na_value=np.nan)
-    finite = arr[np.isfinite(arr)]
-    k = len(np.unique(finite))
-    if np.any(finite != np.round(finite)) or k > MAX_CLASSES:
-        return "regression"
-    return "binary" if k <= 2 else "multiclass"
+    dtype = s.dtype
+    if pd.api.types.is_bool_dtype(dtype) and hasattr(dtype, "numpy_dtype"):
+        arr = s.to_numpy(dtype=bool)
+    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        arr = s.to_numpy(dtype=np.float64)
+    elif pd.api.types.is_bool_dtype(dtype):
+        arr = s.to_numpy()
+    else:
+        arr = s.to_numpy(dtype=object)
+    return infer_task(arr, name=f"label column {name!r} values")[0]
 
 
 def _read_label(values: Any, name: Any, task: Any, positive_label: Any):

@@ -16,13 +16,14 @@ positive relative to a false negative, as the What-If Tool's "cost ratio (FP/FN)
 
 How the three parity strategies are solved, and what "within the grid step" means:
 on the grid a group's rate moves in jumps, so exact equality is not reachable. For a
-target rate ``v``, a group may use a grid threshold at either end of a grid step
-whose two rates enclose ``v`` (so its rate is within that one step's jump of
-``v``); it takes the cheapest of them. Every rate any group reaches on the grid is
-tried as ``v``; the target of lowest total cost wins (ties: the smaller gap between
-groups, then the lower target). So every group's rate is within one grid step's
-jump of the common target, and the thresholds are the cheapest such choice. The
-gap reached (largest minus smallest rate) is reported as ``gap``.
+target rate ``v``, each group takes the grid threshold whose rate is nearest to
+``v`` among the two ends of every grid step whose rates enclose ``v`` (ties: the
+cheaper), so its rate is within half of that one step's jump of ``v``. Every rate
+any group reaches on the grid is tried as ``v``; the target of lowest total cost
+wins (ties: the smaller gap between groups, then the lower target). So the groups'
+rates differ by at most one grid step's jump, and among such choices the
+thresholds are the cheapest over the targets. The gap reached (largest minus
+smallest rate) is reported as ``gap``.
 
 Decision rule: a row is predicted positive when ``score >= threshold``.
 """
@@ -344,7 +345,9 @@ def _solve_parity(metric: np.ndarray, cost: np.ndarray) -> tuple[np.ndarray, flo
         allowed = np.zeros((len(targets), k), dtype=bool)
         allowed[:, :-1] |= inside
         allowed[:, 1:] |= inside
-        masked = np.where(allowed, cost[g][None, :], np.inf)
+        near = np.where(allowed, np.abs(m[None, :] - targets[:, None]), np.inf)
+        nearest = near.min(axis=1, keepdims=True)
+        masked = np.where(allowed & (near == nearest), cost[g][None, :], np.inf)
         best = np.argmin(masked, axis=1)
         choice[g] = best
         total += masked[np.arange(len(targets)), best]
