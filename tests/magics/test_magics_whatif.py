@@ -57,7 +57,14 @@ def shell(monkeypatch):
         monkeypatch.setitem(
             M.COMMANDS, "explain", ("explainability", explainability.command)
         )
-    ip.user_ns.update(df=DF, model=MODEL, predict=predict, X=DF[NUMERIC], other=MODEL)
+    ip.user_ns.update(
+        df=DF,
+        model=MODEL,
+        predict=predict,
+        X=DF[NUMERIC],
+        other=MODEL,
+        unfitted=LogisticRegression(),
+    )
     session.clear()
     return ip
 
@@ -183,8 +190,12 @@ def test_explain_defaults(shell, fake_explain):
 
 def test_explain_gives_what_the_function_gives(shell):
     explain_mod = pytest.importorskip("mlnb.checks.explainability")
-    r = run(shell, "explain model X --method linear")
-    plain = explain_mod.explain(MODEL, DF[NUMERIC], method="linear", publish=False)
+    named = ["age", "hours per week"]
+    shell.user_ns["named"] = LogisticRegression().fit(DF[named], DF["income"])
+    r = run(shell, "explain named df[['age', 'hours per week']] --method linear")
+    plain = explain_mod.explain(
+        shell.user_ns["named"], DF[named], method="linear", publish=False
+    )
     np.testing.assert_allclose(r.values, plain.values)
     assert r.status == plain.status
 
@@ -234,6 +245,11 @@ BAD = [
         "explain undefined background",
         "explain model X --background nothere",
         [r"nothere", r"not defined"],
+    ),
+    (
+        "whatif unfitted model",
+        "whatif unfitted df --label income",
+        [r"not fitted", r"fit\("],
     ),
     ("explain three expressions", "explain model X df", [r"3 expressions", r"2"]),
     (
