@@ -238,12 +238,12 @@ class ExamplePredictFunction:
     """A WIT custom predict function seen as a function of a DataFrame's rows.
 
     Called with a pandas DataFrame (the feature columns), it hands the user's
-    function the rows as WIT would (dicts, lists in ``columns`` order, or
-    ``tf.train.Example`` protos) and returns their scores as an array: ``(n, k)``
-    class scores or ``(n,)`` regression values. It checks what WIT's contract
-    requires (one result per example, one list of class scores per example for a
-    classifier, as many scores as ``label_vocab`` names); :class:`Predictor` checks
-    the rest (finite, probabilities).
+    function the rows as WIT would (dicts, lists in ``columns`` order whatever the
+    order of ``X``'s columns, or ``tf.train.Example`` protos) and returns their
+    scores as an array: ``(n, k)`` class scores or ``(n,)`` regression values. It
+    checks what WIT's contract requires (one result per example, one list of class
+    scores per example for a classifier, as many scores as ``label_vocab`` names);
+    :class:`Predictor` checks the rest (finite, probabilities).
     """
 
     def __init__(
@@ -255,8 +255,10 @@ class ExamplePredictFunction:
         label_vocab: Sequence[Any] = (),
         schema: Any = None,
         setter: str = "set_custom_predict_fn",
+        columns: Sequence[Any] | None = None,
     ) -> None:
         self.fn = fn
+        self.columns = None if columns is None else list(columns)
         self.form = form
         self.model_type = model_type
         self.label_vocab = tuple(label_vocab)
@@ -270,6 +272,8 @@ class ExamplePredictFunction:
             from ..integrations.tfexample import frame_to_examples
 
             return frame_to_examples(X, self.schema)
+        if self.form == "list" and self.columns is not None:
+            X = X[self.columns]  # list positions follow the examples' feature order
         columns = list(X.columns)
         values = [X[c].tolist() for c in columns]
         if self.form == "list":
@@ -559,6 +563,10 @@ class WitConfigBuilder:
         """The examples as a pandas DataFrame (the target feature included)."""
         return self._frame
 
+    def _feature_columns(self) -> list[Any]:
+        target = self.config.get("target_feature")
+        return [c for c in self._frame.columns if target is None or c != target]
+
     def _predictor(self, key: str, setter: str) -> Any:
         from ..checks.predictor import Predictor
 
@@ -574,6 +582,7 @@ class WitConfigBuilder:
             label_vocab=vocab,
             schema=self._schema,
             setter=setter,
+            columns=self._feature_columns(),
         )
         classes = list(vocab) if (vocab and model_type == "classification") else None
         argument = (
@@ -656,7 +665,7 @@ class WitConfigBuilder:
         if target is not None:
             self._check_target(target)
         data = self._label_frame(target)
-        features = [c for c in data.columns if target is None or c != target]
+        features = self._feature_columns()
         kwargs = {
             "model_or_predict_fn": model,
             "data": data,

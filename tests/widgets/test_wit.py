@@ -457,3 +457,23 @@ def test_wit_widget_bad_arguments():
         WitWidget(b, height=0)
     with pytest.raises(MlnbValueError, match="label come from the config builder"):
         WitWidget(b, label="income")
+
+
+def test_list_examples_follow_the_feature_order_whatever_the_frame_order():
+    def from_lists(lists):
+        return pd.DataFrame(lists, columns=FEATURES)
+
+    predict = Recorder(CLF, from_lists)
+    examples = [list(d.values()) for d in wit_rows(DF, [*FEATURES, "income"])]
+    kw = (
+        WitConfigBuilder(examples, feature_names=[*FEATURES, "income"])
+        .set_custom_predict_fn(predict)
+        .set_target_feature("income")
+        .to_whatif_kwargs()
+    )
+    shuffled = kw["data"][["sex", "hours", "age"]]  # a caller's own column order
+    np.testing.assert_allclose(
+        kw["model_or_predict_fn"].scores(shuffled),
+        CLF.predict_proba(_design(DF))[:, 1],
+    )
+    assert predict.calls[-1][0] == [DF["age"][0], DF["hours"][0], DF["sex"][0]]
