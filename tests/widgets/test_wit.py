@@ -477,3 +477,81 @@ def test_list_examples_follow_the_feature_order_whatever_the_frame_order():
         CLF.predict_proba(_design(DF))[:, 1],
     )
     assert predict.calls[-1][0] == [DF["age"][0], DF["hours"][0], DF["sex"][0]]
+
+
+def test_wit_widget_performance_tab_uses_the_vocab_names():
+    from mlnb.widgets.wit import WitWidget
+
+    builder = (
+        WitConfigBuilder(wit_rows(DF, [*FEATURES, "income"]))
+        .set_custom_predict_fn(Recorder(CLF, dicts_to_frame))
+        .set_target_feature("income")
+        .set_label_vocab(["<=50K", ">50K"])
+    )
+    w = WitWidget(builder, sensitive="sex")
+    w.tab = "performance"
+    assert not w.error, w.error
+    from sklearn.metrics import roc_auc_score
+
+    perf = w.performance
+    assert perf["available"] and perf["positive_label"] == ">50K"
+    # the label compared with the predictions is the vocabulary's, positive ">50K"
+    oracle = roc_auc_score(DF["income"], CLF.predict_proba(_design(DF))[:, 1])
+    assert perf["roc_auc"] == pytest.approx(oracle)
+    assert sorted(g["group"] for g in perf["groups"]) == ["Female", "Male"]
+
+
+def test_wit_widget_regression():
+    from mlnb.widgets.wit import WitWidget
+
+    builder = (
+        WitConfigBuilder(DF[[*FEATURES, "wage"]])
+        .set_model_type("regression")
+        .set_custom_predict_fn(Recorder(REG, dicts_to_frame, regression=True))
+        .set_target_feature("wage")
+    )
+    w = WitWidget(builder)
+    assert not w.error, w.error
+    np.testing.assert_allclose(w.predictions(), REG.predict(_design(DF)))
+
+
+@pytest.mark.extra("tensorflow")
+def test_wit_widget_edits_tf_examples():
+    tf = pytest.importorskip("tensorflow")
+    from mlnb.widgets.wit import WitWidget
+
+    seen = []
+
+    def predict(protos):
+        seen.append(protos)
+        rows = pd.DataFrame(
+            {
+                "age": [p.features.feature["age"].int64_list.value[0] for p in protos],
+                "hours": [
+                    p.features.feature["hours"].float_list.value[0] for p in protos
+                ],
+                "sex": [
+                    p.features.feature["sex"].bytes_list.value[0].decode()
+                    for p in protos
+                ],
+            }
+        )
+        return CLF.predict_proba(_design(rows)).tolist()
+
+    builder = (
+        WitConfigBuilder(_tf_examples(DF.head(40)))
+        .set_custom_predict_fn(predict)
+        .set_target_feature("income")
+    )
+    w = WitWidget(builder)
+    assert not w.error, w.error
+    w.select(2)
+    w.edit("age", 70)
+    (edited,) = seen[-1]
+    assert isinstance(edited, tf.train.Example)
+    assert list(edited.features.feature["age"].int64_list.value) == [70]
+    assert "income" not in edited.features.feature
+    row = DF.iloc[[2]].assign(age=70, hours=np.float32(DF["hours"][2]).item())
+    assert w.predictions()[2] == pytest.approx(
+        CLF.predict_proba(_design(row))[0, 1], rel=1e-6
+    )
