@@ -20,7 +20,8 @@ arguments of :class:`mlnb.WhatIf` (:meth:`WitConfigBuilder.to_whatif_kwargs`);
 
 * a list of dicts (WIT's JSON examples), every dict with the same keys;
 * a list of lists with ``feature_names`` (WIT's JSON lists);
-* a pandas (or polars, pyarrow) DataFrame — an mlnb extension;
+* a table — a pandas or polars DataFrame, a pyarrow Table or a dict of columns (an
+  mlnb extension);
 * a list of ``tf.train.Example`` protos (when TensorFlow is installed).
 
 The custom predict function is called as WIT calls it: with a list of examples in the
@@ -129,7 +130,7 @@ def _unsupported(name: str) -> Callable[..., Any]:
 def _is_table(obj: Any) -> bool:
     from ..core.frames import is_table
 
-    return is_table(obj) and not isinstance(obj, Mapping)
+    return is_table(obj)
 
 
 def _frame_of_dicts(examples: Sequence[Any]) -> Any:
@@ -192,7 +193,9 @@ def _frame_of_lists(examples: Sequence[Any], feature_names: Any) -> Any:
     else:  # WIT names list positions "0", "1", ...
         names = [str(i) for i in range(width)]
     if len(set(names)) != len(names):
-        raise MlnbValueError(f"feature_names repeat a name: {names!r}")
+        raise MlnbValueError(
+            f"feature_names repeat a name: {names!r}; give each position its own name"
+        )
     return pd.DataFrame.from_records([list(ex) for ex in examples], columns=names)
 
 
@@ -206,7 +209,7 @@ def _read_examples(examples: Any, feature_names: Any) -> tuple[Any, str, Any]:
         if len(frame) == 0:
             raise MlnbValueError("examples: the DataFrame has no rows; pass some rows")
         return frame, "frame", None
-    if isinstance(examples, str | bytes | Mapping) or not isinstance(
+    if isinstance(examples, str | bytes) or not isinstance(
         examples, Sequence | np.ndarray
     ):
         raise MlnbValueError(

@@ -132,6 +132,19 @@ def test_polars_examples(require):
     np.testing.assert_allclose(scores(kw), CLF.predict_proba(_design(DF))[:, 1])
 
 
+def test_dict_of_columns_and_pyarrow_examples():
+    pa = pytest.importorskip("pyarrow")
+    columns = {c: DF[c].to_numpy() for c in [*FEATURES, "income"]}
+    for examples in (columns, pa.Table.from_pandas(DF[[*FEATURES, "income"]])):
+        kw = (
+            WitConfigBuilder(examples)
+            .set_custom_predict_fn(Recorder(CLF, dicts_to_frame))
+            .set_target_feature("income")
+            .to_whatif_kwargs()
+        )
+        np.testing.assert_allclose(scores(kw), CLF.predict_proba(_design(DF))[:, 1])
+
+
 def test_list_examples_with_feature_names():
     examples = [list(d.values()) for d in wit_rows(DF, [*FEATURES, "income"])]
 

@@ -137,6 +137,18 @@ BAD = [
         [r"examples must be a list", r"str"],
     ),
     (
+        "one example instead of a list",
+        lambda: WitConfigBuilder({"age": 30, "y": 0}),
+        MlnbValueError,
+        [r"examples", r"column's values"],
+    ),
+    (
+        "feature_names repeating a name",
+        lambda: WitConfigBuilder([[1, 2]], feature_names=["a", "a"]),
+        MlnbValueError,
+        [r"feature_names repeat", r"its own name"],
+    ),
+    (
         "list examples of different lengths",
         lambda: WitConfigBuilder([[1, 2], [1]]),
         MlnbValueError,
