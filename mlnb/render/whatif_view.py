@@ -1,6 +1,5 @@
 """The static drawing of the :class:`mlnb.widgets.whatif.WhatIf` widget: its
-scatter as a matplotlib figure (for the PNG fallback). matplotlib is imported by
-the caller's axes only."""
+scatter on matplotlib axes (for the PNG fallback)."""
 
 from __future__ import annotations
 
@@ -26,62 +25,51 @@ _CATEGORY_COLORS = (
 )
 
 
-def scatter(
-    points: dict[str, Any], names: dict[str, str], sample: dict[str, Any], *, ax: Any
-) -> Any:
-    """Draw the widget's points (its ``points`` trait) on ``ax``; returns ``ax``.
-
-    ``names`` holds the axis titles by key (``"x"``, ``"y"``, ``"color"``).
-
-    Categorical axes are spread by a small deterministic jitter around each
-    category, as the view does.
-    """
+def _coords(col: Any) -> tuple[np.ndarray, list]:
+    """Numbers to draw and the tick names of a categorical column (jittered by a
+    fixed seed around each category, as the view does)."""
+    values = np.asarray(col)
+    if values.dtype.kind in "if":
+        return values.astype(np.float64), []
+    cats = sorted({str(v) for v in values})
+    codes = np.searchsorted(np.asarray(cats, dtype=object), values.astype(str))
     rng = np.random.default_rng(0)
-    n = len(points.get("row", []))
+    return codes + rng.uniform(-0.3, 0.3, len(codes)), cats
 
-    def coords(key: str) -> np.ndarray:
-        v = np.array(
-            [np.nan if a is None else a for a in points.get(key, [])], dtype=float
-        )
-        if points.get(f"{key}_kind") == "categorical" and n:
-            v = v + rng.uniform(-0.3, 0.3, size=n)
-        return v
 
-    x, y = coords("x"), coords("y")
-    color_kind = points.get("color_kind")
-    if color_kind == "categorical":
-        cats = points.get("color_categories", [])
-        codes = np.asarray(points.get("color", []), dtype=int)
-        for k, cat in enumerate(cats[: len(_CATEGORY_COLORS)]):
-            m = codes == k
-            if m.any():
-                ax.scatter(
-                    x[m],
-                    y[m],
-                    s=6,
-                    alpha=0.6,
-                    color=_CATEGORY_COLORS[k],
-                    label=plain_text(cat),
-                )
+def scatter(points: Any, names: dict[str, str], title: str, *, ax: Any) -> Any:
+    """Draw ``points`` (the widget's ``scatter_points()`` frame) on ``ax``;
+    ``names`` holds the axis titles by key (``"x"``, ``"y"``, ``"color"``).
+    Returns ``ax``."""
+    x, x_cats = _coords(points["x"])
+    y, y_cats = _coords(points["y"])
+    if "color" in points and points["color"].dtype.kind not in "if":
+        color = points["color"].astype(str).to_numpy()
+        for k, cat in enumerate(sorted(set(color))[: len(_CATEGORY_COLORS)]):
+            m = color == cat
+            ax.scatter(
+                x[m],
+                y[m],
+                s=6,
+                alpha=0.6,
+                color=_CATEGORY_COLORS[k],
+                label=plain_text(cat),
+            )
         ax.legend(
             title=plain_text(names.get("color", "")),
             fontsize=7,
             loc="best",
             markerscale=2,
         )
-    elif color_kind == "numeric":
-        c = np.array(
-            [np.nan if a is None else a for a in points.get("color", [])], dtype=float
-        )
-        ax.scatter(x, y, s=6, alpha=0.6, c=c, cmap="viridis")
+    elif "color" in points:
+        ax.scatter(x, y, s=6, alpha=0.6, c=points["color"].to_numpy(), cmap="viridis")
     else:
         ax.scatter(x, y, s=6, alpha=0.6, color=_CATEGORY_COLORS[0])
     ax.set_xlabel(plain_text(names.get("x", "")))
     ax.set_ylabel(plain_text(names.get("y", "")))
-    for key, ticks in (("x", ax.set_xticks), ("y", ax.set_yticks)):
-        if points.get(f"{key}_kind") == "categorical":
-            cats = points.get(f"{key}_categories", [])
-            if len(cats) <= 12:
-                ticks(range(len(cats)), [plain_text(c) for c in cats])
-    ax.set_title(plain_text(sample.get("text", "")), fontsize=9)
+    if 0 < len(x_cats) <= 12:
+        ax.set_xticks(range(len(x_cats)), [plain_text(c) for c in x_cats])
+    if 0 < len(y_cats) <= 12:
+        ax.set_yticks(range(len(y_cats)), [plain_text(c) for c in y_cats])
+    ax.set_title(plain_text(title), fontsize=9)
     return ax

@@ -30,7 +30,7 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from ..checklist.result import MIME_TYPE, PROTOCOL_VERSION, _now  # noqa: F401
+from ..checklist.result import PROTOCOL_VERSION, _now
 from ..core import frames
 from ..core.jsonsafe import jsonable
 from ..errors import MlnbError, MlnbValueError
@@ -330,6 +330,11 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._max_points = int(max_points)
         self._seed = int(random_state)
         self._pdp_thread: threading.Thread | None = None
+        self._perf_thread: threading.Thread | None = None
+        self._attr_thread: threading.Thread | None = None
+        self._attr_token = 0
+        self._perf_lock = threading.Lock()
+        self._perf_token = 0
         self._pdp_cancel = threading.Event()
         self._pdp_token = 0
         self._fair = None  # FairThresholds of the chosen strategy
@@ -701,10 +706,11 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._pdp_cancel.set()
 
     def wait(self, timeout: float | None = None) -> None:
-        """Wait for the partial dependence being computed in the background."""
-        th = self._pdp_thread
-        if th is not None:
-            th.join(timeout)
+        """Wait for what is computed in the background: the partial dependence,
+        the attributions, and the performance metrics an edit refreshes."""
+        for th in (self._pdp_thread, self._perf_thread, self._attr_thread):
+            if th is not None:
+                th.join(timeout)
 
     # -- argument checks --------------------------------------------------------------
     def _row_arg(self, row: int | None) -> int:
@@ -866,12 +872,12 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             self._refresh_points()
             self._refresh_row()
             if self.tab == "performance":
-                self._refresh_performance()
+                self._refresh_performance(background=True)
             else:
                 self._perf_dirty = True
             if self.tab == "counterfactual":
                 self._refresh_counterfactual()
-            if self.tab == "attributions":
+            if self.tab in ("editor", "attributions"):
                 self._refresh_attributions()
             if self.tab == "pdp":
                 self._refresh_ice()
@@ -1035,7 +1041,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             if kind == "regression":
                 return "numeric", y.astype(float), []
             text = pd.Series(y, dtype=object).astype(str)
-            cats = sorted(pd.unique(pd.Series(self._y, dtype=object).astype(str)))
+            cats = self._label_categories()
             return "categorical", pd.Categorical(text, categories=cats).codes, cats
         if (
             aid in ("correct", "error")
@@ -1065,10 +1071,42 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             return "categorical", np.where(right, 0, 1), ["correct", "wrong"]
         return "none", None, []
 
+    def _label_categories(self) -> list[str]:
+        """The label's values as text, sorted (computed once: edits never change
+        labels, duplicates copy them)."""
+        import pandas as pd
+
+        if getattr(self, "_label_cats", None) is None:
+            text = pd.Series(pd.unique(pd.Series(self._y, dtype=object)), dtype=object)
+            self._label_cats = sorted(text.astype(str).unique().tolist())
+        return self._label_cats
+
+    def scatter_points(self):
+        """The points the scatter draws (the sample), decoded: a pandas DataFrame
+        with ``row`` and, per drawn axis, ``x``, ``y``, ``color``, ``facet``
+        (numbers, or the category names)."""
+        import pandas as pd
+
+        pts = self.points
+        out = {"row": np.frombuffer(pts["row"], dtype="<i4").astype(np.int64)}
+        for key in ("x", "y", "color", "facet"):
+            kind = pts[f"{key}_kind"]
+            if kind == "none":
+                continue
+            v = np.frombuffer(pts[key], dtype="<f4").astype(np.float64)
+            if kind == "categorical":
+                cats = np.asarray(pts[f"{key}_categories"], dtype=object)
+                out[key] = cats[v.astype(np.int64)]
+            else:
+                out[key] = v
+        return pd.DataFrame(out)
+
     def _refresh_points(self) -> None:
         rows = self._sample[self._alive[self._sample]]
         n_alive = int(self._alive.sum())
-        out: dict[str, Any] = {"row": rows.tolist()}
+        # compact arrays, sent as binary buffers: row ids as int32, coordinates
+        # (and category codes) as float32, NaN where a value is missing
+        out: dict[str, Any] = {"row": np.asarray(rows, dtype="<i4").tobytes()}
         for key, aid in (
             ("x", self.x_axis),
             ("y", self.y_axis),
@@ -1079,11 +1117,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             out[f"{key}_kind"] = kind
             out[f"{key}_categories"] = cats
             if values is None:
-                out[key] = []
-            elif kind == "numeric":
-                out[key] = _round(values)
+                out[key] = b""
             else:
-                out[key] = np.asarray(values).astype(int).tolist()
+                out[key] = np.asarray(values, dtype="<f4").tobytes()
         out["edited"] = sorted(int(r) for r in self._edited if self._alive[r])
         self.points = out
         n_shown = len(rows)
@@ -1167,11 +1203,15 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def _pdp_grid(self, f: _Feature) -> Any:
         """The grid for ``f`` over every row, as :func:`partial_dependence` builds
-        it (so the batches of rows share one grid)."""
+        it (so the batches of rows share one grid); whole numbers for an integer
+        column."""
         from ..checks.whatif.dependence import feature_grid
 
         col = self._X[f.name][self._alive]
         grid, _ = feature_grid(col, categorical=f.kind != "numeric")
+        if f.integer:
+            # an integer column holds whole numbers only: the grid says which
+            grid = np.unique(np.round(np.asarray(grid, dtype=np.float64)))
         return grid
 
     def _refresh_ice(self) -> None:
@@ -1336,23 +1376,66 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             )
         return ""
 
-    def _refresh_performance(self) -> None:
+    def _refresh_performance(self, *, background: bool = False) -> None:
+        """Recompute the curves and per-group results over every row; with
+        ``background=True`` (after an edit) in a thread, so the edit answers at
+        once and the metrics follow."""
         self._perf_dirty = False
         missing = self._performance_missing()
         if missing:
             self.performance = {"available": False, "missing": missing}
             return
-        from ..checks.imbalance import thresholds
+        alive = self._alive.copy()
+        inputs = (
+            alive,
+            self._y[alive] == self._positive,
+            self._scores[alive].copy(),
+            None
+            if self._compare_scores is None
+            else self._compare_scores[alive].copy(),
+            None if self._groups is None else self._groups[alive],
+            self.threshold,
+        )
+        self._perf_token += 1
+        if not background:
+            self._install_performance(self._compute_performance(*inputs))
+            self._apply_strategy()
+            return
+        token = self._perf_token
 
-        alive = self._alive
-        y = self._y[alive] == self._positive
-        s = self._scores[alive]
-        try:
-            overall = thresholds(y, s, threshold=self.threshold, publish=False)
-        except MlnbError as exc:
-            self.performance = {"available": False, "missing": str(exc)}
+        def job() -> None:
+            computed = self._compute_performance(*inputs)
+            with self._perf_lock:
+                if token != self._perf_token:
+                    return  # a newer refresh is on its way
+                self._install_performance(computed)
+                self._apply_strategy(move_slider=False)
+                self._refresh_status()
+
+        th = threading.Thread(target=job, name="mlnb-whatif-performance", daemon=True)
+        self._perf_thread = th
+        th.start()
+
+    def _install_performance(self, computed: tuple) -> None:
+        base, overall, comp, group_results = computed
+        if overall is None:
+            self._perf_base = None
+            self.performance = base
             return
         self._overall = overall
+        self._compare_overall = comp
+        self._group_results = group_results
+        self._perf_base = base
+
+    def _compute_performance(self, alive, y, s, s2, groups, threshold) -> tuple:
+        """``(base, overall, compare, group_results)`` from :func:`mlnb.thresholds`
+        over all rows, the compared model, and each group (no trait written)."""
+        from ..checks.imbalance import thresholds
+
+        try:
+            overall = thresholds(y, s, threshold=threshold, publish=False)
+        except MlnbError as exc:
+            return {"available": False, "missing": str(exc)}, None, None, {}
         out: dict[str, Any] = {
             "available": True,
             "positive_label": _text(self._positive),
@@ -1362,15 +1445,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "curve": overall.curve_points(n=CURVE_POINTS),
             "n": int(alive.sum()),
         }
-        if self._compare_scores is not None:
+        comp = None
+        if s2 is not None:
             try:
-                comp = thresholds(
-                    y,
-                    self._compare_scores[alive],
-                    threshold=self.threshold,
-                    publish=False,
-                )
-                self._compare_overall = comp
+                comp = thresholds(y, s2, threshold=threshold, publish=False)
                 out["compare"] = {
                     "roc_auc": comp.roc_auc,
                     "average_precision": comp.average_precision,
@@ -1378,12 +1456,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 }
             except MlnbError as exc:
                 out["compare"] = {"error": str(exc)}
-        # per group
-        self._group_results = {}
+        group_results: dict[Any, Any] = {}
         group_note = ""
-        if self._groups is not None:
-            g = self._groups[alive]
-            values = _group_values(g)
+        if groups is not None:
+            values = _group_values(groups)
             if len(values) < 2:
                 group_note = (
                     f"sensitive feature {_text(self._sensitive_name)!r} has one group "
@@ -1392,26 +1468,27 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 )
             else:
                 for v in values:
-                    m = g == v
+                    m = groups == v
                     try:
-                        self._group_results[v] = thresholds(
-                            y[m], s[m], threshold=self.threshold, publish=False
+                        group_results[v] = thresholds(
+                            y[m], s[m], threshold=threshold, publish=False
                         )
                     except MlnbError as exc:
                         group_note = f"group {_text(v)!r}: {exc}"
-                        self._group_results[v] = None
+                        group_results[v] = None
         else:
             group_note = (
                 "no sensitive feature: pass sensitive='column' for per-group thresholds"
             )
         out["group_note"] = group_note
-        self._perf_base = out
-        self._apply_strategy()
+        return out, overall, comp, group_results
 
-    def _apply_strategy(self) -> None:
+    def _apply_strategy(self, *, move_slider: bool = True) -> None:
         """The thresholds of the chosen strategy — the slider's for ``"manual"``,
         else :func:`fair_thresholds`' per group (one threshold of lowest cost
-        without a sensitive feature) — then the metrics at them."""
+        without a sensitive feature) — then the metrics at them. The slider
+        follows a single chosen threshold unless ``move_slider`` is false (a
+        background refresh must not set traits that have observers)."""
         base = getattr(self, "_perf_base", None)
         if not base or not base.get("available"):
             return
@@ -1459,7 +1536,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "least two groups, each holding both classes; showing the slider's "
                 "threshold"
             )
-        if overall_t is not None and overall_t != self.threshold:
+        if move_slider and overall_t is not None and overall_t != self.threshold:
             with self._internal():
                 self.threshold = float(overall_t)
         out["strategy"] = strategy
@@ -1487,32 +1564,44 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     # -- attributions -----------------------------------------------------------------
     def _refresh_attributions(self) -> None:
+        """The selected row's attributions by :func:`explain`, computed in the
+        background (a sampled explanation can take a while); the view shows that
+        they are pending meanwhile."""
         pos = self.selected
         if pos < 0 or not self._alive[pos]:
             self.attributions = {}
             return
-        try:
-            from ..checks.explainability import explain
-        except ImportError:
-            self.attributions = {
-                "row": pos,
-                "error": "attributions need mlnb.checks.explainability.explain, "
-                "which this installation lacks",
-            }
+        if self._scores is None:
+            self.attributions = {"row": pos, "error": self.error}
             return
-        try:
-            rows = self._background[self._alive[self._background]]
-            res = explain(
-                self._model_fn,
-                self._X.iloc[[pos]],
-                background=self._X.iloc[rows],
-                random_state=self._seed,
-                progress=False,
-                publish=False,
-            )
-            self.attributions = jsonable(_attribution_payload(res, pos, self))
-        except MlnbError as exc:
-            self.attributions = {"row": pos, "error": str(exc)}
+        rows = self._X.iloc[[pos]].copy()
+        background = self._X.iloc[self._background[self._alive[self._background]]]
+        self._attr_token += 1
+        token = self._attr_token
+        model, seed = self._model_fn, self._seed
+        self.attributions = {"row": pos, "pending": True}
+
+        def job() -> None:
+            from ..checks.explainability import explain
+
+            try:
+                res = explain(
+                    model,
+                    rows,
+                    background=background,
+                    random_state=seed,
+                    progress=False,
+                    publish=False,
+                )
+                out = jsonable(_attribution_payload(res, pos))
+            except MlnbError as exc:
+                out = {"row": pos, "error": str(exc)}
+            if token == self._attr_token:
+                self.attributions = out
+
+        th = threading.Thread(target=job, name="mlnb-whatif-explain", daemon=True)
+        self._attr_thread = th
+        th.start()
 
     # -- observers --------------------------------------------------------------------
     @t.observe("selected")
@@ -1543,7 +1632,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         tab = self.tab
         if tab == "counterfactual":
             self._refresh_counterfactual()
-        elif tab == "attributions":
+        elif tab in ("editor", "attributions"):
             self._refresh_attributions()
         elif tab == "pdp":
             self._refresh_ice()
@@ -1733,9 +1822,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             names = {o["id"]: o["name"] for o in self.axis_options}
             axes = {"x": self.x_axis, "y": self.y_axis, "color": self.color_by}
             whatif_view.scatter(
-                self.points,
+                self.scatter_points(),
                 {k: names.get(v, "") for k, v in axes.items()},
-                self.sample,
+                self.sample.get("text", ""),
                 ax=ax,
             )
             return plots.figure_png_base64(fig)
@@ -1844,24 +1933,6 @@ def _same(a: Any, b: Any) -> bool:
         return False
 
 
-def _round(v: np.ndarray) -> list:
-    """Values with 6 significant digits (what a scatter can show; shorter JSON),
-    NaN and infinities as None."""
-    v = np.asarray(v, dtype=np.float64)
-    finite = np.isfinite(v)
-    out = np.zeros_like(v)
-    with np.errstate(all="ignore"):
-        mag = np.where(
-            finite & (v != 0), np.floor(np.log10(np.abs(np.where(finite, v, 1.0)))), 0
-        )
-        scale = 10.0 ** (5 - mag)
-        out[finite] = np.round(v[finite] * scale[finite]) / scale[finite]
-    values = out.tolist()
-    for i in np.flatnonzero(~finite).tolist():
-        values[i] = None
-    return values
-
-
 def _fmt(x: float) -> str:
     return f"{x:.4g}"
 
@@ -1909,7 +1980,7 @@ def _point(p: Any) -> dict[str, Any]:
     )
 
 
-def _attribution_payload(res: Any, pos: int, w: WhatIf) -> dict[str, Any]:
+def _attribution_payload(res: Any, pos: int) -> dict[str, Any]:
     """The bar list of one row's attributions from an :func:`explain` result."""
     ex = res.example(0)
     frame = ex["attributions"]

@@ -422,3 +422,90 @@ def test_conditions_replace_the_defaults():
     model = Ridge().fit(X, y)
     e = run(model, X, conditions=[Condition("n_rows", ">=", 1000, status="warn")])
     assert e.status == "warn"
+
+
+# -- properties of sampled Shapley values that hold exactly ------------------------
+
+from hypothesis import given  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@given(
+    seed=st.integers(0, 2**16),
+    n_cols=st.integers(2, 6),
+    used=st.integers(1, 6),
+    perms=st.sampled_from([2, 4, 10]),
+)
+def test_sampling_adds_up_and_ignores_unused_columns(seed, n_cols, used, perms):
+    """Efficiency (the walk telescopes) and the dummy property (a column the model
+    never reads gets 0) hold for every sample, not only on average."""
+    used = min(used, n_cols)
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame(rng.normal(size=(5, n_cols)))
+    bg = pd.DataFrame(rng.normal(size=(7, n_cols)))
+    w = rng.normal(size=used)
+
+    def f(df):
+        v = df.to_numpy()[:, :used]
+        return np.tanh(v @ w) + (v[:, 0] * v[:, -1])
+
+    e = explain(
+        f,
+        X,
+        background=bg,
+        n_permutations=perms,
+        progress=False,
+        publish=False,
+        model_type="regression",
+    )
+    np.testing.assert_allclose(e.values.sum(axis=1), f(X) - e.base_value, atol=1e-9)
+    # zero up to the model's own rounding (BLAS may round a row differently in
+    # batches of another size)
+    np.testing.assert_allclose(e.values[:, used:], 0.0, atol=1e-12)
+
+
+def test_multiclass_sampling_explains_the_predicted_class():
+    rng = np.random.default_rng(11)
+    X = pd.DataFrame(rng.normal(size=(200, 3)), columns=["a", "b", "c"])
+    y = np.argmax(X.to_numpy(), axis=1)
+    model = RandomForestClassifier(15, random_state=0).fit(X, y)
+    e = run(model, X.iloc[:12], method="sampling", n_permutations=8)
+    proba = model.predict_proba(X.iloc[:12])
+    pred = proba.argmax(axis=1)
+    np.testing.assert_allclose(
+        e.values.sum(axis=1) + e.base_values, proba[np.arange(12), pred], atol=1e-9
+    )
+    assert e.output == "probability of each row's predicted class"
+    np.testing.assert_allclose(
+        e.class_values(0).sum(axis=1) + e.base_value[0], proba[:, 0], atol=1e-9
+    )
+    json.dumps(e.to_dict())
+    assert "base value" in e._repr_html_()
+
+
+def test_one_permutation_pair_has_no_standard_error_and_warns():
+    X, _ = numeric(n=10, f=4)
+    e = run(
+        lambda df: nonlinear(np.c_[df.to_numpy(), df.to_numpy()[:, :1]]),
+        X,
+        n_permutations=2,
+        model_type="regression",
+    )
+    assert np.isnan(e.max_standard_error)
+    assert e.condition_values["importance_standard_error_share"] == np.inf
+    assert e.status == "warn"
+
+
+def test_importing_the_check_loads_no_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlnb.checks.explainability, mlnb.render.explain; "
+        "print(sorted(m for m in ('shap', 'tensorflow', 'keras', 'matplotlib', "
+        "'IPython') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"

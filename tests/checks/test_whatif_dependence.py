@@ -201,3 +201,20 @@ def test_plot_and_html():
     pytest.importorskip("matplotlib")
     ax = r.plot(max_lines=10)
     assert len(ax.lines) == 11
+
+
+def test_progress_bar_and_interrupt(capsys):
+    X, y = make(300)
+    model = LogisticRegression().fit(X, y)
+    r = partial_dependence(model, X, "a", progress=True)
+    assert "partial dependence" in capsys.readouterr().err
+    np.testing.assert_allclose(r.average, partial_dependence(model, X, "a").average)
+    calls = []
+
+    def interrupted(rows):
+        calls.append(len(rows))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        partial_dependence(interrupted, X, "a", progress=True)
+    assert len(calls) == 1  # stops at once, no further batches

@@ -316,3 +316,59 @@ def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate):
     ours_mean = np.mean([m[rate] for m in ours.values()])
     fl_mean = np.mean(list(fl_rates.values()))
     assert ours_mean == pytest.approx(fl_mean, abs=0.05)
+
+
+def test_with_strategy_reuses_the_sorted_scores():
+    r = fair_thresholds(
+        Y, S, G, conditions=[Condition("gap", "<=", 0.001)], publish=False
+    )
+    for strategy in STRATEGIES:
+        for ratio in (1.0, 3.0):
+            fresh = fair_thresholds(
+                Y,
+                S,
+                G,
+                strategy=strategy,
+                cost_ratio=ratio,
+                conditions=[Condition("gap", "<=", 0.001)],
+                publish=False,
+            )
+            again = r.with_strategy(strategy, cost_ratio=ratio)
+            assert again.curves is r.curves
+            assert again.thresholds == fresh.thresholds
+            assert again.status == fresh.status
+            pd.testing.assert_frame_equal(again.to_frame(), fresh.to_frame())
+
+
+def test_polars_and_pyarrow_inputs_give_the_same_numbers():
+    y, s, g = make(4000, seed=8)
+    base = fair_thresholds(y, s, g, strategy="demographic_parity", publish=False)
+    pa = pytest.importorskip("pyarrow")
+    arrow = fair_thresholds(
+        pa.array(y),
+        pa.array(s),
+        pa.array(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert arrow.thresholds == base.thresholds
+    pl = pytest.importorskip("polars")
+    polars = fair_thresholds(
+        pl.Series(y),
+        pl.Series(s),
+        pl.Series(g.astype(str)),
+        strategy="demographic_parity",
+        publish=False,
+    )
+    assert polars.thresholds == base.thresholds
+    pd.testing.assert_frame_equal(polars.to_frame(), base.to_frame())
+
+
+def test_grid_frame_is_every_group_at_every_grid_threshold():
+    r = fair_thresholds(Y, S, G, publish=False)
+    frame = r.grid_frame()
+    assert len(frame) == 3 * 101
+    row = frame[(frame["group"] == "b") & np.isclose(frame["threshold"], 0.3)].iloc[0]
+    want = oracle(Y, S, G, {"b": 0.3})["b"]
+    for name in ("positive_rate", "tpr", "fpr", "accuracy", "cost"):
+        assert row[name] == pytest.approx(want[name])

@@ -135,9 +135,9 @@ def _linear(model: Any, predictor: Any, X: Any, bg: Any) -> dict[str, Any]:
         if classifier and M.is_logistic(est):
             mine = 1.0 / (1.0 + np.exp(-mine))
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
-        elif classifier:
-            ok = True  # the margin of a non-probabilistic classifier
-        else:
+        elif classifier and predictor.probabilistic:
+            ok = True  # another link than the logistic one: not checked
+        else:  # a regressor's prediction, a classifier's decision function
             ok = np.allclose(mine, got, rtol=1e-6, atol=1e-9)
         if not ok:
             raise _Fallback(
@@ -254,6 +254,8 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         outputs=units,
         progress=progress,
     )
+    if predictor.kind is None:  # a Keras model says its task on its first call
+        predictor.scores(X.iloc[: min(len(X), 256)])
     classification = predictor.kind == "classification" or K > 1
     classes = predictor.classes
     if not classification:
@@ -287,6 +289,7 @@ def explain(
     max_background: int = 100,
     steps: int = 50,
     integral: str = "trapezoid",
+    model_type: str | None = None,
     progress: bool = True,
     conditions: Any = None,
     publish: bool = True,
@@ -337,6 +340,9 @@ def explain(
     steps, integral:
         Integrated gradients: Riemann intervals and rule (``"trapezoid"``,
         ``"left"``, ``"right"``, ``"midpoint"``).
+    model_type:
+        ``"classification"`` or ``"regression"`` for a plain function whose
+        output cannot tell (values in [0, 1] read as probabilities otherwise).
     progress:
         Show a progress bar (tqdm) for the sampled and gradient methods. An
         interrupt (``KeyboardInterrupt``) during sampling returns the
@@ -387,7 +393,7 @@ def explain(
         )
     Xf = _as_frame(X, "X")
     _check_values(Xf, "X")
-    predictor = Predictor.of(model, argument="model")
+    predictor = Predictor.of(model, model_type=model_type, argument="model")
     rng = np.random.default_rng(random_state)
     n_total = len(Xf)
     if n_total > max_rows:
@@ -482,16 +488,13 @@ def explain(
         )
         classes = predictor.classes if predictor.kind == "classification" else None
         K = res["outputs"].shape[1]
+        score = "probability" if predictor.probabilistic else "decision function"
         if classes is None:
-            output = (
-                "the model's output"
-                if predictor.kind != "regression"
-                else ("the predicted value")
-            )
+            output = "the predicted value"
         elif K == 1:
-            output = f"probability of {_pos_label(classes)}"
+            output = f"{score} of {_pos_label(classes)}"
         else:
-            output = "probability of each row's predicted class"
+            output = f"{score} of each row's predicted class"
         result = {
             **res,
             "output": output,
@@ -518,6 +521,28 @@ def explain(
         publish=publish,
         seconds=time.perf_counter() - t0,
     )
+
+
+def _nanmax(a: Any) -> float:
+    """The largest non-NaN value (NaN when there is none, e.g. one permutation
+    pair gives no standard error)."""
+    if a is None:
+        return np.nan
+    a = np.asarray(a, dtype=np.float64)
+    ok = ~np.isnan(a)
+    return float(a[ok].max()) if ok.any() else np.nan
+
+
+def _se_share(se: Any, imp_se: Any, top_imp: float) -> float:
+    """The largest importance standard error over the top importance: NaN for exact
+    methods, infinite when sampling gave no standard error (one permutation pair),
+    0 when every attribution is 0."""
+    if se is None:
+        return np.nan
+    worst = _nanmax(imp_se)
+    if np.isnan(worst):
+        return np.inf
+    return worst / top_imp if top_imp > 0 else 0.0
 
 
 def _finish(
@@ -600,12 +625,8 @@ def _finish(
             if chosen == "gradients"
             else np.nan
         ),
-        "max_standard_error": float(np.nanmax(se)) if se is not None else np.nan,
-        "importance_standard_error_share": (
-            float(np.nanmax(imp_se)) / top_imp
-            if se is not None and top_imp > 0
-            else (0.0 if se is not None else np.nan)
-        ),
+        "max_standard_error": _nanmax(se),
+        "importance_standard_error_share": _se_share(se, imp_se, top_imp),
         "interrupted": int(partial),
         "sampled_rows": int(n < n_total),
         "n_rows": n,

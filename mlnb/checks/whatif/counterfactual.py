@@ -210,7 +210,8 @@ def _classes_from_scores(
     if kind == "regression":
         if threshold is None:
             raise MlnbValueError(
-                "the model is a regression model: 'prediction differs' needs a rule. "
+                "the model predicts values (regression): 'prediction differs' needs a "
+                "rule. "
                 "Pass threshold=t to look for the nearest row on the other side of t "
                 "(e.g. threshold=float(np.median(y)))"
             )

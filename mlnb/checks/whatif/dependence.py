@@ -33,12 +33,12 @@ __all__ = ["partial_dependence", "PartialDependence", "KINDS", "feature_grid"]
 KINDS = ("average", "individual", "both")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PartialDependence:
     """How the model's prediction moves when one feature moves (PDP / ICE).
 
     A tool result, not a pass/fail check: it has no status and is not recorded in
-    the checklist.
+    the checklist. It holds arrays, so two results compare by identity.
 
     Attributes
     ----------
@@ -284,8 +284,22 @@ def _assign(frame: Any, col_pos: int, template: Any, values: np.ndarray) -> None
     frame.isetitem(col_pos, new)
 
 
+def _float_matrix(rows: Any, grid: np.ndarray) -> np.ndarray | None:
+    """``rows`` as one float array when every column is of one numpy float dtype
+    and the grid is numeric (the fast path), else ``None``."""
+    dtypes = set(rows.dtypes)
+    if len(dtypes) != 1 or grid.dtype.kind not in "fiu":
+        return None
+    dtype = next(iter(dtypes))
+    if not isinstance(dtype, np.dtype) or dtype.kind != "f":
+        return None
+    return rows.to_numpy()
+
+
 def _predict_grid(pred, rows, col_pos, template, grid, progress) -> np.ndarray:
     """Predictions ``(g, n)`` or ``(g, n, k)`` of every row at every grid value."""
+    import pandas as pd
+
     from ..predictor import CHUNK_ROWS
 
     n, g = len(rows), len(grid)
@@ -297,11 +311,17 @@ def _predict_grid(pred, rows, col_pos, template, grid, progress) -> np.ndarray:
 
         bar = tqdm(total=g, desc=f"partial dependence of {template.name!r}")
     out = None
+    base = _float_matrix(rows, grid)
     try:
         for a, b in blocks:
-            take = np.tile(np.arange(n), b - a)
-            frame = rows.iloc[take].reset_index(drop=True)
-            _assign(frame, col_pos, template, np.repeat(grid[a:b], n))
+            if base is not None:  # one float block: tile the array, no pandas take
+                arr = np.tile(base, (b - a, 1))
+                arr[:, col_pos] = np.repeat(grid[a:b], n)
+                frame = pd.DataFrame(arr, columns=rows.columns, copy=False)
+            else:
+                take = np.tile(np.arange(n), b - a)
+                frame = rows.iloc[take].reset_index(drop=True)
+                _assign(frame, col_pos, template, np.repeat(grid[a:b], n))
             s = pred.scores(frame)
             s = s.reshape((b - a, n) + s.shape[1:])
             if out is None:
@@ -375,7 +395,7 @@ def partial_dependence(
     >>> X = pd.DataFrame({"a": np.arange(10.0), "b": np.ones(10)})
     >>> m = LinearRegression().fit(X, 2 * X["a"])
     >>> pd_ = mlnb.partial_dependence(m, X, "a", grid=[0, 1])
-    >>> np.round(pd_.average, 6).tolist()
+    >>> [round(float(v), 6) + 0.0 for v in pd_.average]
     [0.0, 2.0]
     """
     _check_options(grid_resolution, percentiles, kind, max_rows, progress)

@@ -147,10 +147,13 @@ DEFAULT_CONDITIONS = (
 
 # -- the sorted cumulative counts ------------------------------------------------------
 class GroupCurves:
-    """Each group's scores sorted once, with cumulative positive and negative
-    weights: the confusion matrix at any thresholds in ``O(log n)`` per group.
+    """Each group's scores of positives and of negatives, sorted once (with
+    cumulative weights when rows are weighted): the confusion matrix at any
+    thresholds in ``O(log n)`` per group.
 
-    Built by :func:`fair_thresholds`; :meth:`FairThresholds.at` uses it.
+    Built by :func:`fair_thresholds`; :meth:`FairThresholds.at` uses it. Rows are
+    split by (group, class) with a radix sort of small integer codes, then each
+    part's scores are sorted by value (no stable float argsort over all rows).
     """
 
     def __init__(
@@ -161,37 +164,56 @@ class GroupCurves:
         n_groups: int,
         weights: np.ndarray | None,
     ) -> None:
-        order = np.argsort(scores, kind="stable")
-        small = codes.astype(np.int16 if n_groups < 2**15 else np.int64)
-        order = order[np.argsort(small[order], kind="stable")]
+        key = codes * 2 + positive.astype(np.int64)
+        small = key.astype(np.int16 if 2 * n_groups < 2**15 else np.int64)
+        order = np.argsort(small, kind="stable")
         s = scores[order]
-        pos = positive[order]
-        w = np.ones(len(s)) if weights is None else weights[order]
-        wp = np.where(pos, w, 0.0)
-        wn = w - wp
+        w = None if weights is None else weights[order]
         bounds = np.concatenate(
-            [[0], np.cumsum(np.bincount(codes, minlength=n_groups))]
+            [[0], np.cumsum(np.bincount(key, minlength=2 * n_groups))]
         )
-        self.scores: list[np.ndarray] = []
-        self.cum_pos: list[np.ndarray] = []
-        self.cum_neg: list[np.ndarray] = []
+        # [group][0 negatives, 1 positives]
+        self.sorted: list[tuple[np.ndarray, np.ndarray]] = []
+        self.cum: list[tuple[np.ndarray | None, np.ndarray | None]] = []
         for g in range(n_groups):
-            a, b = bounds[g], bounds[g + 1]
-            self.scores.append(s[a:b])
-            self.cum_pos.append(np.concatenate([[0.0], np.cumsum(wp[a:b])]))
-            self.cum_neg.append(np.concatenate([[0.0], np.cumsum(wn[a:b])]))
+            parts, cums = [], []
+            for cls in (0, 1):
+                lo, hi = bounds[2 * g + cls], bounds[2 * g + cls + 1]
+                seg = s[lo:hi]
+                if w is None:
+                    parts.append(np.sort(seg))
+                    cums.append(None)
+                else:
+                    o = np.argsort(seg)  # order among ties does not matter
+                    parts.append(seg[o])
+                    cums.append(np.concatenate([[0.0], np.cumsum(w[lo:hi][o])]))
+            self.sorted.append((parts[0], parts[1]))
+            self.cum.append((cums[0], cums[1]))
         self.n_groups = n_groups
-        self.rows = np.diff(bounds)
+        self.rows = np.diff(bounds).reshape(n_groups, 2).sum(axis=1)
+
+    def totals(self, g: int) -> tuple[float, float]:
+        """(negative weight, positive weight) of group ``g``."""
+        out = []
+        for cls in (0, 1):
+            cum = self.cum[g][cls]
+            out.append(float(len(self.sorted[g][cls]) if cum is None else cum[-1]))
+        return out[0], out[1]
+
+    def _below(self, g: int, cls: int, t: np.ndarray) -> np.ndarray:
+        """Weight of class ``cls`` rows of group ``g`` scored below each ``t``."""
+        idx = np.searchsorted(self.sorted[g][cls], t, side="left")
+        cum = self.cum[g][cls]
+        return idx.astype(np.float64) if cum is None else cum[idx]
 
     def counts(self, g: int, thresholds: Any) -> tuple[np.ndarray, ...]:
         """``(tp, fp, fn, tn)`` (weighted) of group ``g`` at each threshold
         (``score >= threshold`` is positive)."""
         t = np.asarray(thresholds, dtype=np.float64)
-        idx = np.searchsorted(self.scores[g], t, side="left")
-        cp, cn = self.cum_pos[g], self.cum_neg[g]
-        fn = cp[idx]
-        tn = cn[idx]
-        return cp[-1] - fn, cn[-1] - tn, fn, tn
+        neg, pos = self.totals(g)
+        fn = self._below(g, 1, t)
+        tn = self._below(g, 0, t)
+        return pos - fn, neg - tn, fn, tn
 
     def grid_counts(self, grid: np.ndarray) -> tuple[np.ndarray, ...]:
         """``(tp, fp, fn, tn)``, each ``(groups, len(grid))``."""
@@ -483,6 +505,47 @@ class FairThresholds(CheckResult):
 
         return pd.DataFrame(self.metrics_at(thresholds), columns=list(FRAME_COLUMNS))
 
+    def with_strategy(
+        self,
+        strategy: str | None = None,
+        *,
+        cost_ratio: float | None = None,
+        conditions: Any = None,
+    ) -> FairThresholds:
+        """The same scores under another ``strategy`` and/or ``cost_ratio``,
+        without sorting them again (the widget's strategy menu and cost slider);
+        a new, unpublished result (call :meth:`publish`) judged by this result's
+        conditions unless ``conditions`` are given.
+
+        Raises
+        ------
+        MlnbValueError
+            Unknown strategy, bad cost_ratio, or a result rebuilt without scores.
+        DataValidationError
+            As :func:`fair_thresholds` (a group without positives for
+            ``"equal_opportunity"``).
+        """
+        if self.curves is None:
+            raise MlnbValueError(
+                "this result holds no scores (it was rebuilt from a dict); call "
+                "fair_thresholds() again"
+            )
+        strategy = self.strategy if strategy is None else strategy
+        _check_strategy(strategy)
+        ratio = self.cost_ratio if cost_ratio is None else _read_cost_ratio(cost_ratio)
+        if conditions is None:  # keep this result's conditions
+            conditions = [o.condition for o in self.outcomes]
+        return _build(
+            self.curves,
+            list(self.groups),
+            np.asarray(self.grid),
+            strategy,
+            ratio,
+            conditions,
+            self.positive_label,
+            self.negative_label,
+        )
+
     def grid_frame(self):
         """Every group's metrics at every grid threshold (long format: the
         columns of :data:`FRAME_COLUMNS`, one row per group and threshold)."""
@@ -615,6 +678,70 @@ def _summary(strategy, thresholds, values, constraint) -> str:
     return "; ".join(parts)
 
 
+def _check_strategy(strategy: Any) -> None:
+    if strategy not in STRATEGIES:
+        raise MlnbValueError(
+            f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got "
+            f"{strategy!r}"
+        )
+
+
+def _build(
+    curves: GroupCurves,
+    labels: list,
+    grid_arr: np.ndarray,
+    strategy: str,
+    ratio: float,
+    conditions: Any,
+    pos_label: Any,
+    neg_label: Any,
+) -> FairThresholds:
+    """Solve ``strategy`` on the sorted counts and judge the result."""
+    if strategy == "equal_opportunity":
+        no_pos = [labels[g] for g in range(len(labels)) if curves.totals(g)[1] <= 0]
+        if no_pos:
+            raise DataValidationError(
+                f"groups {no_pos[:10]!r} have no positive labels, so their true "
+                "positive rate is undefined and equal_opportunity cannot hold; "
+                "merge small groups or use demographic_parity"
+            )
+    tp, fp, fn, tn = curves.grid_counts(grid_arr)
+    grid_rates = rates(tp, fp, fn, tn, ratio)
+    idx = _solve(strategy, grid_rates, grid_rates["cost"])
+    vec = grid_arr[idx]
+    rows = _rows(curves, labels, vec, ratio)
+    step = float(np.max(np.diff(grid_arr)))
+    values = _values(rows, strategy, step)
+    status, outcomes = judge(
+        conditions,
+        values,
+        defaults=DEFAULT_CONDITIONS,
+        check=FairThresholds.check,
+    )
+    thresholds = {name: float(vec[g]) for g, name in enumerate(labels)}
+    constraint = CONSTRAINED_METRIC.get(strategy)
+    result = FairThresholds(
+        step="fairness",
+        status=status,
+        summary=_summary(strategy, thresholds, values, constraint),
+        outcomes=outcomes,
+        condition_values=values,
+        strategy=strategy,
+        thresholds=thresholds,
+        cost_ratio=ratio,
+        constraint=constraint,
+        gap=values["gap"],
+        groups=tuple(labels),
+        grid=tuple(float(t) for t in grid_arr),
+        grid_step=step,
+        positive_label=pos_label,
+        negative_label=neg_label,
+        rows=tuple(rows),
+        curves=curves,
+    )
+    return result
+
+
 def fair_thresholds(
     y_true: Any,
     y_score: Any,
@@ -693,11 +820,7 @@ def fair_thresholds(
     >>> r.gap <= 0.05
     True
     """
-    if strategy not in STRATEGIES:
-        raise MlnbValueError(
-            f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got "
-            f"{strategy!r}"
-        )
+    _check_strategy(strategy)
     if not isinstance(publish, (bool, np.bool_)):
         raise MlnbValueError(f"publish must be True or False; got {publish!r}")
     ratio = _read_cost_ratio(cost_ratio)
@@ -710,55 +833,14 @@ def fair_thresholds(
     weights = as_weights(sample_weight, n)
     grid_arr = _read_grid(grid, scores)
     curves = GroupCurves(scores, positive, codes, len(labels), weights)
-    weight_per_group = np.array([c[-1] for c in curves.cum_pos]) + np.array(
-        [c[-1] for c in curves.cum_neg]
-    )
+    weight_per_group = np.array([sum(curves.totals(g)) for g in range(len(labels))])
     if (weight_per_group <= 0).any():
         bad = [labels[g] for g in np.flatnonzero(weight_per_group <= 0)]
         raise DataValidationError(
             f"groups {bad[:10]!r} have zero total sample_weight; give them weight "
             "or drop them"
         )
-    if strategy == "equal_opportunity":
-        no_pos = [labels[g] for g in range(len(labels)) if curves.cum_pos[g][-1] <= 0]
-        if no_pos:
-            raise DataValidationError(
-                f"groups {no_pos[:10]!r} have no positive labels, so their true "
-                "positive rate is undefined and equal_opportunity cannot hold; "
-                "merge small groups or use demographic_parity"
-            )
-    tp, fp, fn, tn = curves.grid_counts(grid_arr)
-    grid_rates = rates(tp, fp, fn, tn, ratio)
-    idx = _solve(strategy, grid_rates, grid_rates["cost"])
-    vec = grid_arr[idx]
-    rows = _rows(curves, labels, vec, ratio)
-    step = float(np.max(np.diff(grid_arr)))
-    values = _values(rows, strategy, step)
-    status, outcomes = judge(
-        conditions,
-        values,
-        defaults=DEFAULT_CONDITIONS,
-        check=FairThresholds.check,
-    )
-    thresholds = {name: float(vec[g]) for g, name in enumerate(labels)}
-    constraint = CONSTRAINED_METRIC.get(strategy)
-    result = FairThresholds(
-        step="fairness",
-        status=status,
-        summary=_summary(strategy, thresholds, values, constraint),
-        outcomes=outcomes,
-        condition_values=values,
-        strategy=strategy,
-        thresholds=thresholds,
-        cost_ratio=ratio,
-        constraint=constraint,
-        gap=values["gap"],
-        groups=tuple(labels),
-        grid=tuple(float(t) for t in grid_arr),
-        grid_step=step,
-        positive_label=pos_label,
-        negative_label=neg_label,
-        rows=tuple(rows),
-        curves=curves,
+    result = _build(
+        curves, labels, grid_arr, strategy, ratio, conditions, pos_label, neg_label
     )
     return result.publish() if publish else result

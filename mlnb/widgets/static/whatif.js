@@ -69,6 +69,16 @@ function jitter(id, salt) {
   return ((h % 10000) / 10000 - 0.5) * 0.6;
 }
 
+// The points' compact arrays arrive as binary buffers (DataView): row ids int32,
+// coordinates and category codes float32 (NaN = missing). Copied, so the offset
+// need not be aligned.
+function typed(value, Kind) {
+  if (!value) return new Kind(0);
+  if (Array.isArray(value)) return Kind.from(value, (v) => (v === null ? NaN : v));
+  const view = ArrayBuffer.isView(value) ? value : new DataView(value);
+  return new Kind(view.buffer.slice(view.byteOffset, view.byteOffset + view.byteLength));
+}
+
 function extent(values) {
   let lo = Infinity;
   let hi = -Infinity;
@@ -316,11 +326,11 @@ function render({ model, el: host }) {
     const pts = get("points") ?? {};
     const opts = get("axis_options") ?? [];
     const nameOf = (id) => opts.find((o) => o.id === id)?.name ?? id;
-    const ids = pts.row ?? [];
+    const ids = typed(pts.row, Int32Array);
     const n = ids.length;
     const width = Math.max(280, Math.floor(canvasBox.clientWidth - 18) || 600);
     const facetCats = pts.facet_kind === "categorical" ? pts.facet_categories ?? [] : [];
-    const facetCodes = pts.facet ?? [];
+    const facetCodes = typed(pts.facet, Float32Array);
     // facets: the most common categories, up to MAX_FACETS
     let facets = [null];
     if (facetCats.length) {
@@ -351,8 +361,8 @@ function render({ model, el: host }) {
     const th = themeColors();
     ctx.font = th.font;
 
-    const xs = pts.x ?? [];
-    const ys = pts.y ?? [];
+    const xs = typed(pts.x, Float32Array);
+    const ys = typed(pts.y, Float32Array);
     const xCat = pts.x_kind === "categorical";
     const yCat = pts.y_kind === "categorical";
     const xr = xCat ? [-0.5, (pts.x_categories?.length ?? 1) - 0.5] : extent(xs);
@@ -360,10 +370,10 @@ function render({ model, el: host }) {
     const xd = xCat ? { lo: xr[0], hi: xr[1], ticks: [] } : mlnbNiceDomain(xr[0], xr[1], 5);
     const yd = yCat ? { lo: yr[0], hi: yr[1], ticks: [] } : mlnbNiceDomain(yr[0], yr[1], 5);
     const colorKind = pts.color_kind;
-    const cvals = pts.color ?? [];
+    const cvals = typed(pts.color, Float32Array);
     const cr = colorKind === "numeric" ? extent(cvals) : [0, 1];
     const colorOf = (i) => {
-      if (colorKind === "categorical") return PALETTE[cvals[i] % PALETTE.length];
+      if (colorKind === "categorical") return PALETTE[Math.max(0, cvals[i]) % PALETTE.length];
       if (colorKind === "numeric") return ramp((cvals[i] - cr[0]) / (cr[1] - cr[0] || 1));
       return PALETTE[0];
     };
@@ -424,7 +434,7 @@ function render({ model, el: host }) {
         if (facet !== null && facetCodes[i] !== facet) continue;
         let xv = xs[i];
         let yv = ys[i];
-        if (xv === null || yv === null || xv === undefined || yv === undefined) continue;
+        if (!Number.isFinite(xv) || !Number.isFinite(yv)) continue;
         if (xCat) xv += jitter(ids[i], 1);
         if (yCat) yv += jitter(ids[i], 2);
         const X = sx(xv);
