@@ -145,7 +145,7 @@ def _frame_of_dicts(examples: Sequence[Any]) -> Any:
                 "dict; give every example the same form (all dicts, all lists, or "
                 "all tf.train.Example)"
             )
-        if set(ex) != first:
+        if ex.keys() != first:
             missing = [k for k in keys if k not in ex]
             extra = [k for k in ex if k not in first]
             parts = []
@@ -158,14 +158,20 @@ def _frame_of_dicts(examples: Sequence[Any]) -> Any:
                 f"({' and '.join(parts)}); every example must have the same features "
                 "— add the missing ones (None for a missing value) or drop the extras"
             )
-        for k, v in ex.items():
-            if isinstance(v, list | tuple | np.ndarray):
-                raise MlnbValueError(
-                    f"examples: feature {k!r} of example {i} is a list "
-                    f"({len(v)} values); the What-If widget edits one value per "
-                    "feature — give it a single value"
-                )
-    return pd.DataFrame.from_records(list(examples), columns=keys)
+    frame = pd.DataFrame.from_records(list(examples), columns=keys)
+    for k in keys:  # only object columns can hold lists
+        col = frame[k]
+        if col.dtype != object:
+            continue
+        multi = col.map(lambda v: isinstance(v, list | tuple | np.ndarray)).to_numpy()
+        if multi.any():
+            i = int(np.flatnonzero(multi)[0])
+            raise MlnbValueError(
+                f"examples: feature {k!r} of example {i} is a list "
+                f"({len(col.iat[i])} values); the What-If widget edits one value per "
+                "feature — give it a single value"
+            )
+    return frame
 
 
 def _frame_of_lists(examples: Sequence[Any], feature_names: Any) -> Any:
