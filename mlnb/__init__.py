@@ -42,6 +42,12 @@ _LAZY = {
     "thresholds": "mlnb.checks.imbalance",
     "ThresholdsResult": "mlnb.checks.imbalance",
     "OperatingPoint": "mlnb.checks.imbalance",
+    "fair_thresholds": "mlnb.checks.whatif",
+    "FairThresholds": "mlnb.checks.whatif",
+    "nearest_counterfactual": "mlnb.checks.whatif",
+    "Counterfactual": "mlnb.checks.whatif",
+    "partial_dependence": "mlnb.checks.whatif",
+    "PartialDependence": "mlnb.checks.whatif",
     "sliced_metrics": "mlnb.checks.fairness",
     "SlicedMetrics": "mlnb.checks.fairness",
     "drift": "mlnb.checks.drift",
@@ -116,6 +122,14 @@ if TYPE_CHECKING:  # pragma: no cover
         goal,
     )
     from .checks.prototype import PrototypeResult, prototype  # noqa: F401
+    from .checks.whatif import (  # noqa: F401
+        Counterfactual,
+        FairThresholds,
+        PartialDependence,
+        fair_thresholds,
+        nearest_counterfactual,
+        partial_dependence,
+    )
     from .core.conditions import Condition  # noqa: F401
     from .core.metrics import register_metric  # noqa: F401
     from .core.profile import Profile, profile, profile_parquet  # noqa: F401

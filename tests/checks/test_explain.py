@@ -509,3 +509,17 @@ def test_importing_the_check_loads_no_extra():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_progress_bar_runs(capsys):
+    X, _ = numeric(n=10, f=4)
+    e = explain(
+        lambda df: nonlinear(np.c_[df.to_numpy(), df.to_numpy()[:, :1]]),
+        X,
+        n_permutations=8,
+        progress=True,
+        publish=False,
+        model_type="regression",
+    )
+    assert e.n_permutations == 8
+    assert "sampled Shapley" in capsys.readouterr().err

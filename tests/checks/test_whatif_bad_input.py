@@ -97,6 +97,7 @@ INT_NAMES = X.set_axis([0, 1, 2], axis=1)
 TUPLES = X.set_axis(pd.MultiIndex.from_tuples([("f", 1), ("f", 2), ("g", 1)]), axis=1)
 FLAT = pd.DataFrame({"a": np.r_[np.zeros(1000), np.arange(1.0, 31.0)], "b": 1.0})
 FLAT_MODEL = LogisticRegression().fit(FLAT, np.r_[np.zeros(1020), np.ones(10)])
+CAT_X = X.assign(k=pd.Categorical(np.where(X["a"] > 0, "u", "v")))
 Y_NO_POS_IN_B = np.where(G == "b", 0, Y)
 
 # (id, call, error type, regexes the message must match)
@@ -222,6 +223,8 @@ CASES = [
      [r"feature 'a' is numeric", r"numbers"]),
     ("pd grid empty", _pd(grid=[]), MlnbValueError, [r"grid is empty"]),
     ("pd grid scalar", _pd(grid=3), MlnbValueError, [r"grid must be a list"]),
+    ("pd grid unknown category", _pd(data=CAT_X, feature="k", grid=["u", "zz"]),
+     MlnbValueError, [r"\['zz'\]", r"feature 'k'", r"add_categories"]),
     ("pd percentiles too close", _pd(model=FLAT_MODEL, data=FLAT), DataValidationError,
      [r"feature 'a'", r"percentiles", r"further apart"]),
     ("pd unfitted", _pd(model=LogisticRegression()), MlnbValueError,

@@ -218,3 +218,28 @@ def test_progress_bar_and_interrupt(capsys):
     with pytest.raises(KeyboardInterrupt):
         partial_dependence(interrupted, X, "a", progress=True)
     assert len(calls) == 1  # stops at once, no further batches
+
+
+def test_integer_feature_is_never_truncated():
+    import warnings
+
+    rng = np.random.default_rng(4)
+    X = pd.DataFrame({"age": rng.integers(18, 90, 400), "x": rng.normal(size=400)})
+    y = (X["age"] / 50 + X["x"] > 1.5).astype(int)
+    model = LogisticRegression().fit(X, y)
+    r = partial_dependence(model, X, "age", kind="both")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        grid, avg, ind = sklearn_curves(model, X.astype({"age": float}), "age")
+    np.testing.assert_allclose(r.grid, grid)
+    assert np.any(r.grid != np.round(r.grid))  # fractions: the column became float
+    np.testing.assert_allclose(r.average, avg[0])
+    np.testing.assert_allclose(r.individual, ind[0])
+    seen = []
+
+    def fn(rows):
+        seen.append(rows["age"].dtype)
+        return model.predict_proba(rows)[:, 1]
+
+    partial_dependence(fn, X, "age", grid=[20, 40, 60])
+    assert seen and all(d == np.dtype("int64") for d in seen)  # whole numbers stay int

@@ -5,7 +5,6 @@ ThresholdOptimizer where both solve the same problem."""
 from __future__ import annotations
 
 import json
-import os
 
 import numpy as np
 import pandas as pd
@@ -255,12 +254,6 @@ def test_html_escapes_group_names_and_plot_draws():
 
 
 # -- fairlearn, where it solves the same problem --------------------------------------
-def _fairlearn():
-    if os.environ.get("MLNB_REQUIRE_EXTRAS") == "1":
-        import fairlearn  # noqa: F401 - must be installed
-    return pytest.importorskip("fairlearn.postprocessing")
-
-
 def _identity():
     """A fitted 'estimator' whose prediction is the score column (fairlearn
     thresholds the estimator's output)."""
@@ -284,8 +277,8 @@ def _identity():
         ("equal_opportunity", "true_positive_rate_parity", "tpr"),
     ],
 )
-def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate):
-    post = _fairlearn()
+def test_agrees_with_fairlearn_threshold_optimizer(strategy, constraint, rate, require):
+    post = require("fairlearn.postprocessing", "bench")
     y, s, g = make(30_000, seed=11)
     X = s.reshape(-1, 1)
     opt = post.ThresholdOptimizer(

@@ -104,3 +104,27 @@ def test_coarse_integration_warns(keras):
     assert e.status == "warn"
     fine = explain(model, X, progress=False, publish=False, steps=300)
     assert fine.condition_values["completeness_share"] < 0.05
+
+
+def test_softmax_network_explains_the_predicted_class(keras):
+    from mlnb.checks.explainability import explain
+
+    keras.utils.set_random_seed(2)
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(4,)),
+            keras.layers.Dense(8, activation="tanh"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
+    X = data(20)
+    X["x3"] = X["x3"].round().astype("Int64")  # a nullable integer column
+    e = explain(model, X, progress=False, publish=False, steps=100)
+    assert e.method == "gradients"
+    proba = model.predict(X.to_numpy(dtype="float32"), verbose=0)
+    pred = proba.argmax(axis=1)
+    assert list(e.explained_classes) == list(pred)
+    np.testing.assert_allclose(e.outputs, proba[np.arange(20), pred], rtol=1e-5)
+    assert e.condition_values["completeness_share"] < 0.05
+    assert e.output == "the model's output unit of each row's predicted class"
+    assert set(e.base_value) == {0, 1, 2}

@@ -235,9 +235,9 @@ def _check_tree_adds_up(res: dict[str, Any]) -> None:
 
 
 def _gradients(model, predictor, X, bg, *, steps, integral, progress):
-    if not all(
-        np.issubdtype(t, np.number) or np.issubdtype(t, np.bool_) for t in X.dtypes
-    ):
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    if not all(is_numeric_dtype(t) or is_bool_dtype(t) for t in X.dtypes):
         raise _Fallback("integrated gradients need numeric columns")
     ig = adapter("gradients", "integrated_gradients")
     Xn = X.to_numpy(dtype=np.float64)
@@ -269,7 +269,7 @@ def _gradients(model, predictor, X, bg, *, steps, integral, progress):
         "outputs": res["outputs"],
         "base": res["base"],
         "output": output,
-        "classes": classes if K > 2 else classes,
+        "classes": classes,
         "model_rows": len(X) * (steps + 1),
     }
 
@@ -375,7 +375,7 @@ def explain(
     >>> X = pd.DataFrame({"a": [0.0, 1, 2, 3], "b": [1.0, 0, 1, 0]})
     >>> model = LinearRegression().fit(X, 2 * X["a"] - X["b"])
     >>> e = explain(model, X, publish=False, progress=False)
-    >>> e.method, [round(v, 6) for v in e.values[0]]
+    >>> e.method, [round(float(v), 6) for v in e.values[0]]
     ('linear', [-3.0, -0.5])
     """
     from ..predictor import Predictor

@@ -10,6 +10,11 @@ with fewer distinct values, its sorted distinct values; a categorical feature
 (strings, booleans, pandas categories) its categories (a pandas ``category``'s in
 their declared order, others sorted), each only if present in ``X``.
 
+An integer feature keeps its dtype for a grid of whole numbers; a grid with
+fractions (the percentile grid) makes that column float for the model, never
+truncated (scikit-learn refuses integer features for this reason; its numbers equal
+these on the column converted to float).
+
 Predictions are batched: the rows repeated once per grid value go to the model in
 blocks of about :data:`~mlnb.checks.predictor.CHUNK_ROWS` rows (not one call per
 grid value), with a progress bar (``progress=True``) and Ctrl-C between blocks.
@@ -247,6 +252,8 @@ def _check_options(grid_resolution, percentiles, kind, max_rows, progress) -> No
 
 
 def _user_grid(grid: Any, col: Any) -> tuple[np.ndarray, bool]:
+    import pandas as pd
+
     if isinstance(grid, (str, bytes)) or not hasattr(grid, "__len__"):
         raise MlnbValueError(
             f"grid must be a list of the feature's values; got {type(grid).__name__}"
@@ -266,21 +273,49 @@ def _user_grid(grid: Any, col: Any) -> tuple[np.ndarray, bool]:
         if not np.isfinite(arr).all():
             raise MlnbValueError("grid must hold finite numbers (no NaN or inf)")
         return arr, False
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        known = set(col.cat.categories.tolist())
+        unknown = [v for v in values if v not in known]
+        if unknown:
+            raise MlnbValueError(
+                f"grid values {unknown[:5]!r} are not categories of feature "
+                f"{col.name!r} ({list(known)[:10]!r}); add them first with "
+                "X[feature].cat.add_categories([...]) or leave them out of grid"
+            )
     return np.asarray(values, dtype=object), True
 
 
 # -- predicting ------------------------------------------------------------------------
-def _assign(frame: Any, col_pos: int, template: Any, values: np.ndarray) -> None:
-    """Column ``col_pos`` of ``frame`` := ``values``, in the dtype of ``template``."""
+def _keeps_dtype(grid: np.ndarray, template: Any) -> bool:
+    """Whether every grid value is exactly a value of ``template``'s dtype (an
+    integer column keeps its dtype only for a grid of whole numbers; a float grid
+    on it makes the column float, never truncated)."""
     import pandas as pd
 
     if isinstance(template.dtype, pd.CategoricalDtype):
+        return True  # a category outside the categories raises in pd.Categorical
+    try:
+        cast = pd.array(grid, dtype=template.dtype)
+    except (TypeError, ValueError):
+        return False
+    return bool(
+        np.array_equal(np.asarray(cast, dtype=object), np.asarray(grid, dtype=object))
+    )
+
+
+def _assign(
+    frame: Any, col_pos: int, template: Any, values: np.ndarray, keep: bool
+) -> None:
+    """Column ``col_pos`` of ``frame`` := ``values``, in the dtype of ``template``
+    when ``keep`` (see :func:`_keeps_dtype`), else as they are."""
+    import pandas as pd
+
+    if not keep:
+        new = values
+    elif isinstance(template.dtype, pd.CategoricalDtype):
         new = pd.Categorical(values, dtype=template.dtype)
     else:
-        try:
-            new = pd.array(values, dtype=template.dtype)
-        except (TypeError, ValueError):
-            new = values
+        new = pd.array(values, dtype=template.dtype)
     frame.isetitem(col_pos, new)
 
 
@@ -312,6 +347,7 @@ def _predict_grid(pred, rows, col_pos, template, grid, progress) -> np.ndarray:
         bar = tqdm(total=g, desc=f"partial dependence of {template.name!r}")
     out = None
     base = _float_matrix(rows, grid)
+    keep = base is None and _keeps_dtype(grid, template)
     try:
         for a, b in blocks:
             if base is not None:  # one float block: tile the array, no pandas take
@@ -321,7 +357,8 @@ def _predict_grid(pred, rows, col_pos, template, grid, progress) -> np.ndarray:
             else:
                 take = np.tile(np.arange(n), b - a)
                 frame = rows.iloc[take].reset_index(drop=True)
-                _assign(frame, col_pos, template, np.repeat(grid[a:b], n))
+                values = np.repeat(grid[a:b], n)
+                _assign(frame, col_pos, template, values, keep)
             s = pred.scores(frame)
             s = s.reshape((b - a, n) + s.shape[1:])
             if out is None:
