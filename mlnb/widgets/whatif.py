@@ -1776,13 +1776,13 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         chosen, else ``info``."""
         fair = self._fair
         conditions: list = []
-        decided_by = None
+        decided_by = ""
         if fair is not None:
             for o in getattr(fair, "outcomes", ()) or ():
                 conditions.append(
                     {"condition": o.name, "status": o.status, "sentence": o.sentence}
                 )
-            decided_by = getattr(fair, "decided_by", None)
+            decided_by = str(getattr(fair, "decided_by", "") or "")
         metrics = {
             "n_rows": int(self._alive.sum()),
             "points_edited": self._n_edited(),

@@ -523,3 +523,15 @@ def test_progress_bar_runs(capsys):
     )
     assert e.n_permutations == 8
     assert "sampled Shapley" in capsys.readouterr().err
+
+
+def test_linear_svc_explains_its_decision_function():
+    from sklearn.svm import LinearSVC
+
+    X, y = numeric()
+    model = LinearSVC().fit(X, y)
+    e = run(model, X.iloc[:40], background=X)
+    assert e.method == "linear"
+    assert e.output == "decision function (margin) toward class 1"
+    d = model.decision_function(X)
+    np.testing.assert_allclose(e.values.sum(axis=1), d[:40] - d.mean(), atol=1e-9)

@@ -8,7 +8,9 @@ wrong-type edit is refused with a message naming the feature; undo brings the
 prediction back. The counterfactual, partial dependence and performance tabs are
 opened (the confusion matrix against scikit-learn's), and screenshots of the
 datapoints, editor and performance tabs in the light and dark themes go to
-``tests/ui/artifacts/whatif-{datapoints,editor,performance}-{light,dark}.png``.
+``tests/ui/artifacts/whatif-{datapoints,editor,performance}-{light,dark}.png``
+(and of the counterfactual and partial dependence tabs, light, to
+``whatif-{counterfactual,pdp}-light.png``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from playwright.sync_api import expect
 from sklearn.metrics import confusion_matrix
-from widgetpage import cut_off, labels_overlap, light_and_dark, narrow
+from widgetpage import cut_off, labels_overlap, light_and_dark, narrow, screenshot
 
 pytestmark = pytest.mark.ui
 
@@ -132,6 +134,25 @@ def test_whatif_select_edit_reinfer(lab_page: LabPage, artifacts) -> None:
     expect(card.locator(".mlnb-wi-predtext")).to_have_text(
         prediction_text(model, original)
     )
+    # The keyboard steps to the next drawn point, and back.
+    canvas = w.locator(".mlnb-wi-canvas")
+    canvas.press("ArrowRight")
+    expect(card.locator(".mlnb-wi-strong").first).not_to_have_text(
+        re.compile(rf"^Row {row}\b")
+    )
+    canvas.press("ArrowLeft")
+    expect(card.locator(".mlnb-wi-strong").first).to_have_text(
+        re.compile(rf"^Row {row}\b")
+    )
+    # Facets by sex: one panel per group, titled, side by side.
+    height = canvas.evaluate("(c) => c.getBoundingClientRect().height")
+    w.get_by_label("Facet", exact=True).select_option(label="sex")
+    lp.page.wait_for_function(
+        "([c, h]) => c.getBoundingClientRect().height !== h",
+        arg=[canvas.element_handle(), height],
+    )
+    screenshot(lp, w, artifacts / "whatif-facets-light.png")
+    w.get_by_label("Facet", exact=True).select_option(label="(none)")
     light_and_dark(
         lp,
         w,
@@ -194,12 +215,14 @@ def test_whatif_select_edit_reinfer(lab_page: LabPage, artifacts) -> None:
         "Nearest point with a different prediction"
         in w.locator(".mlnb-wi-panel-counterfactual").inner_text()
     )
+    screenshot(lp, w, artifacts / "whatif-counterfactual-light.png")
 
     # Partial dependence: the PDP line and the selected point's ICE line.
     tab(w, "Partial dependence")
     w.locator(".mlnb-wi-panel-pdp svg path.line.pdp").wait_for(timeout=60_000)
     w.locator(".mlnb-wi-panel-pdp svg path.line.ice").wait_for()
     assert labels_overlap(w, ".mlnb-wi-panel-pdp svg") == []
+    screenshot(lp, w, artifacts / "whatif-pdp-light.png")
 
     # Performance: the confusion matrix at 0.5 as scikit-learn counts it, and
     # per-group thresholds.

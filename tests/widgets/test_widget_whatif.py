@@ -492,8 +492,12 @@ def test_attributions_beside_the_editor(widget, df, model):
     widget.edit("age", 70)
     widget.wait(60)
     edited = df.iloc[[2]].assign(age=70)
+    # a linear model is explained exactly, on its decision function
     assert widget.attributions["row"] == 2
-    assert widget.attributions["output_value"] == pytest.approx(proba(model, edited)[0])
+    assert widget.attributions["output"].startswith("log-odds of class 1")
+    assert widget.attributions["output_value"] == pytest.approx(
+        model.decision_function(edited[FEATURES])[0]
+    )
 
     widget.tab = "attributions"
     widget.selected = 6
@@ -505,7 +509,9 @@ def test_attributions_beside_the_editor(widget, df, model):
     assert sum(b["value"] for b in a["bars"]) == pytest.approx(
         a["output_value"] - a["baseline"], abs=1e-6
     )
-    assert a["output_value"] == pytest.approx(proba(model, df.iloc[[6]])[0])
+    assert a["output_value"] == pytest.approx(
+        model.decision_function(df[FEATURES].iloc[[6]])[0]
+    )
     assert {b["feature"] for b in a["bars"]} == set(FEATURES)
 
 

@@ -116,7 +116,7 @@ function svgFrame(opts) {
   for (const [v, text] of opts.xTicks ?? []) {
     mlnbSvg(
       "text",
-      { class: "tick", x: sx(v), y: m.top + ph + 13, "text-anchor": "middle" },
+      { class: "tick", x: sx(v), y: m.top + ph + 17, "text-anchor": "middle" },
       axes,
       text,
     );
@@ -286,7 +286,7 @@ function render({ model, el: host }) {
     class: `${P}-canvas`,
     role: "img",
     tabindex: 0,
-    "aria-label": "Scatter of the data; click a point to select it",
+    "aria-label": "Scatter of the data; click a point (or use the arrow keys) to select it",
   });
   canvasBox.append(canvas);
   const legend = mlnbEl("div", { class: `${P}-legend` });
@@ -328,7 +328,9 @@ function render({ model, el: host }) {
     const nameOf = (id) => opts.find((o) => o.id === id)?.name ?? id;
     const ids = typed(pts.row, Int32Array);
     const n = ids.length;
-    const width = Math.max(280, Math.floor(canvasBox.clientWidth - 18) || 600);
+    // a hidden tab (or notebook) has no width: keep the last drawing until shown
+    if (!canvasBox.clientWidth) return;
+    const width = Math.max(280, Math.floor(canvasBox.clientWidth - 18));
     const facetCats = pts.facet_kind === "categorical" ? pts.facet_categories ?? [] : [];
     const facetCodes = typed(pts.facet, Float32Array);
     // facets: the most common categories, up to MAX_FACETS
@@ -472,7 +474,8 @@ function render({ model, el: host }) {
     canvas.setAttribute(
       "aria-label",
       `Scatter of ${mlnbCount(n)} points: ${nameOf(get("x_axis"))} against ${nameOf(get("y_axis"))}` +
-        `${colorKind !== "none" ? `, coloured by ${nameOf(get("color_by"))}` : ""}; click a point to select it`,
+        `${colorKind !== "none" ? `, coloured by ${nameOf(get("color_by"))}` : ""}; click a point ` +
+        "(or use the arrow keys) to select it",
     );
     // legend
     legend.replaceChildren();
@@ -530,6 +533,24 @@ function render({ model, el: host }) {
     if (best >= 0) save({ selected: layout.ids[best] });
   });
 
+  // the keyboard: arrows step through the drawn points, Escape clears
+  canvas.addEventListener("keydown", (e) => {
+    if (!layout || !layout.ids.length) return;
+    const ids = layout.ids;
+    const i = ids.indexOf(get("selected"));
+    let j = null;
+    if (e.key === "ArrowRight" || e.key === "ArrowDown") j = i < 0 ? 0 : Math.min(i + 1, ids.length - 1);
+    else if (e.key === "ArrowLeft" || e.key === "ArrowUp") j = i < 0 ? 0 : Math.max(i - 1, 0);
+    else if (e.key === "Escape") {
+      save({ selected: -1 });
+      e.preventDefault();
+      return;
+    }
+    if (j === null) return;
+    e.preventDefault();
+    save({ selected: ids[j] });
+  });
+
   function refreshPointCard() {
     const row = get("row") ?? {};
     pointCard.replaceChildren();
@@ -539,13 +560,14 @@ function render({ model, el: host }) {
     }
     const edit = mlnbEl("button", { type: "button", class: `${P}-button`, text: "Edit this point" });
     edit.addEventListener("click", () => save({ tab: "editor" }));
-    pointCard.append(
+    const parts = [
       mlnbEl("div", { class: `${P}-strong`, text: `Row ${row.index_label}${row.edited ? " (edited)" : ""}` }),
       predictionLine("Prediction", row.prediction, null),
       row.compare_prediction ? predictionLine("Compared model", row.compare_prediction, null) : null,
       row.label !== undefined ? mlnbEl("div", { text: `Label: ${row.label}` }) : null,
       edit,
-    );
+    ];
+    pointCard.append(...parts.filter(Boolean));
   }
 
   // -- editor ----------------------------------------------------------------------
@@ -811,7 +833,7 @@ function render({ model, el: host }) {
     if (pdp.pending && !pdp.average) {
       pdpBox.append(mlnbEl("div", { class: `${P}-empty`, text: "Computing…" }));
     }
-    const width = Math.max(320, Math.min(760, Math.floor(pdpBox.clientWidth - 18) || 640));
+    const width = pdpBox.clientWidth ? Math.max(320, Math.min(760, Math.floor(pdpBox.clientWidth - 18))) : 640;
     pdpBox.append(pdpChart(pdp, width));
   }
 
@@ -914,16 +936,17 @@ function render({ model, el: host }) {
     if (Number.isFinite(v) && v > 0) save({ cost_ratio: v });
   });
   strategySelect.addEventListener("change", () => save({ strategy: strategySelect.value }));
+  const thresholdField = mlnbEl(
+    "span",
+    { class: `${P}-field`, title: "one threshold for every group; moving it sets the thresholds by hand" },
+    mlnbEl("label", { for: `${uid}-threshold`, text: "Threshold" }),
+    slider,
+    thresholdOut,
+  );
   const perfControls = mlnbEl(
     "div",
     { class: `${P}-controls` },
-    mlnbEl(
-      "span",
-      { class: `${P}-field` },
-      mlnbEl("label", { for: `${uid}-threshold`, text: "Threshold" }),
-      slider,
-      thresholdOut,
-    ),
+    thresholdField,
     mlnbEl(
       "span",
       { class: `${P}-field` },
@@ -1052,6 +1075,8 @@ function render({ model, el: host }) {
     thresholdOut.textContent = fixed(t, 2);
     if (document.activeElement !== costInput) costInput.value = String(get("cost_ratio"));
     strategySelect.value = get("strategy");
+    // the slider is one threshold for all; per-group thresholds leave it aside
+    thresholdField.classList.toggle("inactive", perf.overall_threshold === null);
     const groupsOk = (perf.groups ?? []).length >= 2;
     for (const o of strategySelect.options) {
       o.disabled = !groupsOk && !["manual", "single", "lowest_cost"].includes(o.value);
@@ -1143,9 +1168,10 @@ function render({ model, el: host }) {
     out.append(
       mlnbEl("div", {
         class: `${P}-faint`,
-        text: `Attributions of row ${a.row}${a.method ? ` by ${a.method}` : ""}${
-          mlnbIsNum(a.baseline) ? `; baseline ${mlnbSig(a.baseline, 4)}` : ""
-        }`,
+        text:
+          `Row ${a.row}${a.method ? `, ${a.method}` : ""}${a.output ? ` of the ${a.output}` : ""}` +
+          `${mlnbIsNum(a.output_value) ? `: ${mlnbSig(a.output_value, 4)}` : ""}` +
+          `${mlnbIsNum(a.baseline) ? ` = baseline ${mlnbSig(a.baseline, 4)} + the bars` : ""}`,
       }),
     );
     const list = mlnbEl("div", { class: `${P}-bars`, role: "list" });
@@ -1188,7 +1214,10 @@ function render({ model, el: host }) {
     if (parts.has("progress")) refreshProgress();
     if (parts.has("error")) mlnbShowText(errorBox, get("error") ?? "");
     if (parts.has("axes")) refreshAxisSelects();
-    if (parts.has("scatter")) drawScatter();
+    if (parts.has("scatter")) {
+      sampleLine.textContent = get("sample")?.text ?? "";
+      drawScatter();
+    }
     if (parts.has("row")) {
       refreshPointCard();
       refreshEditor();
