@@ -42,6 +42,8 @@ _LAZY = {
     "thresholds": "mlnb.checks.imbalance",
     "ThresholdsResult": "mlnb.checks.imbalance",
     "OperatingPoint": "mlnb.checks.imbalance",
+    "explain": "mlnb.checks.explainability",
+    "Explanation": "mlnb.checks.explainability",
     "fair_thresholds": "mlnb.checks.whatif",
     "FairThresholds": "mlnb.checks.whatif",
     "nearest_counterfactual": "mlnb.checks.whatif",
@@ -69,6 +71,8 @@ _LAZY = {
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
     "WhatIf": "mlnb.widgets.whatif",
+    "WitConfigBuilder": "mlnb.widgets.wit",
+    "WitWidget": "mlnb.widgets.wit",
 }
 _SUBMODULES = {
     "checks",
@@ -107,6 +111,7 @@ if TYPE_CHECKING:  # pragma: no cover
         drift_over_time,
         skew,
     )
+    from .checks.explainability import Explanation, explain  # noqa: F401
     from .checks.fairness import SlicedMetrics, sliced_metrics  # noqa: F401
     from .checks.imbalance import (  # noqa: F401
         ImbalanceResult,
@@ -143,6 +148,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401
     from .widgets.whatif import WhatIf  # noqa: F401
+    from .widgets.wit import WitConfigBuilder, WitWidget  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

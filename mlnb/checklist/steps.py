@@ -231,10 +231,16 @@ STEPS: tuple[Step, ...] = (
             "mlnb.sliced_metrics()",
             "mlnb.sliced_metrics(..., engine='tfma')",
             "mlnb.widgets.SlicedMetricsView",
+            "mlnb.WhatIf",
+            "mlnb.fair_thresholds()",
+            "mlnb.nearest_counterfactual()",
+            "mlnb.partial_dependence()",
+            "mlnb.WitConfigBuilder",
         ),
         commands=(
             "%mlcheck slices DF --label COL --score COL --by COL[,COL...]",
             "%mlcheck slices DF --label COL --prediction COL --by COL*COL",
+            "%mlcheck whatif MODEL DF --label COL --sensitive COL",
         ),
         starter=(
             "%load_ext mlnb\n"
@@ -257,6 +263,19 @@ STEPS: tuple[Step, ...] = (
         (
             "Compute feature attributions",
             "Document the model with a model card",
+        ),
+        entry_points=("mlnb.explain()", "mlnb.partial_dependence()"),
+        commands=(
+            "%mlcheck explain MODEL X",
+            "%mlcheck explain MODEL X --method sampling --max-rows 200",
+        ),
+        starter=(
+            "%load_ext mlnb\n"
+            "import mlnb\n"
+            "# model: a fitted model or predict function; X: rows with its columns\n"
+            "explanation = mlnb.explain(model, X)\n"
+            "display(explanation)\n"
+            "explanation.plot_example(0)  # why the model predicted this for row 0"
         ),
     ),
     Step(

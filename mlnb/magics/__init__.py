@@ -28,7 +28,16 @@ from IPython.utils.text import dedent
 from ..checklist import STEP_IDS, STEPS, get_step
 from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
-from . import accuracy, drift, fairness, imbalance, problem, prototype
+from . import (
+    accuracy,
+    drift,
+    explainability,
+    fairness,
+    imbalance,
+    problem,
+    prototype,
+    whatif,
+)
 from .parser import split_expression, split_options, split_top_level
 
 __all__ = [
@@ -53,6 +62,8 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "imbalance": ("imbalance", imbalance.command),
     "slices": ("fairness", fairness.command),
     "fairness": ("fairness", fairness.command),
+    "whatif": ("fairness", whatif.command),
+    "explain": ("explainability", explainability.command),
     "drift": ("drift", drift.command),
 }
 

@@ -13,7 +13,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 __all__ = ["ImbalanceExplorer", "SlicedMetricsView"]
-__all__ += ["DriftChart", "WhatIf"]
+__all__ += ["DriftChart", "WhatIf", "WitConfigBuilder", "WitWidget"]
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
@@ -21,6 +21,8 @@ _LAZY = {
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
     "WhatIf": "mlnb.widgets.whatif",
+    "WitConfigBuilder": "mlnb.widgets.wit",
+    "WitWidget": "mlnb.widgets.wit",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,6 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .imbalance import ImbalanceExplorer
     from .sliced import SlicedMetricsView
     from .whatif import WhatIf
+    from .wit import WitConfigBuilder, WitWidget
 
 
 def __getattr__(name: str) -> Any:

@@ -37,7 +37,7 @@ _three.positionals = ("model", "X", "y")
 def shell(monkeypatch):
     ip = InteractiveShell.instance()
     ip.run_line_magic("load_ext", "mlnb")
-    monkeypatch.setitem(M.COMMANDS, "zzgoal", ("explainability", _options_only))
+    monkeypatch.setitem(M.COMMANDS, "zzgoal", ("deployment", _options_only))
     monkeypatch.setitem(M.COMMANDS, "zzdiag", ("serving", _three))
     ip.user_ns.update(m="MODEL", X=[1, 2], y=[0, 1], d={"a b": 3})
     return ip
@@ -58,7 +58,7 @@ def test_several_leading_expressions_are_looked_up(shell):
 
 
 def test_a_step_name_runs_its_first_command(shell):
-    result = run(shell, "explainability --task multiclass")
+    result = run(shell, "deployment --task multiclass")
     assert result == ("options-only", "multiclass")
     assert run(shell, "10 m X y") == ("MODEL", [1, 2], [0, 1], 5)
 
@@ -81,7 +81,7 @@ def test_usage_errors(shell, line, words):
 
 
 def test_help_lists_every_command_of_a_step(shell):
-    text = repr(run(shell, "help explainability"))
+    text = repr(run(shell, "help deployment"))
     assert "--task TASK" in text
 
 
