@@ -156,6 +156,10 @@ class TableReader(TransformerMixin, BaseEstimator):
     """Reads a pandas, polars or pyarrow table or a dict of arrays as a pandas
     DataFrame (no validation: the next step selects columns by position)."""
 
+    #: Each output column is computed from one input column alone (read by
+    #: :func:`mlnb.explain` to give exact attributions through the pipeline).
+    columnwise = True
+
     def fit(self, X: Any, y: Any = None) -> TableReader:
         self.n_features_in_ = as_frame(X).shape[1]
         return self
@@ -227,6 +231,9 @@ class EmptyAsZero(TransformerMixin, BaseEstimator):
     ``SimpleImputer(keep_empty_features=True)`` does); other missing values stay
     NaN for models that handle them (histogram gradient boosting cannot bin a
     column with no value)."""
+
+    #: Each output column is computed from one input column alone.
+    columnwise = True
 
     def fit(self, X: Any, y: Any = None) -> EmptyAsZero:
         arr = np.asarray(X, dtype=np.float64)

@@ -438,11 +438,17 @@ def decide(
     outcomes: Iterable[Outcome], default: str = "info"
 ) -> tuple[str, Outcome | None]:
     """The worst status and the first outcome that has it (the one that decided:
-    among equally severe outcomes the first one wins); ``(default, None)`` when
+    among equally severe outcomes the first one whose value is defined wins, so a
+    condition that does not apply — an undefined value passed by
+    ``if_undefined="pass"`` — never speaks for a result); ``(default, None)`` when
     there are no outcomes."""
+
+    def rank(o: Outcome) -> tuple[int, int]:
+        return SEVERITY[o.status], o.value is not None
+
     best: Outcome | None = None
     for o in outcomes:
-        if best is None or SEVERITY[o.status] > SEVERITY[best.status]:
+        if best is None or rank(o) > rank(best):
             best = o
     return (default, None) if best is None else (best.status, best)
 

@@ -3,6 +3,14 @@
 - :mod:`mlnb.integrations.tfma` — TensorFlow Model Analysis on Apache Beam
   (``pip install "mlnb[tfma]"``): ``sliced_metrics(..., engine="tfma")`` and
   :func:`~mlnb.integrations.tfma.from_tfma`.
+- :mod:`mlnb.integrations.keras` — a small Keras network for prototypes
+  (``mlnb[tensorflow]``).
+- :mod:`mlnb.integrations.shap` — TreeSHAP for ``mlnb.explain`` (``mlnb[shap]``).
+- :mod:`mlnb.integrations.gradients` — integrated gradients of Keras models for
+  ``mlnb.explain`` (``mlnb[tensorflow]``).
+- :mod:`mlnb.integrations.tfexample` — ``tf.train.Example`` to and from tables, for
+  ``WitConfigBuilder`` (no TensorFlow import needed to read them).
+- :mod:`mlnb.integrations.vertex` — Vertex AI (``mlnb[vertex]``).
 
 Nothing here is imported by ``import mlnb``; each module imports its tool inside
 the functions that need it.

@@ -116,6 +116,20 @@ def example_waterfall(
     ys = list(range(len(amounts)))[::-1]
     colors = [PALETTE["minority"] if a >= 0 else PALETTE["line"] for a in amounts]
     ax.barh(ys, amounts, left=lefts, color=colors)
+    ends = [lft + a for lft, a in zip(lefts, amounts)]
+    base, output = float(result.base_values[i]), float(result.outputs[i])
+    lo, hi = min([*lefts, *ends, base, output]), max([*lefts, *ends, base, output])
+    pad = 0.12 * (hi - lo) if hi > lo else 0.5 * max(abs(hi), 1e-3)
+    ax.set_xlim(lo - pad, hi + pad)  # room for the base and output lines, labels
+    for y, lft, a in zip(ys, lefts, amounts):
+        ax.annotate(
+            f"{a:+.3g}",
+            (max(lft, lft + a), y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     ax.set_yticks(ys)
     ax.set_yticklabels(labels)
     ax.axvline(float(result.base_values[i]), color="#888", linestyle=":", linewidth=1)

@@ -131,6 +131,12 @@ def dense(Z: Any) -> np.ndarray:
     return np.asarray(Z, dtype=np.float64)
 
 
+def _is_columnwise_function(func: Any) -> bool:
+    from .. import modeling
+
+    return func is modeling.as_float or func is modeling.as_text
+
+
 def _check_known(step: Any, where: str) -> None:
     """Raise :class:`NotColumnwise` unless ``step`` is a transformer known to work
     column by column (or a Pipeline / ColumnTransformer built only of such)."""
@@ -147,6 +153,10 @@ def _check_known(step: Any, where: str) -> None:
         return
     if name == "FunctionTransformer" and getattr(step, "func", None) is None:
         return  # the identity (a ColumnTransformer's passthrough remainder)
+    if getattr(type(step), "columnwise", False) is True:
+        return  # mlnb's own column-wise steps (TableReader, EmptyAsZero)
+    if name == "FunctionTransformer" and _is_columnwise_function(step.func):
+        return  # mlnb's as_float / as_text (cell by cell)
     if name == "FeatureUnion":
         raise NotColumnwise(f"{where} is a FeatureUnion (its parts may mix columns)")
     if name not in COLUMNWISE:

@@ -48,23 +48,37 @@ def _as_frame(data: Any, argument: str):
     return frames.to_pandas(data, role=argument)
 
 
-def _check_values(frame: Any, argument: str) -> None:
+def _handles_missing(model: Any) -> bool:
+    """Whether the model is given raw rows it may complete itself: a Pipeline (its
+    preprocessing imputes), a model that splits on missing values natively, or a
+    plain function (the function decides; a failure surfaces as its own error)."""
+    name = type(model).__name__
+    if name == "Pipeline" or name.startswith("HistGradientBoosting"):
+        return True
+    return not any(
+        callable(getattr(model, m, None))
+        for m in ("predict", "predict_proba", "decision_function")
+    )
+
+
+def _check_values(frame: Any, argument: str, *, missing_ok: bool = False) -> None:
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise MlnbValueError(
             f"{argument} is empty ({frame.shape[0]} rows, {frame.shape[1]} columns); "
             "pass the feature rows to explain"
         )
     nulls = frame.isna().any(axis=0).to_numpy()
-    if nulls.any():
+    if nulls.any() and not missing_ok:
         bad = [frame.columns[j] for j in np.flatnonzero(nulls)]
         raise DataValidationError(
             f"{argument} has missing values (NaN/None) in column(s) "
             f"{frames.describe_names(bad)}; attributions need complete rows — impute "
-            "them (e.g. with the model's own imputer) or drop those rows first"
+            "them (e.g. with the model's own imputer), pass a Pipeline that imputes, "
+            "or drop those rows first"
         )
 
 
-def _align_background(background: Any, X: Any) -> Any:
+def _align_background(background: Any, X: Any, *, missing_ok: bool = False) -> Any:
     bg = _as_frame(background, "background")
     cols = list(X.columns)
     have = list(bg.columns)
@@ -81,7 +95,7 @@ def _align_background(background: Any, X: Any) -> Any:
     pos = [next(k for k, h in enumerate(have) if frames.same_name(c, h)) for c in cols]
     bg = bg.iloc[:, pos]
     bg.columns = X.columns
-    _check_values(bg, "background")
+    _check_values(bg, "background", missing_ok=missing_ok)
     return bg.reset_index(drop=True)
 
 
@@ -392,7 +406,8 @@ def explain(
             f"{integral!r}"
         )
     Xf = _as_frame(X, "X")
-    _check_values(Xf, "X")
+    missing_ok = _handles_missing(model)
+    _check_values(Xf, "X", missing_ok=missing_ok)
     predictor = Predictor.of(model, model_type=model_type, argument="model")
     rng = np.random.default_rng(random_state)
     n_total = len(Xf)
@@ -407,7 +422,7 @@ def explain(
         bg = Xf.iloc[np.sort(rng.choice(n_total, k, replace=False))]
         bg = bg.reset_index(drop=True)
     else:
-        bg = _align_background(background, Xf)
+        bg = _align_background(background, Xf, missing_ok=missing_ok)
 
     pre, est = M.split_pipeline(model)
     kinds = {
