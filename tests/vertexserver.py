@@ -388,9 +388,11 @@ def _sample(spec: dict, rng: random.Random) -> Any:
 
 def _scale(spec: dict) -> str:
     scale = spec.get("scaleType", 0)
-    return {1: "LINEAR", 2: "LOG", 3: "REVERSE_LOG"}.get(scale, str(scale)).replace(
-        "UNIT_", ""
-    ).removesuffix("_SCALE")
+    return (
+        {1: "LINEAR", 2: "LOG", 3: "REVERSE_LOG"}.get(scale, str(scale))
+        .replace("UNIT_", "")
+        .removesuffix("_SCALE")
+    )
 
 
 def _validate_job_spec(spec: Any, where: str) -> None:
@@ -402,7 +404,9 @@ def _validate_job_spec(spec: Any, where: str) -> None:
             continue
         machine = pool.get("machineSpec") or {}
         if not machine.get("machineType"):
-            raise HttpError(400, f"{where}.workerPoolSpecs[{i}].machineType is required.")
+            raise HttpError(
+                400, f"{where}.workerPoolSpecs[{i}].machineType is required."
+            )
         accel = machine.get("acceleratorType", 0)
         accel = ACCELERATOR_TYPES.get(accel, accel) if isinstance(accel, str) else accel
         if accel not in ACCELERATOR_NAMES:
@@ -413,8 +417,9 @@ def _validate_job_spec(spec: Any, where: str) -> None:
             )
         if not ("containerSpec" in pool or "pythonPackageSpec" in pool):
             raise HttpError(
-                400, f"{where}.workerPoolSpecs[{i}] needs a containerSpec or a "
-                "pythonPackageSpec."
+                400,
+                f"{where}.workerPoolSpecs[{i}] needs a containerSpec or a "
+                "pythonPackageSpec.",
             )
 
 
@@ -506,7 +511,10 @@ class VertexServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name="vertex-server", daemon=True
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="vertex-server",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -574,7 +582,8 @@ class VertexServer:
             except Exception as exc:  # a bug in a handler: say so to the client
                 return 500, _error_body(500, f"{type(exc).__name__}: {exc}", None)
         if allowed:
-            return 405, _error_body(405, f"{request.method} not allowed", "UNIMPLEMENTED")
+            message = f"{request.method} not allowed"
+            return 405, _error_body(405, message, "UNIMPLEMENTED")
         return 404, _error_body(404, f"no route for {request.path}", "NOT_FOUND")
 
     # -- driving jobs ----------------------------------------------------------------
@@ -599,7 +608,8 @@ class VertexServer:
             raise ValueError(f"unknown job states {unknown}; known: {list(JOB_STATES)}")
         error = None
         if fail is not None or timeline[-1] == "FAILED":
-            error = {"code": code, "message": fail or "The replica workerpool0-0 exited."}
+            message = fail or "The replica workerpool0-0 exited with a non-zero status."
+            error = {"code": code, "message": message}
         plan = Plan(timeline, error, dict(infeasible or {}))
         with self.lock:
             self.plans.append(plan)
@@ -786,13 +796,13 @@ if pytest is not None:
             yield server
 
     @pytest.fixture
-    def vertex_sdk(vertex_server: VertexServer, monkeypatch: pytest.MonkeyPatch):
+    def vertex_sdk(
+        vertex_server: VertexServer, monkeypatch: pytest.MonkeyPatch, require: Any
+    ):
         """``google.cloud.aiplatform``, initialised against :func:`vertex_server`
         with anonymous credentials and the REST transport, polling without sleeps
         (the SDK's own module knobs). Skips (or fails under MLNB_REQUIRE_EXTRAS=1)
         when the SDK is not installed."""
-        from conftest import require
-
         aiplatform = require("google.cloud.aiplatform", "vertex")
         use_sdk(aiplatform, vertex_server, monkeypatch)
         yield aiplatform
