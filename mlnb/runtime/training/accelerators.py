@@ -215,7 +215,7 @@ def accelerators(
 
 # -- GPUs --------------------------------------------------------------------------
 def _probe_gpus(timeout: float, notes: list[str]) -> tuple[list[GPU], str, str | None]:
-    if "pynvml" in sys.modules or importlib.util.find_spec("pynvml") is not None:
+    if _nvml_installed():
         try:
             gpus, driver = _from_nvml()
             return gpus, "nvml", driver
@@ -234,6 +234,16 @@ def _probe_gpus(timeout: float, notes: list[str]) -> tuple[list[GPU], str, str |
             "nvidia-smi is not on PATH."
         )
     return [], "none", None
+
+
+def _nvml_installed() -> bool:
+    """nvidia-ml-py's ``pynvml`` is importable (found, or already imported)."""
+    if sys.modules.get("pynvml") is not None:
+        return True
+    try:
+        return importlib.util.find_spec("pynvml") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 def _from_nvml() -> tuple[list[GPU], str | None]:
