@@ -2,7 +2,7 @@
 SDK talks to it on 127.0.0.1, with no credentials and no network.
 
 Wire facts (enum integers in requests, int64 as strings, operations polled under
-``/ui/``...) follow ``shared/recipes/vertex-rest.md``; they were measured against
+``/ui/``, strictly parsed operation answers) were measured against
 google-cloud-aiplatform 1.165.1.
 
 Use it through the fixtures at the bottom (import them into a ``conftest.py``)::
@@ -20,7 +20,8 @@ What the server does
 --------------------
 - **Routes** are a table of ``(method, pattern, handler)``; a *resource* (one class
   per REST collection: :class:`CustomJobs`, :class:`HyperparameterTuningJobs`,
-  :class:`Operations`) registers its own routes with :meth:`VertexServer.add`. Model
+  :class:`Operations`, :class:`Storage`) registers its own routes with
+  :meth:`VertexServer.add`. Model
   Registry or Endpoint routes are added the same way: subclass :class:`Resource`,
   implement ``routes()``, and ``server.add(Models(server))``. Paths are matched after
   the ``/v1`` (or ``/ui``, where the SDK polls operations) prefix and URL-unquoting.
@@ -39,6 +40,9 @@ What the server does
 - **Faults**: ``server.inject(503, times=1, method="GET", path="customJobs/")``
   answers the next matching requests with that HTTP error (the SDK's GETs retry
   503s; its creates do not).
+- **Cloud Storage**: the staging upload of ``CustomJob.from_local_script`` lands in
+  ``server.storage.objects`` (``STORAGE_EMULATOR_HOST`` points the storage client
+  here), so a packaged script can be opened and checked.
 - **Records**: every request is kept in ``server.requests`` (method, path, query,
   JSON body, headers) for asserting what the SDK sent.
 """
@@ -126,6 +130,7 @@ class Request:
     body: Any  # parsed JSON, or None
     headers: dict[str, str]
     status: int = 0  # the HTTP status answered
+    raw: bytes = b""  # the body as sent (uploads are not JSON)
 
 
 @dataclass
@@ -178,7 +183,10 @@ _PARENT = r"/projects/(?P<project>[^/]+)/locations/(?P<location>[^/]+)"
 
 class Resource:
     """One REST collection: yields its routes ``(method, regex, handler)``; a handler
-    gets ``(request, **path groups)`` and returns the JSON answer (a dict)."""
+    gets ``(request, **path groups)`` and returns the JSON answer (a dict). Patterns
+    match the path below one of ``prefixes``."""
+
+    prefixes: tuple[str, ...] = ("/v1", "/ui")
 
     def __init__(self, server: VertexServer):
         self.server = server
@@ -468,6 +476,62 @@ class Operations(Resource):
         return self.ops[name]
 
 
+class Storage(Resource):
+    """Just enough Cloud Storage JSON API for the SDK's staging uploads
+    (``CustomJob.from_local_script`` packages the script and uploads it): set
+    ``STORAGE_EMULATOR_HOST`` to the server's URL (the :func:`vertex_sdk` fixture
+    does). Objects are kept in ``objects[(bucket, name)]`` as bytes."""
+
+    prefixes = ("/storage/v1", "/upload/storage/v1")
+
+    def __init__(self, server: VertexServer):
+        super().__init__(server)
+        self.objects: dict[tuple[str, str], bytes] = {}
+
+    def routes(self):
+        yield "GET", r"/b/(?P<bucket>[^/]+)", self.bucket
+        yield "POST", r"/b", self.create_bucket
+        yield "POST", r"/b/(?P<bucket>[^/]+)/o", self.upload
+        yield "GET", r"/b/(?P<bucket>[^/]+)/o/(?P<name>.+)", self.get
+
+    def bucket(self, request: Request, bucket: str) -> dict:
+        return {"kind": "storage#bucket", "name": bucket, "location": "US-CENTRAL1"}
+
+    def create_bucket(self, request: Request) -> dict:
+        return self.bucket(request, (request.body or {}).get("name", ""))
+
+    def upload(self, request: Request, bucket: str) -> dict:
+        name, data = request.query.get("name"), request.raw
+        kind = request.headers.get("content-type", "")
+        if request.query.get("uploadType") == "multipart" and "boundary=" in kind:
+            boundary = kind.split("boundary=", 1)[1].strip('"').encode()
+            parts = [
+                p.split(b"\r\n\r\n", 1)[1].rstrip(b"\r\n")
+                for p in request.raw.split(b"--" + boundary)
+                if b"\r\n\r\n" in p
+            ]
+            name = json.loads(parts[0]).get("name", name)
+            data = parts[1] if len(parts) > 1 else b""
+        if not name:
+            raise HttpError(400, "object name is required.")
+        self.objects[(bucket, name)] = data
+        return self._meta(bucket, name)
+
+    def get(self, request: Request, bucket: str, name: str) -> dict:
+        if (bucket, name) not in self.objects:
+            raise HttpError(404, f"No such object: {bucket}/{name}")
+        return self._meta(bucket, name)
+
+    def _meta(self, bucket: str, name: str) -> dict:
+        return {
+            "kind": "storage#object",
+            "bucket": bucket,
+            "name": name,
+            "size": str(len(self.objects[(bucket, name)])),
+            "generation": "1",
+        }
+
+
 # -- the server ----------------------------------------------------------------------
 class VertexServer:
     """A Vertex AI v1 REST server on ``127.0.0.1`` (random port), in a thread.
@@ -495,7 +559,7 @@ class VertexServer:
         self.jobs: dict[str, Job] = {}
         self.faults: list[Fault] = []
         self.plans: list[Plan] = []
-        self.routes: list[tuple[str, re.Pattern, Callable[..., Any]]] = []
+        self.routes: list[tuple[str, tuple, re.Pattern, Callable[..., Any]]] = []
         #: job collection name -> its resource (``"customJobs"`` -> CustomJobs)
         self.collections: dict[str, Any] = {}
         self._ids = 1000
@@ -503,6 +567,7 @@ class VertexServer:
         self.custom_jobs = self.add(CustomJobs(self))
         self.tuning_jobs = self.add(HyperparameterTuningJobs(self))
         self.operations = self.add(Operations(self))
+        self.storage = self.add(Storage(self))
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -543,9 +608,11 @@ class VertexServer:
 
     # -- routes ----------------------------------------------------------------------
     def add(self, resource: Resource) -> Any:
-        """Register a resource's routes (later ones win over earlier ones)."""
+        """Register a resource's routes (later ones win over earlier ones); they
+        are matched below each of the resource's ``prefixes``."""
         for method, pattern, handler in resource.routes():
-            self.routes.insert(0, (method, re.compile(pattern + r"\Z"), handler))
+            regex = re.compile(pattern + r"\Z")
+            self.routes.insert(0, (method, resource.prefixes, regex, handler))
         if getattr(resource, "collection", ""):
             self.collections[resource.collection] = resource
         return resource
@@ -559,16 +626,17 @@ class VertexServer:
                     return fault.code, _error_body(
                         fault.code, fault.message, _HTTP_STATUS.get(fault.code)
                     )
-        path = request.path
-        for prefix in ("/v1/", "/ui/"):
-            if path.startswith(prefix):
-                path = path[len(prefix) - 1 :]
-                break
-        else:
-            return 404, _error_body(404, f"no route for {request.path}", "NOT_FOUND")
         allowed = False
-        for method, regex, handler in self.routes:
-            m = regex.match(path)
+        for method, prefixes, regex, handler in self.routes:
+            m = next(
+                (
+                    regex.match(request.path[len(p) :])
+                    for p in prefixes
+                    if request.path.startswith(p + "/")
+                    and regex.match(request.path[len(p) :])
+                ),
+                None,
+            )
             if m is None:
                 continue
             allowed = True
@@ -749,17 +817,21 @@ def _handler_for(server: VertexServer) -> type[BaseHTTPRequestHandler]:
             split = urllib.parse.urlsplit(self.path)
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw.strip() else None
-            except ValueError:
-                self._answer(400, _error_body(400, "body is not JSON", None))
-                return
+            body = None
+            if raw.strip():
+                try:
+                    body = json.loads(raw)
+                except ValueError:  # an upload; JSON that does not parse is an error
+                    if "json" in (self.headers.get("Content-Type") or ""):
+                        self._answer(400, _error_body(400, "body is not JSON", None))
+                        return
             request = Request(
                 method=self.command,
                 path=urllib.parse.unquote(split.path),
                 query=dict(urllib.parse.parse_qsl(split.query, keep_blank_values=True)),
                 body=body,
                 headers={k.lower(): v for k, v in self.headers.items()},
+                raw=raw,
             )
             code, answer = server.dispatch(request)
             request.status = code
@@ -824,6 +896,7 @@ def use_sdk(aiplatform: Any, server: VertexServer, monkeypatch: Any) -> None:
         base, "_DEFAULT_RETRY", retry.Retry(initial=0.01, maximum=0.05, timeout=10)
     )
     monkeypatch.delenv("GOOGLE_APPLICATION_CREDENTIALS", raising=False)
+    monkeypatch.setenv("STORAGE_EMULATOR_HOST", server.url)
     aiplatform.init(
         project="p",
         location="us-central1",

@@ -4,8 +4,10 @@ retried 503s — and what the SDK put on the wire."""
 
 from __future__ import annotations
 
+import io
 import json
 import math
+import tarfile
 import urllib.error
 import urllib.request
 
@@ -201,6 +203,43 @@ def test_an_unknown_job_is_not_found(vertex_sdk):
 
     with pytest.raises(exceptions.NotFound):
         vertex_sdk.CustomJob.get("projects/p/locations/us-central1/customJobs/42")
+
+
+@vertex
+def test_a_local_script_is_packaged_uploaded_and_run(
+    vertex_sdk, vertex_server, tmp_path
+):
+    script = tmp_path / "train.py"
+    script.write_text("print('training')\n")
+    job = vertex_sdk.CustomJob.from_local_script(
+        display_name="script",
+        script_path=str(script),
+        container_uri=IMAGE,
+        requirements=["optuna==4.0.0"],
+        args=["--trials", "8"],
+        machine_type="n1-standard-4",
+        accelerator_type="NVIDIA_TESLA_T4",
+        accelerator_count=1,
+    )
+    job.run()
+    assert job.state == vertex_sdk.gapic.JobState.JOB_STATE_SUCCEEDED
+
+    [(bucket, name)] = list(vertex_server.storage.objects)
+    assert bucket == "b" and name.endswith(".tar.gz")
+    with tarfile.open(
+        fileobj=io.BytesIO(vertex_server.storage.objects[bucket, name])
+    ) as tar:
+        members = {m.name: m for m in tar.getmembers()}
+        [task] = [n for n in members if n.endswith("/task.py")]
+        assert tar.extractfile(members[task]).read() == script.read_bytes()
+        [setup] = [n for n in members if n.endswith("/setup.py")]
+        assert b"optuna==4.0.0" in tar.extractfile(members[setup]).read()
+    [chief] = vertex_server.created("customJobs")[0]["jobSpec"]["workerPoolSpecs"]
+    package = chief["pythonPackageSpec"]
+    assert package["packageUris"] == [f"gs://{bucket}/{name}"]
+    assert package["executorImageUri"] == IMAGE
+    assert package["args"] == ["--trials", "8"]
+    assert chief["machineSpec"]["acceleratorType"] == 5
 
 
 # -- hyperparameter tuning through the SDK -------------------------------------------
