@@ -872,7 +872,7 @@ if pytest is not None:
         vertex_server: VertexServer, monkeypatch: pytest.MonkeyPatch, require: Any
     ):
         """``google.cloud.aiplatform``, initialised against :func:`vertex_server`
-        with anonymous credentials and the REST transport, polling without sleeps
+        with anonymous credentials and the REST transport, polling every 10 ms
         (the SDK's own module knobs). Skips (or fails under MLNB_REQUIRE_EXTRAS=1)
         when the SDK is not installed."""
         aiplatform = require("google.cloud.aiplatform", "vertex")
@@ -885,13 +885,13 @@ if pytest is not None:
 
 def use_sdk(aiplatform: Any, server: VertexServer, monkeypatch: Any) -> None:
     """Point ``aiplatform`` at ``server``: anonymous credentials (no credential is
-    looked up or sent), REST transport, no sleeps between polls and fast retries."""
+    looked up or sent), REST transport, 10 ms between polls and fast retries."""
     import google.auth.credentials
     from google.api_core import retry
     from google.cloud.aiplatform import base, jobs, training_jobs
 
-    monkeypatch.setattr(jobs, "_JOB_WAIT_TIME", 0)
-    monkeypatch.setattr(training_jobs, "_JOB_WAIT_TIME", 0)
+    monkeypatch.setattr(jobs, "_JOB_WAIT_TIME", 0.01)
+    monkeypatch.setattr(training_jobs, "_JOB_WAIT_TIME", 0.01)
     monkeypatch.setattr(
         base, "_DEFAULT_RETRY", retry.Retry(initial=0.01, maximum=0.05, timeout=10)
     )
