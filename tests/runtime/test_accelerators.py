@@ -82,6 +82,15 @@ def test_nvidia_smi_on_path_is_read(no_gpu_tools):
     ]
     frame = result.to_frame()
     assert list(frame["device"]) == ["cuda:0", "cuda:1"]
+    as_json = json.loads(json.dumps(result.to_dict()))
+    assert as_json["gpus"][1] == {
+        "index": 1,
+        "name": "NVIDIA A100-SXM4-40GB",
+        "memory_total_mib": 40960.0,
+        "memory_used_mib": 0.0,
+        "utilization_pct": None,
+        "uuid": "GPU-bbbb",
+    }
     assert list(frame["memory_total_mib"]) == [40960, 40960]
 
 

@@ -32,7 +32,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ...checklist.result import CheckResult
@@ -91,7 +91,7 @@ class Accelerators(CheckResult):
     source: str = "none"
     driver_version: str | None = None
     visible_devices: str | None = None
-    frameworks: dict = None  # type: ignore[assignment]
+    frameworks: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
     vertex_source: str = vertex_catalog.SOURCE
     vertex_source_date: str = vertex_catalog.SOURCE_DATE
@@ -99,6 +99,13 @@ class Accelerators(CheckResult):
     @property
     def has_gpu(self) -> bool:
         return bool(self.gpus)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every public field, JSON-safe; each GPU as a dict."""
+        out = super().to_dict()
+        out["gpus"] = [g.to_dict() for g in self.gpus]
+        out["frameworks"] = {k: list(v) for k, v in sorted(self.frameworks.items())}
+        return out
 
     def record_metrics(self) -> dict[str, Any]:
         total = [g.memory_total_mib for g in self.gpus if g.memory_total_mib]
