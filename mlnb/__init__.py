@@ -37,6 +37,8 @@ _LAZY = {
     "PrototypeResult": "mlnb.checks.prototype",
     "diagnose": "mlnb.checks.accuracy",
     "Diagnosis": "mlnb.checks.accuracy",
+    "accelerators": "mlnb.runtime.training",
+    "Accelerators": "mlnb.runtime.training",
     "imbalance": "mlnb.checks.imbalance",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
@@ -144,6 +146,7 @@ if TYPE_CHECKING:  # pragma: no cover
         ContinuousEvaluationResult,
         ContinuousEvaluator,
     )
+    from .runtime.training import Accelerators, accelerators  # noqa: F401
     from .widgets.drift import DriftChart  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401

@@ -144,6 +144,14 @@ STEPS: tuple[Step, ...] = (
             "Train on accelerators; distribute training",
             "Run serverless training and parallel hyperparameter tuning",
         ),
+        entry_points=("mlnb.accelerators()",),
+        starter=(
+            "%load_ext mlnb\n"
+            "import mlnb\n"
+            "# The GPUs this machine has (or 'none', said plainly), and the machine\n"
+            "# and accelerator types Vertex AI training offers\n"
+            "mlnb.accelerators()"
+        ),
     ),
     Step(
         4,

@@ -223,15 +223,15 @@ def test_step_without_evidence_offers_questions_and_starter(lab_page: LabPage) -
     )
 
     # A step without a starter: questions and a note, no button.
-    training = lp.step("training")
-    training.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
+    deployment = lp.step("deployment")
+    deployment.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
     lp.page.keyboard.press("Enter")
-    details = training.locator(".mlnb-Step-details")
+    details = deployment.locator(".mlnb-Step-details")
     details.wait_for(state="visible")
-    assert "How long does one training run take?" in details.inner_text()
+    assert "Is the incoming data validated against a schema?" in details.inner_text()
     assert "No mlnb check exists yet for this step" in details.inner_text()
     assert details.locator(".mlnb-Step-starter").count() == 0
-    toggle = training.locator(".mlnb-Step-toggle")
+    toggle = deployment.locator(".mlnb-Step-toggle")
     assert toggle.get_attribute("aria-expanded") == "true"
     toggle.focus()
     lp.page.keyboard.press("Space")
