@@ -897,6 +897,28 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             dtype=np.float64,
         )
 
+    def _predicted_labels(self, rows: np.ndarray) -> np.ndarray:
+        """The predicted class names of ``rows`` of a binary classifier, each at
+        its own threshold (:meth:`_thresholds_of`)."""
+        positive = self._scores[rows] >= self._thresholds_of(rows)
+        yes, no = _text(self._positive), f"not {_text(self._positive)}"
+        classes = getattr(self._predictor, "classes", None)
+        if classes is not None and len(classes) == 2:
+            yes, no = _text(classes[1]), _text(classes[0])
+        return np.where(positive, yes, no).astype(object)
+
+    def _threshold_note(self, pos: int, other: int) -> dict[str, Any]:
+        """Which threshold decided each side of a counterfactual (per-group
+        thresholds): the two rows' groups and thresholds, and the strategy."""
+        t = np.ravel(self._thresholds_of(np.array([pos, other])))
+        return {
+            "strategy": self.strategy,
+            "group": _text(_plain(self._groups[pos])),
+            "threshold": float(t[0]),
+            "other_group": _text(_plain(self._groups[other])),
+            "other_threshold": float(t[1]),
+        }
+
     def _prediction(self, scores: Any, pos: int | None = None) -> dict[str, Any]:
         """A prediction as the editor shows it (at row ``pos``'s threshold when
         given, else the slider's)."""
@@ -1172,14 +1194,21 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         distance = self._distance
         if self.cf_distance in ("l1", "l2"):
             distance = self.cf_distance
+        per_group = self._fair is not None and self._groups is not None
+        if self._kind == "binary":
+            # "prediction differs" at each row's own threshold: its group's when a
+            # strategy chose per-group thresholds, else the slider's
+            predictions, threshold = self._predicted_labels(alive), None
+        else:
+            predictions, threshold = self._scores[alive], self.threshold
         try:
             res = nearest_counterfactual(
                 self._predictor,
                 X,
                 pos,
                 distance=distance,
-                predictions=self._scores[alive],
-                threshold=self.threshold,
+                predictions=predictions,
+                threshold=threshold,
             )
         except MlnbError as exc:
             self.counterfactual = {"row": pos, "error": str(exc)}
@@ -1207,8 +1236,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "metric": distance if isinstance(distance, str) else "custom",
                 "n_changed": len(changed),
                 "table": table,
-                "prediction": self._prediction(self._scores[pos]),
-                "other_prediction": self._prediction(self._scores[other]),
+                "prediction": self._prediction(self._scores[pos], pos),
+                "other_prediction": self._prediction(self._scores[other], other),
+                "thresholds": self._threshold_note(pos, other) if per_group else None,
                 "label": None if self._y is None else _text(_plain(self._y[pos])),
                 "other_true_label": None
                 if self._y is None
@@ -1689,6 +1719,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             self._refresh_points()
         if self.row:
             self._refresh_row()
+        if self.tab == "counterfactual":
+            self._refresh_counterfactual()  # "differs" follows the thresholds
         self._refresh_status()
 
     @t.observe("strategy", "cost_ratio")

@@ -465,6 +465,74 @@ def test_per_group_thresholds_decide_predictions_and_correctness(widget, df, mod
     assert widget.row["prediction"]["label"] == want
 
 
+def brute_nearest(X: pd.DataFrame, labels: np.ndarray, pos: int, kind: str) -> int:
+    """The nearest row with another label, by brute force over the rows: each
+    numeric feature's |difference| over its population standard deviation, each
+    other feature 0 when equal else 1, summed (l1) or root of squares (l2); ties
+    to the first row."""
+    best, best_d = -1, np.inf
+    stds = {c: X[c].std(ddof=0) for c in X.columns if X[c].dtype.kind in "if"}
+    query = X.iloc[pos]
+    for i in range(len(X)):
+        if labels[i] == labels[pos]:
+            continue
+        parts = []
+        for c in X.columns:
+            if c in stds:
+                parts.append(abs(float(X[c].iloc[i]) - float(query[c])) / stds[c])
+            else:
+                parts.append(0.0 if X[c].iloc[i] == query[c] else 1.0)
+        d = sum(parts) if kind == "l1" else float(np.sqrt(sum(p * p for p in parts)))
+        if d < best_d:
+            best, best_d = i, d
+    return best
+
+
+@pytest.mark.parametrize("distance", ["l1", "l2"])
+def test_counterfactual_differs_at_each_rows_group_threshold(
+    widget, df, model, distance
+):
+    # per-group thresholds far apart, so many rows flip against the slider's
+    widget.tab = "performance"
+    browser_sets(widget, cost_ratio=0.5, strategy="demographic_parity")
+    per = {g["group"]: g["threshold"] for g in widget.performance["groups"]}
+    assert len(set(per.values())) == 2
+    s = proba(model, df)
+    grouped = s >= df["sex"].map(per).to_numpy()
+    single = s >= widget.threshold
+    X = df[FEATURES]
+    # the first rows whose nearest counterfactual moves when the groups' own
+    # thresholds decide "differs": the oracle alone says which
+    rows = []
+    for pos in range(len(df)):
+        want = brute_nearest(X, grouped, pos, distance)
+        if want != brute_nearest(X, single, pos, distance):
+            rows.append((pos, want))
+        if len(rows) == 3:
+            break
+    assert rows, "no row whose counterfactual depends on the per-group thresholds"
+    widget.tab = "counterfactual"
+    browser_sets(widget, cf_distance=distance)
+    for pos, want in rows:
+        browser_sets(widget, selected=pos)
+        cf = widget.counterfactual
+        assert cf["other"] == want
+        assert grouped[cf["other"]] != grouped[pos]
+        # the predictions shown are at each row's own group threshold
+        assert cf["prediction"]["label"] == ("1" if grouped[pos] else "0")
+        assert cf["other_prediction"]["label"] == ("1" if grouped[want] else "0")
+        note = cf["thresholds"]
+        assert note["strategy"] == "demographic_parity"
+        assert note["threshold"] == pytest.approx(per[df["sex"].iloc[pos]])
+        assert note["other_threshold"] == pytest.approx(per[df["sex"].iloc[want]])
+    # back to the slider: one threshold decides again, and the note goes
+    pos, _ = rows[0]
+    browser_sets(widget, selected=pos)
+    browser_sets(widget, strategy="manual")
+    assert widget.counterfactual["other"] == brute_nearest(X, single, pos, distance)
+    assert widget.counterfactual["thresholds"] is None
+
+
 def test_no_label_says_what_is_missing(df, model):
     w = WhatIf(model, df[FEATURES])
     w.tab = "performance"

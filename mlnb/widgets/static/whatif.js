@@ -739,6 +739,20 @@ function render({ model, el: host }) {
           `distance ${mlnbSig(cf.distance, 4)}; ${cf.n_changed} feature${cf.n_changed === 1 ? "" : "s"} differ.`,
       }),
     );
+    const th = cf.thresholds;
+    if (th) {
+      const side = (g, t) => `${g} (threshold ${fixed(t, 3)})`;
+      cfBody.append(
+        mlnbEl("div", {
+          class: `${P}-faint ${P}-cfnote`,
+          text:
+            `Each prediction at its group's threshold (${STRATEGY_NAMES[th.strategy] ?? th.strategy}): ` +
+            (th.group === th.other_group && th.threshold === th.other_threshold
+              ? side(th.group, th.threshold)
+              : `selected ${side(th.group, th.threshold)}, counterfactual ${side(th.other_group, th.other_threshold)}`),
+        }),
+      );
+    }
     const table = mlnbEl(
       "table",
       { class: `${P}-table` },
