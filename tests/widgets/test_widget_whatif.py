@@ -278,6 +278,82 @@ def test_compare_model_side_by_side(df, model):
     )
 
 
+def forest(df):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.preprocessing import OrdinalEncoder
+
+    return make_pipeline(
+        make_column_transformer(
+            (OrdinalEncoder(), ["sex", "job"]), remainder="passthrough"
+        ),
+        RandomForestClassifier(n_estimators=30, max_depth=5, random_state=0),
+    ).fit(df[FEATURES], df["y"])
+
+
+def test_compare_names_the_two_models(df, model):
+    other = forest(df)
+    w = WhatIf(model, df, label="y", compare=other)
+    assert (w.info["model_name"], w.info["compare_name"]) == (
+        "LogisticRegression",
+        "RandomForestClassifier",
+    )
+    names = {o["id"]: o["name"] for o in w.axis_options}
+    assert names["prediction"] == "LogisticRegression: P(1)"
+    assert names["compare_prediction"] == "RandomForestClassifier: P(1)"
+    # the same class twice, or an anonymous function: numbered
+    w2 = WhatIf(model, df, label="y", compare=fit(df))
+    assert (w2.info["model_name"], w2.info["compare_name"]) == ("model 1", "model 2")
+    w3 = WhatIf(model, df, label="y", compare=lambda rows: proba(model, rows))
+    assert w3.info["compare_name"] == "model 2"
+
+    # a named function keeps its name; names can be given
+    def tuned(rows):
+        return proba(model, rows)
+
+    assert WhatIf(model, df, compare=tuned).info["compare_name"] == "tuned"
+    w4 = WhatIf(model, df, compare=other, model_names=("logit", "forest"))
+    assert (w4.info["model_name"], w4.info["compare_name"]) == ("logit", "forest")
+    # one model: no compared name
+    assert WhatIf(model, df).info["compare_name"] is None
+
+
+def test_compare_agreement_history_and_per_group_metrics(df, model):
+    other = forest(df)
+    w = WhatIf(model, df, label="y", sensitive="sex", compare=other)
+    y = df["y"].to_numpy()
+    pa, pb = proba(model, df), proba(other, df)
+    # where the models disagree, at the slider's threshold
+    w.color_by = "disagree"
+    want = np.where((pa >= 0.5) != (pb >= 0.5), "disagree", "agree")
+    assert w.scatter_points()["color"].tolist() == want.tolist()
+    assert (want == "disagree").any()
+    # an edit: the history names both models' new predictions
+    w.selected = 5
+    w.edit("age", 75)
+    edited = df.iloc[[5]].assign(age=75)
+    b = proba(other, edited)[0]
+    assert w.history[0]["compare_after"] == f"P(1) = {b:.3f} → {int(b >= 0.5)}"
+    w.undo()
+    # per-group thresholds: the compared model at the same thresholds
+    w.tab = "performance"
+    browser_sets(w, cost_ratio=0.5, strategy="demographic_parity")
+    per = {g["group"]: g["threshold"] for g in w.performance["groups"]}
+    assert len(set(per.values())) == 2
+    t = df["sex"].map(per).to_numpy()
+    tn, fp, fn, tp = confusion_matrix(y, pb >= t).ravel()
+    c = w.performance["compare_at"]
+    assert (c["tn"], c["fp"], c["fn"], c["tp"]) == (tn, fp, fn, tp)
+    assert c["threshold"] is None
+    # and the agreement follows each row's group threshold
+    want = np.where((pa >= t) != (pb >= t), "disagree", "agree")
+    assert w.scatter_points()["color"].tolist() == want.tolist()
+    # the counterfactual shows both models' predictions
+    browser_sets(w, tab="counterfactual", selected=3)
+    cf = w.counterfactual
+    assert cf["compare_prediction"]["score"] == pytest.approx(pb[3])
+    assert cf["other_compare_prediction"]["score"] == pytest.approx(pb[cf["other"]])
+
+
 # -- counterfactual --------------------------------------------------------------------
 @pytest.mark.parametrize("distance", ["l1", "l2"])
 def test_counterfactual_is_the_public_functions(widget, df, model, distance):
