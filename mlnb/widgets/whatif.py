@@ -933,11 +933,26 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         chose per-group thresholds, else the slider's (a number)."""
         if self._fair is None or self._groups is None:
             return self.threshold
+        codes, uniques = self._group_codes()
         per = self._per_group
-        return np.array(
-            [per.get(v, self.threshold) for v in self._groups[rows].tolist()],
+        # a threshold per group (the last for a missing group), looked up by code
+        table = np.array(
+            [per.get(v, self.threshold) for v in uniques] + [self.threshold],
             dtype=np.float64,
         )
+        return table[codes[rows]]
+
+    def _group_codes(self) -> tuple[np.ndarray, list]:
+        """Each row's group as a code into the groups (-1: missing), computed once
+        per groups array (a duplicate makes a new one)."""
+        import pandas as pd
+
+        cache = getattr(self, "_group_cache", None)
+        if cache is None or cache[0] is not self._groups:
+            codes, uniques = pd.factorize(pd.Series(self._groups, dtype=object))
+            cache = (self._groups, np.asarray(codes), list(uniques))
+            self._group_cache = cache
+        return cache[1], cache[2]
 
     def _predicted_labels(self, rows: np.ndarray) -> np.ndarray:
         """The predicted class names of ``rows`` of a binary classifier, each at
