@@ -1941,6 +1941,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "edits": sum(1 for op in self._ops if op["op"] == "edit"),
             "threshold": self.threshold,
         }
+        if self._names[1] is not None:
+            metrics["models"] = list(self._names)
         if fair is not None:
             metrics["strategy"] = self.strategy
             metrics["thresholds"] = {

@@ -378,8 +378,6 @@ def test_whatif_compare_two_models(lab_page: LabPage, artifacts) -> None:
     expect(w.locator(".mlnb-wi-panel-counterfactual")).to_contain_text(
         f"prediction of {b}"
     )
-    assert cut_off(w, ".mlnb-wi-tablewrap") == []
-    screenshot(lp, w, artifacts / "whatif-compare-counterfactual-light.png")
 
     # Partial dependence: PDP and ICE of both, told apart by the legend.
     tab(w, "Partial dependence")
@@ -462,6 +460,15 @@ def test_whatif_compare_two_models(lab_page: LabPage, artifacts) -> None:
         artifacts / "whatif-compare-performance-light.png",
         artifacts / "whatif-compare-performance-dark.png",
     )
+    # The counterfactual now differs at each row's group threshold, and says so.
+    tab(w, "Nearest counterfactual")
+    note = w.locator(".mlnb-wi-cfnote")
+    expect(note).to_contain_text(
+        "Each prediction at its group's threshold (Equal opportunity)"
+    )
+    assert cut_off(w, ".mlnb-wi-tablewrap") == []
+    screenshot(lp, w, artifacts / "whatif-compare-counterfactual-light.png")
+    tab(w, "Performance & fairness")
     narrow(lp, w, 2400)
     assert cut_off(w, ".mlnb-wi-tablewrap") == []
     screenshot(lp, w, artifacts / "whatif-compare-performance-narrow.png")

@@ -315,6 +315,11 @@ def test_compare_names_the_two_models(df, model):
     assert (w4.info["model_name"], w4.info["compare_name"]) == ("logit", "forest")
     # one model: no compared name
     assert WhatIf(model, df).info["compare_name"] is None
+    # the record says which two models were compared
+    assert w.record()["metrics"]["models"] == [
+        "LogisticRegression",
+        "RandomForestClassifier",
+    ]
 
 
 def test_compare_agreement_history_and_per_group_metrics(df, model):
