@@ -2053,20 +2053,25 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 # -- helpers ---------------------------------------------------------------------------
 def _model_name(model: Any) -> str | None:
     """A short name of a model: a pipeline's last step's class, a function's name,
-    a Keras model's name, else its class (None for an anonymous function)."""
+    a Keras model's name, else its class (None for an anonymous function). A
+    :class:`~mlnb.checks.predictor.Predictor` is named by the model it wraps."""
     import inspect
 
+    from ..checks.predictor import Predictor
+
+    if isinstance(model, Predictor):
+        model = model.model
     steps = getattr(model, "steps", None)
     if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
         model = steps[-1][-1]
-    if inspect.isfunction(model) or inspect.ismethod(model):
-        name = model.__name__
-        return None if name == "<lambda>" else name
     if hasattr(model, "get_params") or not callable(model):
         return type(model).__name__
-    name = getattr(model, "name", None)  # a Keras model
+    # a function, or a callable object that carries its function's name
+    name = model.__name__ if inspect.isroutine(model) else None
+    if not isinstance(name, str):
+        name = getattr(model, "__name__", None) or getattr(model, "name", None)
     if isinstance(name, str) and name:
-        return name
+        return None if name == "<lambda>" else name
     name = type(model).__name__
     return None if name in ("partial", "function") else name
 

@@ -311,6 +311,14 @@ def test_compare_names_the_two_models(df, model):
         return proba(model, rows)
 
     assert WhatIf(model, df, compare=tuned).info["compare_name"] == "tuned"
+    # a Predictor (what the WIT builder passes) is named by the model it wraps
+    from mlnb.checks.predictor import Predictor
+
+    w5 = WhatIf(Predictor.of(model), df, compare=Predictor.of(tuned))
+    assert (w5.info["model_name"], w5.info["compare_name"]) == (
+        "LogisticRegression",
+        "tuned",
+    )
     w4 = WhatIf(model, df, compare=other, model_names=("logit", "forest"))
     assert (w4.info["model_name"], w4.info["compare_name"]) == ("logit", "forest")
     # one model: no compared name
