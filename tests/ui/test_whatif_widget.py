@@ -421,7 +421,9 @@ def test_whatif_compare_two_models(lab_page: LabPage, artifacts) -> None:
     perf = w.locator(".mlnb-wi-panel-performance")
     table = perf.locator(".mlnb-wi-comparetable")
     table.wait_for()
-    expect(table.locator("caption")).to_have_text("Both models at threshold 0.50")
+    expect(perf.locator(".mlnb-wi-comparebox .mlnb-wi-tabletitle")).to_have_text(
+        "Both models at threshold 0.50"
+    )
     expect(table.locator("thead th")).to_have_text(
         ["model", "accuracy", "precision", "recall", "F1", "FPR", "ROC AUC", "AP"]
     )
@@ -450,7 +452,7 @@ def test_whatif_compare_two_models(lab_page: LabPage, artifacts) -> None:
     assert labels_overlap(w, ".mlnb-wi-panel-performance svg") == []
     # per-group thresholds: both models at the same thresholds
     w.get_by_label("Thresholds", exact=True).select_option("equal_opportunity")
-    expect(table.locator("caption")).to_have_text(
+    expect(perf.locator(".mlnb-wi-comparebox .mlnb-wi-tabletitle")).to_have_text(
         "Both models at the same per-group thresholds"
     )
     light_and_dark(

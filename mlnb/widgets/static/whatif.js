@@ -108,6 +108,15 @@ const X_TICK_DY = 17;
 // -- the view ------------------------------------------------------------------------
 function render({ model, el: host }) {
   const uid = mlnbUid(P);
+  // A table under its title; the title stays in view when the table scrolls
+  // sideways, and names the table for screen readers.
+  let tables = 0;
+  const titledTable = (title, table) => {
+    tables += 1;
+    const id = `${uid}-table-${tables}`;
+    table.setAttribute("aria-labelledby", id);
+    return [mlnbEl("div", { class: `${P}-tabletitle`, id, text: title }), mlnbEl("div", { class: `${P}-tablewrap` }, table)];
+  };
   const { get, save } = mlnbTraits(model);
   let actionCount = 0;
   const act = (op, extra = {}) => {
@@ -721,7 +730,6 @@ function render({ model, el: host }) {
     const table = mlnbEl(
       "table",
       { class: `${P}-table` },
-      mlnbEl("caption", { text: "Selected point and its nearest counterfactual" }),
       mlnbEl(
         "thead",
         {},
@@ -778,7 +786,7 @@ function render({ model, el: host }) {
         ),
       ),
     );
-    cfBody.append(mlnbEl("div", { class: `${P}-tablewrap` }, table));
+    cfBody.append(...titledTable("Selected point and its nearest counterfactual", table));
   }
 
   // -- partial dependence ----------------------------------------------------------
@@ -1077,10 +1085,12 @@ function render({ model, el: host }) {
     return mlnbEl("div", {}, f.root, leg);
   }
 
-  // A model's name that may wrap where its words meet (camelCase, _ and .).
-  function breakable(name) {
+  // A model's name after its colour's key, that may wrap where its words meet
+  // (camelCase, _ and .) but never between the key and the first word.
+  function keyedName(name, cls) {
     const parts = String(name).split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[_.])/);
-    return parts.flatMap((part, i) => (i ? [mlnbEl("wbr"), part] : [part]));
+    const key = mlnbEl("span", { class: `${P}-linekey pdp ${cls}`, "aria-hidden": "true" });
+    return [mlnbEl("span", { class: `${P}-nowrap` }, key, parts[0]), ...parts.slice(1).flatMap((p) => [mlnbEl("wbr"), p])];
   }
 
   // The metrics of both models side by side (at the same thresholds): a row per
@@ -1100,12 +1110,10 @@ function render({ model, el: host }) {
       { name: names[1], cls: "compare", at: perf.compare_at, curves: perf.compare },
     ];
     const at = perf.overall?.threshold;
-    return mlnbEl(
+    const title = mlnbIsNum(at) ? `Both models at threshold ${fixed(at, 2)}` : "Both models at the same per-group thresholds";
+    const table = mlnbEl(
       "table",
       { class: `${P}-table ${P}-comparetable` },
-      mlnbEl("caption", {
-        text: mlnbIsNum(at) ? `Both models at threshold ${fixed(at, 2)}` : "Both models at the same per-group thresholds",
-      }),
       mlnbEl(
         "thead",
         {},
@@ -1121,14 +1129,14 @@ function render({ model, el: host }) {
             mlnbEl(
               "th",
               { scope: "row", title: m.name },
-              mlnbEl("span", { class: `${P}-linekey pdp ${m.cls}`, "aria-hidden": "true" }),
-              breakable(m.name),
+              keyedName(m.name, m.cls),
             ),
             cols.map(([, fn]) => mlnbEl("td", { text: fn(m) })),
           ),
         ),
       ),
     );
+    return titledTable(title, table);
   }
 
   function refreshPerformance() {
@@ -1168,7 +1176,7 @@ function render({ model, el: host }) {
     const two = names && perf.compare_at;
     if (!two) cm.append(rates);
     compareBox.hidden = !two;
-    compareBox.replaceChildren(...(two ? [mlnbEl("div", { class: `${P}-tablewrap` }, compareTable(perf, names))] : []));
+    compareBox.replaceChildren(...(two ? compareTable(perf, names) : []));
     perfRow.replaceChildren(
       cm,
       mlnbEl("div", { class: `${P}-card` }, curveChart(perf, "roc")),
@@ -1190,7 +1198,6 @@ function render({ model, el: host }) {
     const table = mlnbEl(
       "table",
       { class: `${P}-table` },
-      mlnbEl("caption", { text: `Per group of ${info.sensitive_name ?? "the sensitive feature"}` }),
       mlnbEl(
         "thead",
         {},
@@ -1209,7 +1216,7 @@ function render({ model, el: host }) {
         ),
       ),
     );
-    groupBox.append(mlnbEl("div", { class: `${P}-tablewrap` }, table));
+    groupBox.append(...titledTable(`Per group of ${info.sensitive_name ?? "the sensitive feature"}`, table));
   }
 
   // -- attributions ----------------------------------------------------------------
