@@ -10,6 +10,10 @@ the editor, the metrics over every row after an edit) is waited for before the
 next one, untimed, and reported on its own line. Printed per interaction: the
 median milliseconds, the model's share, and the ratio to the 100 ms target.
 
+A second part repeats an edit, the slider and the strategies in compare mode (a
+second model re-inferred on each edit; both models' time subtracted), and the
+counterfactual under per-group thresholds.
+
 The peer is the model alone: one ``predict_proba`` on one row (what an edit must
 pay whatever the tool) and on all rows (what a tool that re-predicts everything on
 each move would pay).
@@ -66,7 +70,7 @@ def make_data(n: int, seed: int = 0) -> pd.DataFrame:
     return df
 
 
-def fit(df: pd.DataFrame):
+def fit(df: pd.DataFrame, C: float = 1.0):
     from sklearn.compose import make_column_transformer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -77,15 +81,19 @@ def fit(df: pd.DataFrame):
     pre = make_column_transformer(
         (OneHotEncoder(handle_unknown="ignore"), cats), (StandardScaler(), nums)
     )
-    model = make_pipeline(pre, LogisticRegression(max_iter=500))
+    model = make_pipeline(pre, LogisticRegression(C=C, max_iter=500))
     return model.fit(df.drop(columns="y"), df["y"])
 
 
 class ModelClock:
-    """Time spent inside the model's own predict call (wraps the Predictor's)."""
+    """Time spent inside the models' own predict calls (wraps the Predictors')."""
 
-    def __init__(self, predictor) -> None:
+    def __init__(self, *predictors) -> None:
         self.seconds = 0.0
+        for predictor in predictors:
+            self._wrap(predictor)
+
+    def _wrap(self, predictor) -> None:
         inner = predictor._call
 
         def call(X):
@@ -259,6 +267,50 @@ def main() -> None:
         (
             "select, counterfactual tab open",
             *median_ms(w, clock, [{"selected": p} for p in picks]),
+        )
+    )
+
+    # ... and under per-group thresholds ("differs" at each row's group threshold)
+    w.strategy = "demographic_parity"
+    results.append(
+        (
+            "select, counterfactual, per-group",
+            *median_ms(w, clock, [{"selected": p} for p in picks[::-1]]),
+        )
+    )
+
+    # compare mode: a second model, re-inferred on each edit, drawn beside the first
+    compare = fit(df, C=0.05)
+    cbuild_s, wc = timed(
+        lambda: WhatIf(
+            model, df, label="y", sensitive="sex", compare=compare, pdp_rows=None
+        ),
+        1,
+    )
+    print(
+        f"compare mode: build with a second model {cbuild_s * 1e3:.0f} ms "
+        f"({wc.info['model_name']} vs {wc.info['compare_name']})"
+    )
+    cclock = ModelClock(wc.predictor, wc._compare)
+    wc.tab = "editor"
+    wc.selected = picks[0]
+    states = [
+        {"action": {"op": "edit", "feature": "f0", "value": str(20 + i), "n": i}}
+        for i in range(k)
+    ]
+    results.append(("compare: edit a number", *median_ms(wc, cclock, states)))
+    wc.tab = "performance"
+    wc.color_by = "disagree"
+    results.append(
+        (
+            "compare: slider, agreement drawn",
+            *median_ms(wc, cclock, [{"threshold": t} for t in ts]),
+        )
+    )
+    results.append(
+        (
+            "compare: choose a strategy",
+            *median_ms(wc, cclock, [{"strategy": s} for s in strategies]),
         )
     )
 

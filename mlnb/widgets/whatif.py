@@ -78,7 +78,14 @@ HISTORY_SHOWN = 50
 CURVE_POINTS = 101
 
 _NONE = "none"
-_DERIVED = ("prediction", "label", "correct", "error", "compare_prediction")
+_DERIVED = (
+    "prediction",
+    "label",
+    "correct",
+    "error",
+    "compare_prediction",
+    "disagree",
+)
 
 
 @dataclass
@@ -130,7 +137,9 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
     sensitive:
         A column of ``data`` whose groups get their own thresholds.
     compare:
-        A second model, shown beside the first everywhere.
+        A second model, shown beside the first everywhere: its predictions in
+        the editor, its partial dependence, its curves and metrics, and where
+        the two disagree.
     max_points:
         Most points the scatter draws; above it a random sample (seed
         ``random_state``) is drawn and its size said on screen.
@@ -152,6 +161,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         probability columns (default ``0..k-1``).
     random_state:
         Seed of the scatter's and the partial dependence's samples.
+    model_names:
+        What the view calls the two models when ``compare`` is given (a pair of
+        different texts). Default: their class names (a pipeline's last step, a
+        function's name) when those differ, else ``("model 1", "model 2")``.
 
     Attributes
     ----------
@@ -234,6 +247,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         model_type: str | None = None,
         classes: Any = None,
         random_state: int = 0,
+        model_names: Any = None,
     ) -> None:
         import pandas as pd
 
@@ -341,6 +355,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._group_results: dict[Any, Any] = {}
         self._overall = None
         self._compare_overall = None
+        self._compare_groups: dict[Any, Any] = {}
 
         self._predictor = Predictor.of(
             model_or_predict_fn,
@@ -357,6 +372,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         )
         self._model_fn = model_or_predict_fn
         self._compare_fn = compare
+        self._names = _model_names(model_or_predict_fn, compare, model_names)
 
         # features: kinds and categories
         self._features: list[_Feature] = []
@@ -476,6 +492,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 else _text(self._sensitive_name),
                 "positive_label": _text(self._positive),
                 "has_compare": self._compare is not None,
+                "model_name": self._names[0],
+                "compare_name": self._names[1],
                 "features": [
                     {"id": f.fid, "name": _text(f.name), "kind": f.kind}
                     for f in self._features
@@ -500,6 +518,16 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "multiclass": "predicted class",
                 "regression": "prediction",
             }[kind]
+            if self._compare_scores is not None:
+                # two models: the model's name first (what a narrow select shows)
+                name = (
+                    f"{self._names[0]}: "
+                    + {
+                        "binary": f"P({_text(self._positive)})",
+                        "multiclass": "predicted class",
+                        "regression": "prediction",
+                    }[kind]
+                )
             opts.append(
                 {
                     "id": "prediction",
@@ -508,13 +536,27 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 }
             )
         if self._compare_scores is not None:
+            b = self._names[1]
             opts.append(
                 {
                     "id": "compare_prediction",
-                    "name": "compared model's prediction",
+                    "name": f"{b}: "
+                    + {
+                        "binary": f"P({_text(self._positive)})",
+                        "multiclass": "predicted class",
+                        "regression": "prediction",
+                    }[kind],
                     "kind": "categorical" if kind == "multiclass" else "numeric",
                 }
             )
+            if self._scores is not None and kind != "regression":
+                opts.append(
+                    {
+                        "id": "disagree",
+                        "name": "agreement of the two models",
+                        "kind": "categorical",
+                    }
+                )
         if self._y is not None:
             opts.append(
                 {
@@ -891,11 +933,48 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         chose per-group thresholds, else the slider's (a number)."""
         if self._fair is None or self._groups is None:
             return self.threshold
+        codes, uniques = self._group_codes()
         per = self._per_group
-        return np.array(
-            [per.get(v, self.threshold) for v in self._groups[rows].tolist()],
+        # a threshold per group (the last for a missing group), looked up by code
+        table = np.array(
+            [per.get(v, self.threshold) for v in uniques] + [self.threshold],
             dtype=np.float64,
         )
+        return table[codes[rows]]
+
+    def _group_codes(self) -> tuple[np.ndarray, list]:
+        """Each row's group as a code into the groups (-1: missing), computed once
+        per groups array (a duplicate makes a new one)."""
+        import pandas as pd
+
+        cache = getattr(self, "_group_cache", None)
+        if cache is None or cache[0] is not self._groups:
+            codes, uniques = pd.factorize(pd.Series(self._groups, dtype=object))
+            cache = (self._groups, np.asarray(codes), list(uniques))
+            self._group_cache = cache
+        return cache[1], cache[2]
+
+    def _predicted_labels(self, rows: np.ndarray) -> np.ndarray:
+        """The predicted class names of ``rows`` of a binary classifier, each at
+        its own threshold (:meth:`_thresholds_of`)."""
+        positive = self._scores[rows] >= self._thresholds_of(rows)
+        yes, no = _text(self._positive), f"not {_text(self._positive)}"
+        classes = getattr(self._predictor, "classes", None)
+        if classes is not None and len(classes) == 2:
+            yes, no = _text(classes[1]), _text(classes[0])
+        return np.where(positive, yes, no).astype(object)
+
+    def _threshold_note(self, pos: int, other: int) -> dict[str, Any]:
+        """Which threshold decided each side of a counterfactual (per-group
+        thresholds): the two rows' groups and thresholds, and the strategy."""
+        t = np.ravel(self._thresholds_of(np.array([pos, other])))
+        return {
+            "strategy": self.strategy,
+            "group": _text(_plain(self._groups[pos])),
+            "threshold": float(t[0]),
+            "other_group": _text(_plain(self._groups[other])),
+            "other_threshold": float(t[1]),
+        }
 
     def _prediction(self, scores: Any, pos: int | None = None) -> dict[str, Any]:
         """A prediction as the editor shows it (at row ``pos``'s threshold when
@@ -949,6 +1028,10 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                         "text"
                     ),
                 )
+                if op["after"].get("compare") is not None:
+                    item["compare_after"] = self._prediction(
+                        op["after"]["compare"], op["row"]
+                    ).get("text")
             elif op["op"] == "duplicate":
                 item["source"] = op["source"]
             out.append(item)
@@ -1055,6 +1138,18 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             return main(self._scores)
         if aid == "compare_prediction" and self._compare_scores is not None:
             return main(self._compare_scores)
+        if (
+            aid == "disagree"
+            and self._scores is not None
+            and self._compare_scores is not None
+        ):
+            a, b = self._scores[rows], self._compare_scores[rows]
+            if kind == "multiclass":
+                same = np.argmax(a, axis=1) == np.argmax(b, axis=1)
+            else:  # each model at the row's own threshold
+                t = self._thresholds_of(rows)
+                same = (a >= t) == (b >= t)
+            return "categorical", np.where(same, 0, 1), ["agree", "disagree"]
         if aid == "label" and self._y is not None:
             y = self._y[rows]
             if kind == "regression":
@@ -1172,14 +1267,21 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         distance = self._distance
         if self.cf_distance in ("l1", "l2"):
             distance = self.cf_distance
+        per_group = self._fair is not None and self._groups is not None
+        if self._kind == "binary":
+            # "prediction differs" at each row's own threshold: its group's when a
+            # strategy chose per-group thresholds, else the slider's
+            predictions, threshold = self._predicted_labels(alive), None
+        else:
+            predictions, threshold = self._scores[alive], self.threshold
         try:
             res = nearest_counterfactual(
                 self._predictor,
                 X,
                 pos,
                 distance=distance,
-                predictions=self._scores[alive],
-                threshold=self.threshold,
+                predictions=predictions,
+                threshold=threshold,
             )
         except MlnbError as exc:
             self.counterfactual = {"row": pos, "error": str(exc)}
@@ -1207,8 +1309,15 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "metric": distance if isinstance(distance, str) else "custom",
                 "n_changed": len(changed),
                 "table": table,
-                "prediction": self._prediction(self._scores[pos]),
-                "other_prediction": self._prediction(self._scores[other]),
+                "prediction": self._prediction(self._scores[pos], pos),
+                "other_prediction": self._prediction(self._scores[other], other),
+                "compare_prediction": None
+                if self._compare_scores is None
+                else self._prediction(self._compare_scores[pos], pos),
+                "other_compare_prediction": None
+                if self._compare_scores is None
+                else self._prediction(self._compare_scores[other], other),
+                "thresholds": self._threshold_note(pos, other) if per_group else None,
                 "label": None if self._y is None else _text(_plain(self._y[pos])),
                 "other_true_label": None
                 if self._y is None
@@ -1436,7 +1545,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         th.start()
 
     def _install_performance(self, computed: tuple) -> None:
-        base, overall, comp, group_results = computed
+        base, overall, comp, group_results, compare_groups = computed
         if overall is None:
             self._perf_base = None
             self.performance = base
@@ -1444,17 +1553,19 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._overall = overall
         self._compare_overall = comp
         self._group_results = group_results
+        self._compare_groups = compare_groups
         self._perf_base = base
 
     def _compute_performance(self, alive, y, s, s2, groups, threshold) -> tuple:
-        """``(base, overall, compare, group_results)`` from :func:`mlnb.thresholds`
-        over all rows, the compared model, and each group (no trait written)."""
+        """``(base, overall, compare, group_results, compare_groups)`` from
+        :func:`mlnb.thresholds` over all rows and each group, for the model and
+        the compared one (no trait written)."""
         from ..checks.imbalance import thresholds
 
         try:
             overall = thresholds(y, s, threshold=threshold, publish=False)
         except MlnbError as exc:
-            return {"available": False, "missing": str(exc)}, None, None, {}
+            return {"available": False, "missing": str(exc)}, None, None, {}, {}
         out: dict[str, Any] = {
             "available": True,
             "positive_label": _text(self._positive),
@@ -1476,6 +1587,7 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             except MlnbError as exc:
                 out["compare"] = {"error": str(exc)}
         group_results: dict[Any, Any] = {}
+        compare_groups: dict[Any, Any] = {}
         group_note = ""
         if groups is not None:
             values = _group_values(groups)
@@ -1495,12 +1607,19 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
                     except MlnbError as exc:
                         group_note = f"group {_text(v)!r}: {exc}"
                         group_results[v] = None
+                    if comp is not None and group_results[v] is not None:
+                        try:
+                            compare_groups[v] = thresholds(
+                                y[m], s2[m], threshold=threshold, publish=False
+                            )
+                        except MlnbError:
+                            compare_groups[v] = None
         else:
             group_note = (
                 "no sensitive feature: pass sensitive='column' for per-group thresholds"
             )
         out["group_note"] = group_note
-        return out, overall, comp, group_results
+        return out, overall, comp, group_results, compare_groups
 
     def _apply_strategy(self, *, move_slider: bool = True) -> None:
         """The thresholds of the chosen strategy — the slider's for ``"manual"``,
@@ -1577,6 +1696,17 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             # the whole data at the per-group thresholds: the groups' counts summed
             tot = {k: sum(gp[k] for gp in groups) for k in ("tp", "fp", "tn", "fn")}
             out["overall"] = _rates(tot, threshold=None)
+            # the compared model at the same per-group thresholds, likewise
+            cg = getattr(self, "_compare_groups", {})
+            if self._compare_overall is not None and all(
+                cg.get(v) is not None for v in self._group_results
+            ):
+                cps = [
+                    _point(cg[v].at(float(per_group.get(v, self.threshold))))
+                    for v in self._group_results
+                ]
+                ctot = {k: sum(p[k] for p in cps) for k in ("tp", "fp", "tn", "fn")}
+                out["compare_at"] = _rates(ctot, threshold=None)
         out["groups"] = groups
         self._per_group = per_group
         self.performance = jsonable(out)
@@ -1685,10 +1815,13 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def _refresh_after_threshold(self) -> None:
         self._apply_strategy()
-        if "correct" in (self.x_axis, self.y_axis, self.color_by, self.facet_by):
+        drawn = (self.x_axis, self.y_axis, self.color_by, self.facet_by)
+        if "correct" in drawn or "disagree" in drawn:
             self._refresh_points()
         if self.row:
             self._refresh_row()
+        if self.tab == "counterfactual":
+            self._refresh_counterfactual()  # "differs" follows the thresholds
         self._refresh_status()
 
     @t.observe("strategy", "cost_ratio")
@@ -1808,6 +1941,8 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "edits": sum(1 for op in self._ops if op["op"] == "edit"),
             "threshold": self.threshold,
         }
+        if self._names[1] is not None:
+            metrics["models"] = list(self._names)
         if fair is not None:
             metrics["strategy"] = self.strategy
             metrics["thresholds"] = {
@@ -1916,6 +2051,60 @@ class WhatIf(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
 
 # -- helpers ---------------------------------------------------------------------------
+def _model_name(model: Any) -> str | None:
+    """A short name of a model: a pipeline's last step's class, a function's name,
+    a Keras model's name, else its class (None for an anonymous function). A
+    :class:`~mlnb.checks.predictor.Predictor` is named by the model it wraps."""
+    import inspect
+
+    from ..checks.predictor import Predictor
+
+    if isinstance(model, Predictor):
+        model = model.model
+    steps = getattr(model, "steps", None)
+    if isinstance(steps, list) and steps and isinstance(steps[-1], tuple):
+        model = steps[-1][-1]
+    if hasattr(model, "get_params") or not callable(model):
+        return type(model).__name__
+    # a function, or a callable object that carries its function's name
+    name = model.__name__ if inspect.isroutine(model) else None
+    if not isinstance(name, str):
+        name = getattr(model, "__name__", None) or getattr(model, "name", None)
+    if isinstance(name, str) and name:
+        return None if name == "<lambda>" else name
+    name = type(model).__name__
+    return None if name in ("partial", "function") else name
+
+
+def _model_names(model: Any, compare: Any, names: Any) -> tuple[str, str | None]:
+    """What the view calls the model and the compared one (see ``model_names``)."""
+    if names is not None:
+        ok = (
+            isinstance(names, list | tuple)
+            and len(names) == 2
+            and all(isinstance(n, str) and n.strip() for n in names)
+            and names[0].strip() != names[1].strip()
+        )
+        if not ok:
+            raise MlnbValueError(
+                "model_names must be two different, non-empty texts (the model's "
+                f"and the compared model's); got {names!r:.80}. Pass e.g. "
+                "model_names=('logistic', 'forest')."
+            )
+        if compare is None:
+            raise MlnbValueError(
+                "model_names names two models but compare= was not given; pass the "
+                "second model as compare=..., or leave model_names out"
+            )
+        return names[0].strip(), names[1].strip()
+    if compare is None:
+        return _model_name(model) or "model", None
+    a, b = _model_name(model), _model_name(compare)
+    if a is None or b is None or a == b:
+        return "model 1", "model 2"
+    return a, b
+
+
 def _axis_kind(f: _Feature) -> str:
     return "numeric" if f.kind == "numeric" else "categorical"
 

@@ -11,6 +11,14 @@ datapoints, editor and performance tabs in the light and dark themes go to
 ``tests/ui/artifacts/whatif-{datapoints,editor,performance}-{light,dark}.png``
 (and of the counterfactual and partial dependence tabs, light, to
 ``whatif-{counterfactual,pdp}-light.png``).
+
+Compare mode: the same data with a random forest as the second model. Each model
+is named (its class) wherever both are shown and drawn in its own colour; the two
+predictions in the point card and the editor, the PDP and ICE lines, both curves
+with their areas and both models' metrics are checked against scikit-learn's, and
+screenshots go to ``whatif-compare-{datapoints,editor,pdp,performance}-{light,
+dark}.png``, ``whatif-compare-counterfactual-light.png`` and
+``whatif-compare-performance-narrow.png``.
 """
 
 from __future__ import annotations
@@ -22,7 +30,15 @@ import numpy as np
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from playwright.sync_api import expect
-from sklearn.metrics import confusion_matrix
+from sklearn.metrics import (
+    accuracy_score,
+    average_precision_score,
+    confusion_matrix,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
 from widgetpage import cut_off, labels_overlap, light_and_dark, narrow, screenshot
 
 pytestmark = pytest.mark.ui
@@ -255,3 +271,207 @@ def test_whatif_select_edit_reinfer(lab_page: LabPage, artifacts) -> None:
     assert cut_off(w, ".mlnb-wi-tablewrap") == []
     assert lp.errors == [], lp.errors
     assert np.isfinite(s).all()
+
+
+# -- compare mode ----------------------------------------------------------------------
+COMPARE_CODE = """\
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.preprocessing import OrdinalEncoder
+
+forest = make_pipeline(
+    make_column_transformer(
+        (OrdinalEncoder(), ["sex", "job"]), remainder="passthrough"
+    ),
+    RandomForestClassifier(n_estimators=60, max_depth=6, random_state=0),
+).fit(df[features], df["y"])
+"""
+COMPARE_WIDGET_CODE = """\
+from mlnb.widgets.whatif import WhatIf
+
+w = WhatIf(model, df, label="y", sensitive="sex", compare=forest, max_points=500)
+w
+"""
+
+
+def test_whatif_compare_two_models(lab_page: LabPage, artifacts) -> None:
+    """Two models side by side: each is named (its class) wherever both are
+    shown, in its own colour; the predictions in the editor, the PDP and ICE
+    lines, the curves and the metrics are both models', as scikit-learn gives
+    them."""
+    lp = lab_page
+    ns = the_data()
+    exec(COMPARE_CODE, ns)  # noqa: S102 - the constant above
+    df, model, forest, features = ns["df"], ns["model"], ns["forest"], ns["features"]
+    a, b = "LogisticRegression", "RandomForestClassifier"
+    write_notebook(
+        lp.lab.root / "whatif-compare.ipynb",
+        [code(DATA_CODE), code(COMPARE_CODE), code(COMPARE_WIDGET_CODE)],
+    )
+    lp.page.set_viewport_size({"width": 1280, "height": 1500})
+    lp.set_theme(dark=False)
+    lp.open_notebook("whatif-compare.ipynb", wait_kernel=True)
+    lp.run_all(timeout_ms=120_000)
+    w = widget(lp)
+    w.get_by_text(f"comparing {a} with {b}").wait_for()
+
+    # The point card: each model's prediction under its name.
+    row = select_a_point(lp, w)
+    original = df.loc[[row], features]
+    card = w.locator(".mlnb-wi-pointcard")
+    expect(card.locator(".mlnb-wi-model-a")).to_have_text(
+        f"{a}: {prediction_text(model, original)}"
+    )
+    expect(card.locator(".mlnb-wi-model-compare")).to_have_text(
+        f"{b}: {prediction_text(forest, original)}"
+    )
+    # Where the two models disagree, as a colour of the scatter.
+    w.get_by_label("Colour", exact=True).select_option(
+        label="agreement of the two models"
+    )
+    legend = w.locator(".mlnb-wi-panel-datapoints .mlnb-wi-legend")
+    expect(legend).to_contain_text("agree")
+    s_a = model.predict_proba(df[features])[:, 1] >= 0.5
+    s_b = forest.predict_proba(df[features])[:, 1] >= 0.5
+    assert (s_a != s_b).any()  # the legend has both keys to show
+    expect(legend).to_contain_text("disagree")
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-wi-card",
+        artifacts / "whatif-compare-datapoints-light.png",
+        artifacts / "whatif-compare-datapoints-dark.png",
+    )
+
+    # Edit the age: both predictions follow, each with its change.
+    card.get_by_role("button", name="Edit this point").click()
+    new_age = 79 if df.loc[row, "age"] < 50 else 20
+    age = w.get_by_label("age", exact=True)
+    age.fill(str(new_age))
+    age.press("Enter")
+    edited = original.assign(age=new_age)
+    pred = w.locator(".mlnb-wi-pred")
+    expect(pred.locator(".mlnb-wi-model-a .mlnb-wi-predtext")).to_have_text(
+        prediction_text(model, edited)
+    )
+    expect(pred.locator(".mlnb-wi-model-compare .mlnb-wi-predtext")).to_have_text(
+        prediction_text(forest, edited)
+    )
+    assert f"was {prediction_text(forest, original)}" in (
+        pred.locator(".mlnb-wi-model-compare").inner_text()
+    )
+    history = w.locator(".mlnb-wi-historylist li").first
+    expect(history).to_contain_text(f"{prediction_text(model, edited)} ({a})")
+    expect(history).to_contain_text(f"{prediction_text(forest, edited)} ({b})")
+    expect(w.locator(".mlnb-wi-attrside")).to_contain_text(f"Attributions of {a}")
+    assert cut_off(w) == []
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-wi-card",
+        artifacts / "whatif-compare-editor-light.png",
+        artifacts / "whatif-compare-editor-dark.png",
+    )
+
+    # The counterfactual table shows the compared model's predictions too.
+    tab(w, "Nearest counterfactual")
+    w.locator(".mlnb-wi-table tr.differs").first.wait_for()
+    expect(w.locator(".mlnb-wi-panel-counterfactual")).to_contain_text(
+        f"prediction of {b}"
+    )
+
+    # Partial dependence: PDP and ICE of both, told apart by the legend.
+    tab(w, "Partial dependence")
+    panel = w.locator(".mlnb-wi-panel-pdp")
+    for cls in ("pdp.a", "pdp.compare", "ice.a", "ice.compare"):
+        panel.locator(f"svg path.line.{cls}").wait_for(timeout=60_000)
+    keys = panel.locator(".mlnb-wi-legend .mlnb-wi-key").all_inner_texts()
+    assert keys == [
+        f"PDP of {a}",
+        f"PDP of {b}",
+        f"ICE of row {row}, {a}",
+        f"ICE of row {row}, {b}",
+    ]
+    # each model's lines share its colour, and the two models' colours differ
+    colour = panel.locator("svg").evaluate(
+        """(svg) => Object.fromEntries(['pdp.a', 'ice.a', 'pdp.compare',
+            'ice.compare'].map(c => [c, getComputedStyle(
+                svg.querySelector('path.line.' + c)).stroke]))"""
+    )
+    assert colour["pdp.a"] == colour["ice.a"] != colour["pdp.compare"]
+    assert colour["pdp.compare"] == colour["ice.compare"]
+    assert labels_overlap(w, ".mlnb-wi-panel-pdp svg") == []
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-wi-card",
+        artifacts / "whatif-compare-pdp-light.png",
+        artifacts / "whatif-compare-pdp-dark.png",
+    )
+
+    # Performance: both curves named with their areas, both operating points,
+    # the metrics side by side — as scikit-learn computes them.
+    tab(w, "Performance & fairness")
+    y = df["y"].to_numpy()
+    p_a = model.predict_proba(
+        df[features].assign(age=df["age"].where(df.index != row, new_age))
+    )[:, 1]
+    p_b = forest.predict_proba(
+        df[features].assign(age=df["age"].where(df.index != row, new_age))
+    )[:, 1]
+    perf = w.locator(".mlnb-wi-panel-performance")
+    table = perf.locator(".mlnb-wi-comparetable")
+    table.wait_for()
+    expect(perf.locator(".mlnb-wi-comparebox .mlnb-wi-tabletitle")).to_have_text(
+        "Both models at threshold 0.50"
+    )
+    expect(table.locator("thead th")).to_have_text(
+        ["model", "accuracy", "precision", "recall", "F1", "FPR", "ROC AUC", "AP"]
+    )
+    for name, p in ((a, p_a), (b, p_b)):
+        cells = table.locator(f"tbody tr:has(th[title='{name}']) td")
+        expect(cells).to_have_text(
+            [
+                f"{100 * accuracy_score(y, p >= 0.5):.1f}%",
+                f"{100 * precision_score(y, p >= 0.5):.1f}%",
+                f"{100 * recall_score(y, p >= 0.5):.1f}%",
+                f"{f1_score(y, p >= 0.5):.3f}",
+                re.compile(r"\d+\.\d%"),
+                f"{roc_auc_score(y, p):.3f}",
+                f"{average_precision_score(y, p):.3f}",
+            ]
+        )
+    roc_legend = perf.locator(".mlnb-wi-curvelegend").first
+    expect(roc_legend).to_have_text(
+        re.compile(
+            rf"{a} · AUC {roc_auc_score(y, p_a):.3f}\s*"
+            rf"{b} · AUC {roc_auc_score(y, p_b):.3f}"
+        )
+    )
+    assert perf.locator("svg circle.op.a").count() == 2  # ROC and PR
+    assert perf.locator("svg circle.op.compare").count() == 2
+    assert labels_overlap(w, ".mlnb-wi-panel-performance svg") == []
+    # per-group thresholds: both models at the same thresholds
+    w.get_by_label("Thresholds", exact=True).select_option("equal_opportunity")
+    expect(perf.locator(".mlnb-wi-comparebox .mlnb-wi-tabletitle")).to_have_text(
+        "Both models at the same per-group thresholds"
+    )
+    light_and_dark(
+        lp,
+        w,
+        ".mlnb-wi-card",
+        artifacts / "whatif-compare-performance-light.png",
+        artifacts / "whatif-compare-performance-dark.png",
+    )
+    # The counterfactual now differs at each row's group threshold, and says so.
+    tab(w, "Nearest counterfactual")
+    note = w.locator(".mlnb-wi-cfnote")
+    expect(note).to_contain_text(
+        "Each prediction at its group's threshold (Equal opportunity)"
+    )
+    assert cut_off(w, ".mlnb-wi-tablewrap") == []
+    screenshot(lp, w, artifacts / "whatif-compare-counterfactual-light.png")
+    tab(w, "Performance & fairness")
+    narrow(lp, w, 2400)
+    assert cut_off(w, ".mlnb-wi-tablewrap") == []
+    screenshot(lp, w, artifacts / "whatif-compare-performance-narrow.png")
+    assert lp.errors == [], lp.errors

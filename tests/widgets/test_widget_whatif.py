@@ -278,6 +278,95 @@ def test_compare_model_side_by_side(df, model):
     )
 
 
+def forest(df):
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.preprocessing import OrdinalEncoder
+
+    return make_pipeline(
+        make_column_transformer(
+            (OrdinalEncoder(), ["sex", "job"]), remainder="passthrough"
+        ),
+        RandomForestClassifier(n_estimators=30, max_depth=5, random_state=0),
+    ).fit(df[FEATURES], df["y"])
+
+
+def test_compare_names_the_two_models(df, model):
+    other = forest(df)
+    w = WhatIf(model, df, label="y", compare=other)
+    assert (w.info["model_name"], w.info["compare_name"]) == (
+        "LogisticRegression",
+        "RandomForestClassifier",
+    )
+    names = {o["id"]: o["name"] for o in w.axis_options}
+    assert names["prediction"] == "LogisticRegression: P(1)"
+    assert names["compare_prediction"] == "RandomForestClassifier: P(1)"
+    # the same class twice, or an anonymous function: numbered
+    w2 = WhatIf(model, df, label="y", compare=fit(df))
+    assert (w2.info["model_name"], w2.info["compare_name"]) == ("model 1", "model 2")
+    w3 = WhatIf(model, df, label="y", compare=lambda rows: proba(model, rows))
+    assert w3.info["compare_name"] == "model 2"
+
+    # a named function keeps its name; names can be given
+    def tuned(rows):
+        return proba(model, rows)
+
+    assert WhatIf(model, df, compare=tuned).info["compare_name"] == "tuned"
+    # a Predictor (what the WIT builder passes) is named by the model it wraps
+    from mlnb.checks.predictor import Predictor
+
+    w5 = WhatIf(Predictor.of(model), df, compare=Predictor.of(tuned))
+    assert (w5.info["model_name"], w5.info["compare_name"]) == (
+        "LogisticRegression",
+        "tuned",
+    )
+    w4 = WhatIf(model, df, compare=other, model_names=("logit", "forest"))
+    assert (w4.info["model_name"], w4.info["compare_name"]) == ("logit", "forest")
+    # one model: no compared name
+    assert WhatIf(model, df).info["compare_name"] is None
+    # the record says which two models were compared
+    assert w.record()["metrics"]["models"] == [
+        "LogisticRegression",
+        "RandomForestClassifier",
+    ]
+
+
+def test_compare_agreement_history_and_per_group_metrics(df, model):
+    other = forest(df)
+    w = WhatIf(model, df, label="y", sensitive="sex", compare=other)
+    y = df["y"].to_numpy()
+    pa, pb = proba(model, df), proba(other, df)
+    # where the models disagree, at the slider's threshold
+    w.color_by = "disagree"
+    want = np.where((pa >= 0.5) != (pb >= 0.5), "disagree", "agree")
+    assert w.scatter_points()["color"].tolist() == want.tolist()
+    assert (want == "disagree").any()
+    # an edit: the history names both models' new predictions
+    w.selected = 5
+    w.edit("age", 75)
+    edited = df.iloc[[5]].assign(age=75)
+    b = proba(other, edited)[0]
+    assert w.history[0]["compare_after"] == f"P(1) = {b:.3f} → {int(b >= 0.5)}"
+    w.undo()
+    # per-group thresholds: the compared model at the same thresholds
+    w.tab = "performance"
+    browser_sets(w, cost_ratio=0.5, strategy="demographic_parity")
+    per = {g["group"]: g["threshold"] for g in w.performance["groups"]}
+    assert len(set(per.values())) == 2
+    t = df["sex"].map(per).to_numpy()
+    tn, fp, fn, tp = confusion_matrix(y, pb >= t).ravel()
+    c = w.performance["compare_at"]
+    assert (c["tn"], c["fp"], c["fn"], c["tp"]) == (tn, fp, fn, tp)
+    assert c["threshold"] is None
+    # and the agreement follows each row's group threshold
+    want = np.where((pa >= t) != (pb >= t), "disagree", "agree")
+    assert w.scatter_points()["color"].tolist() == want.tolist()
+    # the counterfactual shows both models' predictions
+    browser_sets(w, tab="counterfactual", selected=3)
+    cf = w.counterfactual
+    assert cf["compare_prediction"]["score"] == pytest.approx(pb[3])
+    assert cf["other_compare_prediction"]["score"] == pytest.approx(pb[cf["other"]])
+
+
 # -- counterfactual --------------------------------------------------------------------
 @pytest.mark.parametrize("distance", ["l1", "l2"])
 def test_counterfactual_is_the_public_functions(widget, df, model, distance):
@@ -463,6 +552,74 @@ def test_per_group_thresholds_decide_predictions_and_correctness(widget, df, mod
     widget.selected = int(flips[0])
     want = "1" if s[flips[0]] >= t[flips[0]] else "0"
     assert widget.row["prediction"]["label"] == want
+
+
+def brute_nearest(X: pd.DataFrame, labels: np.ndarray, pos: int, kind: str) -> int:
+    """The nearest row with another label, by brute force over the rows: each
+    numeric feature's |difference| over its population standard deviation, each
+    other feature 0 when equal else 1, summed (l1) or root of squares (l2); ties
+    to the first row."""
+    best, best_d = -1, np.inf
+    stds = {c: X[c].std(ddof=0) for c in X.columns if X[c].dtype.kind in "if"}
+    query = X.iloc[pos]
+    for i in range(len(X)):
+        if labels[i] == labels[pos]:
+            continue
+        parts = []
+        for c in X.columns:
+            if c in stds:
+                parts.append(abs(float(X[c].iloc[i]) - float(query[c])) / stds[c])
+            else:
+                parts.append(0.0 if X[c].iloc[i] == query[c] else 1.0)
+        d = sum(parts) if kind == "l1" else float(np.sqrt(sum(p * p for p in parts)))
+        if d < best_d:
+            best, best_d = i, d
+    return best
+
+
+@pytest.mark.parametrize("distance", ["l1", "l2"])
+def test_counterfactual_differs_at_each_rows_group_threshold(
+    widget, df, model, distance
+):
+    # per-group thresholds far apart, so many rows flip against the slider's
+    widget.tab = "performance"
+    browser_sets(widget, cost_ratio=0.5, strategy="demographic_parity")
+    per = {g["group"]: g["threshold"] for g in widget.performance["groups"]}
+    assert len(set(per.values())) == 2
+    s = proba(model, df)
+    grouped = s >= df["sex"].map(per).to_numpy()
+    single = s >= widget.threshold
+    X = df[FEATURES]
+    # the first rows whose nearest counterfactual moves when the groups' own
+    # thresholds decide "differs": the oracle alone says which
+    rows = []
+    for pos in range(len(df)):
+        want = brute_nearest(X, grouped, pos, distance)
+        if want != brute_nearest(X, single, pos, distance):
+            rows.append((pos, want))
+        if len(rows) == 3:
+            break
+    assert rows, "no row whose counterfactual depends on the per-group thresholds"
+    widget.tab = "counterfactual"
+    browser_sets(widget, cf_distance=distance)
+    for pos, want in rows:
+        browser_sets(widget, selected=pos)
+        cf = widget.counterfactual
+        assert cf["other"] == want
+        assert grouped[cf["other"]] != grouped[pos]
+        # the predictions shown are at each row's own group threshold
+        assert cf["prediction"]["label"] == ("1" if grouped[pos] else "0")
+        assert cf["other_prediction"]["label"] == ("1" if grouped[want] else "0")
+        note = cf["thresholds"]
+        assert note["strategy"] == "demographic_parity"
+        assert note["threshold"] == pytest.approx(per[df["sex"].iloc[pos]])
+        assert note["other_threshold"] == pytest.approx(per[df["sex"].iloc[want]])
+    # back to the slider: one threshold decides again, and the note goes
+    pos, _ = rows[0]
+    browser_sets(widget, selected=pos)
+    browser_sets(widget, strategy="manual")
+    assert widget.counterfactual["other"] == brute_nearest(X, single, pos, distance)
+    assert widget.counterfactual["thresholds"] is None
 
 
 def test_no_label_says_what_is_missing(df, model):

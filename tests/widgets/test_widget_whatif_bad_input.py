@@ -98,6 +98,34 @@ BUILD_CASES = [
         MlnbValueError,
         ["model_type", "'classification'"],
     ),
+    (
+        "model_names one name",
+        (MODEL, DF),
+        {"compare": good_fn, "model_names": ("logistic",)},
+        MlnbValueError,
+        ["model_names", "two different", "model_names=("],
+    ),
+    (
+        "model_names the same twice",
+        (MODEL, DF),
+        {"compare": good_fn, "model_names": ("m", "m")},
+        MlnbValueError,
+        ["model_names", "two different"],
+    ),
+    (
+        "model_names a number",
+        (MODEL, DF),
+        {"compare": good_fn, "model_names": ("a", 2)},
+        MlnbValueError,
+        ["model_names", "texts"],
+    ),
+    (
+        "model_names without compare",
+        (MODEL, DF),
+        {"model_names": ("a", "b")},
+        MlnbValueError,
+        ["model_names", "compare="],
+    ),
 ]
 
 

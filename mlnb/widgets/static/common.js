@@ -137,6 +137,86 @@ function mlnbNiceDomain(lo, hi, target) {
   return { lo: a, hi: b, ticks, step };
 }
 
+// An SVG chart with axes (cls: the <svg>'s class): a title at the top left, a grid
+// line and a label per y tick, a label per x tick, the x and y axis lines, the axis
+// titles, then an empty "plot" group to draw in. Options (all optional):
+//   width, height      the chart's size in px (300 × 220)
+//   margin             {top, right, bottom, left}, over {24, 12, 40, 48}
+//   x, y               the domains [lo, hi] (both [0, 1])
+//   xTicks             values, or [value, text] pairs; yTicks: values
+//   xFmt, yFmt         a tick value's text (String)
+//   xTickDy            the x tick labels' baseline below the x axis (13 px)
+//   yLabelX            the rotated y title's centre from the left edge (11 px)
+//   yAxis              draw the y axis line (true)
+//   title, xLabel, yLabel, label (the aria-label)
+// Returns {root, axes, plot, sx, sy, pw, ph, m, width, height}: sx and sy map data
+// to px (linear over the domains).
+function mlnbChartFrame(cls, opts = {}) {
+  const width = opts.width ?? 300;
+  const height = opts.height ?? 220;
+  const m = { top: 24, right: 12, bottom: 40, left: 48, ...(opts.margin || {}) };
+  const [x0, x1] = opts.x ?? [0, 1];
+  const [y0, y1] = opts.y ?? [0, 1];
+  const pw = width - m.left - m.right;
+  const ph = height - m.top - m.bottom;
+  const sx = (v) => m.left + ((v - x0) / (x1 - x0 || 1)) * pw;
+  const sy = (v) => m.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
+  const fmtX = opts.xFmt ?? String;
+  const fmtY = opts.yFmt ?? String;
+  const root = mlnbSvgRoot(cls, width, height, opts.label);
+  if (opts.title) mlnbSvg("text", { class: "title", x: 4, y: 14 }, root, opts.title);
+  const axes = mlnbSvg("g", { class: "axes" }, root);
+  for (const v of opts.yTicks ?? []) {
+    mlnbSvg("line", { class: "grid", x1: m.left, x2: m.left + pw, y1: sy(v), y2: sy(v) }, axes);
+    mlnbSvg("text", { class: "tick", x: m.left - 5, y: sy(v) + 3.5, "text-anchor": "end" }, axes, fmtY(v));
+  }
+  const dy = opts.xTickDy ?? 13;
+  for (const t of opts.xTicks ?? []) {
+    const [v, text] = Array.isArray(t) ? t : [t, fmtX(t)];
+    mlnbSvg("text", { class: "tick", x: sx(v), y: m.top + ph + dy, "text-anchor": "middle" }, axes, text);
+  }
+  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }, axes);
+  if (opts.yAxis ?? true) {
+    mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }, axes);
+  }
+  if (opts.xLabel) {
+    mlnbSvg(
+      "text",
+      { class: "axis-label", x: m.left + pw / 2, y: height - 6, "text-anchor": "middle" },
+      axes,
+      opts.xLabel,
+    );
+  }
+  if (opts.yLabel) {
+    const x = opts.yLabelX ?? 11;
+    const y = m.top + ph / 2;
+    mlnbSvg(
+      "text",
+      { class: "axis-label", x, y, "text-anchor": "middle", transform: `rotate(-90 ${x} ${y})` },
+      axes,
+      opts.yLabel,
+    );
+  }
+  const plot = mlnbSvg("g", { class: "plot" }, root);
+  return { root, axes, plot, sx, sy, pw, ph, m, width, height };
+}
+
+// The "d" of a line through points [[x, y], ...] (mapped by sx, sy); a point with
+// a missing or non-finite coordinate breaks the line there.
+function mlnbPath(points, sx, sy) {
+  let d = "";
+  let pen = false;
+  for (const [x, y] of points) {
+    if (!mlnbIsNum(x) || !mlnbIsNum(y)) {
+      pen = false;
+      continue;
+    }
+    d += `${pen ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
+    pen = true;
+  }
+  return d;
+}
+
 // Text widths for fitting labels, measured with the font the charts use.
 let mlnbMeasureCtx = null;
 function mlnbTextWidth(text, font) {

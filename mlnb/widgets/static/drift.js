@@ -273,53 +273,45 @@ function lineChartSvg(series, hm, opts) {
     for (const v of l.thresholds) if (mlnbIsNum(v)) hi = Math.max(hi, v);
   }
   const d = mlnbNiceDomain(0, hi * 1.08 || 1, 5);
-  const sy = (v) => y1 - ((v - d.lo) / (d.hi - d.lo || 1)) * (y1 - y0);
   const slot = (x1 - x0) / Math.max(W, 1);
-  const sx = (j) => x0 + (j + 0.5) * slot;
   const pv = lines.some((l) => l.p_value);
-  const root = mlnbSvgRoot(
-    "mlnb-dc-lines",
+  // the axes: a window j sits in the middle of its slot, x = j in [-0.5, W - 0.5]
+  const f = mlnbChartFrame("mlnb-dc-lines", {
     width,
     height,
-    `Distance per window of ${lines.map((l) => l.feature).join(", ")}, with thresholds. ` +
+    margin: { top, right, bottom, left },
+    x: [-0.5, W - 0.5],
+    y: [d.lo, d.hi],
+    yTicks: d.ticks,
+    yFmt: (v) => mlnbSig(v, 3),
+    yAxis: false,
+    yLabelX: 12,
+    xLabel: `window start (${opts.ctx.time_column ?? "time"})`,
+    yLabel: pv ? "distance (p-value for tests)" : "distance",
+    label:
+      `Distance per window of ${lines.map((l) => l.feature).join(", ")}, with thresholds. ` +
       lines
         .map((l) => {
           const n = l.drifted.filter((x) => x === true).length;
           return `${l.feature}: drifted in ${n} window${n === 1 ? "" : "s"}`;
         })
         .join("; "),
-  );
-  // the selected window
+  });
+  const { root, sx, sy } = f;
+  // the selected window, under the axes
   if (opts.cellWindow !== null && opts.cellWindow >= 0) {
-    mlnbSvg("rect", { class: "band", x: sx(opts.cellWindow) - slot / 2, y: y0, width: slot, height: y1 - y0 }, root);
+    const band = mlnbSvg("rect", { class: "band", x: sx(opts.cellWindow) - slot / 2, y: y0, width: slot, height: y1 - y0 });
+    root.insertBefore(band, f.axes);
   }
-  const axes = mlnbSvg("g", { class: "axes" }, root);
-  for (const v of d.ticks) {
-    const y = sy(v);
-    mlnbSvg("line", { class: "grid", x1: x0, x2: x1, y1: y, y2: y }, axes);
-    mlnbSvg("text", { class: "tick", x: x0 - 5, y: y + 3.5, "text-anchor": "end" }, axes, mlnbSig(v, 3));
-  }
-  mlnbSvg("line", { class: "axis", x1: x0, x2: x1, y1: y1, y2: y1 }, axes);
+  // x labels: placed from the newest backwards so that none overlap
   const xLabels = hm.windows.map((w) => w.label);
   const step = labelStep(xLabels, slot, font);
   for (const t of placeTicks(xLabels, step, sx, font, width)) {
-    mlnbSvg("text", { class: "tick", x: t.x, y: y1 + 14, "text-anchor": "middle" }, axes, t.text);
+    mlnbSvg("text", { class: "tick", x: t.x, y: y1 + 14, "text-anchor": "middle" }, f.axes, t.text);
   }
-  mlnbSvg(
-    "text",
-    { class: "axis-label", x: (x0 + x1) / 2, y: height - 6, "text-anchor": "middle" },
-    axes,
-    `window start (${opts.ctx.time_column ?? "time"})`,
-  );
-  mlnbSvg(
-    "text",
-    { class: "axis-label", x: 12, y: (y0 + y1) / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${(y0 + y1) / 2})` },
-    axes,
-    pv ? "distance (p-value for tests)" : "distance",
-  );
 
   // thresholds: one neutral line when all are equal, else one per feature
-  const plot = mlnbSvg("g", { class: "plot" }, root);
+  const plot = f.plot;
   const thrLabels = [];
   if (distinct.length === 1) {
     const y = sy(distinct[0]);
@@ -336,16 +328,11 @@ function lineChartSvg(series, hm, opts) {
   }
   lines.forEach((l, i) => {
     const color = LINE_COLORS[i % LINE_COLORS.length];
-    let path = "";
-    let pen = false;
-    l.distance.forEach((v, j) => {
-      if (!mlnbIsNum(v)) {
-        pen = false;
-        return;
-      }
-      path += `${pen ? "L" : "M"}${sx(j).toFixed(1)},${sy(v).toFixed(1)}`;
-      pen = true;
-    });
+    const path = mlnbPath(
+      l.distance.map((v, j) => [j, v]),
+      sx,
+      sy,
+    );
     const g = mlnbSvg("g", { class: "series", "data-feature": l.feature }, plot);
     mlnbSvg("path", { class: "line", d: path, style: `stroke:${color}` }, g);
     const dense = slot < 6;

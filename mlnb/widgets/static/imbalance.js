@@ -17,73 +17,10 @@ function shorten(text, max) {
   return s.length <= max ? s : `${s.slice(0, Math.max(1, max - 1))}…`;
 }
 
-// -- charts (inline SVG) -----------------------------------------------------------
-function frame(opts) {
-  const width = opts.width ?? 260;
-  const height = opts.height ?? 200;
-  const m = { top: 26, right: 12, bottom: 38, left: 44, ...(opts.margin || {}) };
-  const [x0, x1] = opts.x ?? [0, 1];
-  const [y0, y1] = opts.y ?? [0, 1];
-  const pw = width - m.left - m.right;
-  const ph = height - m.top - m.bottom;
-  const sx = (v) => m.left + ((v - x0) / (x1 - x0 || 1)) * pw;
-  const sy = (v) => m.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
-  const root = mlnbSvgRoot("mlnb-ie-chart", width, height, opts.label);
-  if (opts.title) mlnbSvg("text", { class: "title", x: 4, y: 14 }, root, opts.title);
-  const axes = mlnbSvg("g", { class: "axes" }, root);
-  const fmtX = opts.xFmt ?? ((v) => String(v));
-  const fmtY = opts.yFmt ?? ((v) => String(v));
-  for (const v of opts.yTicks ?? []) {
-    mlnbSvg("line", { class: "grid", x1: m.left, x2: m.left + pw, y1: sy(v), y2: sy(v) }, axes);
-    mlnbSvg(
-      "text",
-      { class: "tick", x: m.left - 5, y: sy(v) + 3.5, "text-anchor": "end" },
-      axes,
-      fmtY(v),
-    );
-  }
-  for (const v of opts.xTicks ?? []) {
-    mlnbSvg(
-      "text",
-      { class: "tick", x: sx(v), y: m.top + ph + 13, "text-anchor": "middle" },
-      axes,
-      fmtX(v),
-    );
-  }
-  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }, axes);
-  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }, axes);
-  if (opts.xLabel) {
-    mlnbSvg(
-      "text",
-      { class: "axis-label", x: m.left + pw / 2, y: height - 6, "text-anchor": "middle" },
-      axes,
-      opts.xLabel,
-    );
-  }
-  if (opts.yLabel) {
-    const y = m.top + ph / 2;
-    mlnbSvg(
-      "text",
-      {
-        class: "axis-label",
-        x: 11,
-        y,
-        "text-anchor": "middle",
-        transform: `rotate(-90 11 ${y})`,
-      },
-      axes,
-      opts.yLabel,
-    );
-  }
-  const plot = mlnbSvg("g", { class: "plot" }, root);
-  return { root, plot, sx, sy, pw, ph, m, width, height };
-}
-
-function pathOf(points, sx, sy) {
-  return points
-    .map(([x, y], i) => `${i ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`)
-    .join("");
-}
+// -- charts (inline SVG: mlnbChartFrame and mlnbPath from common.js) -------------
+const CHART_CLASS = "mlnb-ie-chart";
+// the charts' size, margins and x tick labels' offset, unless a chart says otherwise
+const FRAME = { width: 260, height: 200, margin: { top: 26, right: 12, bottom: 38, left: 44 }, xTickDy: 13 };
 
 function marker(f, x, y, text) {
   if (!mlnbIsNum(x) || !mlnbIsNum(y)) return;
@@ -99,7 +36,8 @@ function distributionChart(ds) {
     .slice(0, 12)
     .map((c) => `${c.label}: ${mlnbPct(c.share)}`)
     .join(", ");
-  const f = frame({
+  const f = mlnbChartFrame(CHART_CLASS, {
+    ...FRAME,
     width: 270,
     height: 210,
     y: [0, 1.12],
@@ -107,7 +45,7 @@ function distributionChart(ds) {
     yFmt: (v) => mlnbPct(v, 0),
     title: "Class distribution",
     yLabel: "share of rows",
-    margin: { bottom: n > 6 ? 30 : 38 },
+    margin: { ...FRAME.margin, bottom: n > 6 ? 30 : 38 },
     label:
       `Class distribution: ${described}${n > 12 ? ", …" : ""}. Always predicting ` +
       `${ds.majority_label} gives ${mlnbPct(trap)} accuracy (the accuracy trap).`,
@@ -179,7 +117,8 @@ function distributionChart(ds) {
 
 function rocChart(curve, ms, op) {
   const ticks = [0, 0.25, 0.5, 0.75, 1];
-  const f = frame({
+  const f = mlnbChartFrame(CHART_CLASS, {
+    ...FRAME,
     title: `ROC · AUC ${fixed(ms.roc_auc)}`,
     xLabel: "false positive rate",
     yLabel: "recall (true positive rate)",
@@ -193,13 +132,14 @@ function rocChart(curve, ms, op) {
   const pts = (curve.fpr ?? []).map((x, i) => [x, curve.recall[i]]);
   pts.push([0, 0]);
   pts.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  mlnbSvg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
+  mlnbSvg("path", { class: "curve", d: mlnbPath(pts, f.sx, f.sy) }, f.plot);
   marker(f, op.fpr, op.recall, `threshold ${mlnbSig(op.threshold)}: FPR ${mlnbPct(op.fpr)}, recall ${mlnbPct(op.recall)}`);
   return f.root;
 }
 
 function prChart(curve, ms, op) {
-  const f = frame({
+  const f = mlnbChartFrame(CHART_CLASS, {
+    ...FRAME,
     title: `Precision–recall · AUC-PR ${fixed(ms.average_precision)}`,
     xLabel: "recall",
     yLabel: "precision",
@@ -223,7 +163,7 @@ function prChart(curve, ms, op) {
   const recall = curve.recall ?? [];
   const pts = [];
   for (let i = recall.length - 1; i >= 0; i -= 1) pts.push([recall[i], curve.precision[i]]);
-  mlnbSvg("path", { class: "curve", d: pathOf(pts, f.sx, f.sy) }, f.plot);
+  mlnbSvg("path", { class: "curve", d: mlnbPath(pts, f.sx, f.sy) }, f.plot);
   marker(
     f,
     op.recall,
@@ -250,7 +190,8 @@ function histogramChart(hist, ms, threshold, lo, hi, width) {
   const x0 = edges.length ? edges[0] : lo;
   const x1 = edges.length ? edges[edges.length - 1] : hi;
   const mid = (x0 + x1) / 2;
-  const f = frame({
+  const f = mlnbChartFrame(CHART_CLASS, {
+    ...FRAME,
     width,
     height: 150,
     margin: { top: 32, left: HIST_LEFT, right: HIST_RIGHT, bottom: 34 },

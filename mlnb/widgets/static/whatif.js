@@ -90,77 +90,33 @@ function extent(values) {
   return lo <= hi ? [lo, hi] : [0, 1];
 }
 
-// -- SVG line/point chart (PDP, ROC, PR) -------------------------------------------
-function svgFrame(opts) {
-  const width = opts.width ?? 300;
-  const height = opts.height ?? 220;
-  const m = { top: 24, right: 12, bottom: 40, left: 48, ...(opts.margin || {}) };
-  const [x0, x1] = opts.x;
-  const [y0, y1] = opts.y;
-  const pw = width - m.left - m.right;
-  const ph = height - m.top - m.bottom;
-  const sx = (v) => m.left + ((v - x0) / (x1 - x0 || 1)) * pw;
-  const sy = (v) => m.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
-  const root = mlnbSvgRoot(`${P}-chart`, width, height, opts.label);
-  if (opts.title) mlnbSvg("text", { class: "title", x: 4, y: 14 }, root, opts.title);
-  const axes = mlnbSvg("g", { class: "axes" }, root);
-  for (const v of opts.yTicks ?? []) {
-    mlnbSvg("line", { class: "grid", x1: m.left, x2: m.left + pw, y1: sy(v), y2: sy(v) }, axes);
-    mlnbSvg(
-      "text",
-      { class: "tick", x: m.left - 5, y: sy(v) + 3.5, "text-anchor": "end" },
-      axes,
-      (opts.yFmt ?? String)(v),
-    );
-  }
-  for (const [v, text] of opts.xTicks ?? []) {
-    mlnbSvg(
-      "text",
-      { class: "tick", x: sx(v), y: m.top + ph + 17, "text-anchor": "middle" },
-      axes,
-      text,
-    );
-  }
-  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left + pw, y1: m.top + ph, y2: m.top + ph }, axes);
-  mlnbSvg("line", { class: "axis", x1: m.left, x2: m.left, y1: m.top, y2: m.top + ph }, axes);
-  if (opts.xLabel) {
-    mlnbSvg(
-      "text",
-      { class: "axis-label", x: m.left + pw / 2, y: height - 6, "text-anchor": "middle" },
-      axes,
-      opts.xLabel,
-    );
-  }
-  if (opts.yLabel) {
-    const y = m.top + ph / 2;
-    mlnbSvg(
-      "text",
-      { class: "axis-label", x: 11, y, "text-anchor": "middle", transform: `rotate(-90 11 ${y})` },
-      axes,
-      opts.yLabel,
-    );
-  }
-  const plot = mlnbSvg("g", { class: "plot" }, root);
-  return { root, plot, sx, sy, pw, ph, m, width, height };
+// The two models' names when a second one is compared (null otherwise): the view
+// names each model wherever both are shown, in its own colour (class "a" / "compare").
+function modelNames(info) {
+  return info?.has_compare ? [info.model_name ?? "model 1", info.compare_name ?? "model 2"] : null;
 }
 
-function pathOf(points, sx, sy) {
-  let d = "";
-  let pen = false;
-  for (const [x, y] of points) {
-    if (!mlnbIsNum(x) || !mlnbIsNum(y)) {
-      pen = false;
-      continue;
-    }
-    d += `${pen ? "L" : "M"}${sx(x).toFixed(1)},${sy(y).toFixed(1)}`;
-    pen = true;
-  }
-  return d;
+// A line key (a short stroke in a series' style) and its text, for HTML legends.
+function lineKey(cls, text, title = null) {
+  return mlnbEl("span", { class: `${P}-key`, title }, mlnbEl("span", { class: `${P}-linekey ${cls}` }), text);
 }
+
+// SVG charts (PDP, ROC, PR): mlnbChartFrame and mlnbPath from common.js, with the
+// x tick labels this far below the axis.
+const X_TICK_DY = 17;
 
 // -- the view ------------------------------------------------------------------------
 function render({ model, el: host }) {
   const uid = mlnbUid(P);
+  // A table under its title; the title stays in view when the table scrolls
+  // sideways, and names the table for screen readers.
+  let tables = 0;
+  const titledTable = (title, table) => {
+    tables += 1;
+    const id = `${uid}-table-${tables}`;
+    table.setAttribute("aria-labelledby", id);
+    return [mlnbEl("div", { class: `${P}-tabletitle`, id, text: title }), mlnbEl("div", { class: `${P}-tablewrap` }, table)];
+  };
   const { get, save } = mlnbTraits(model);
   let actionCount = 0;
   const act = (op, extra = {}) => {
@@ -220,7 +176,8 @@ function render({ model, el: host }) {
     );
     if (info.label_name) bits.push(`label ${info.label_name}`);
     if (info.sensitive_name) bits.push(`sensitive ${info.sensitive_name}`);
-    if (info.has_compare) bits.push("comparing two models");
+    const names = modelNames(info);
+    if (names) bits.push(`comparing ${names[0]} with ${names[1]}`);
     head.replaceChildren(
       ...mlnbHead(P, "What-If", bits.filter(Boolean), [mlnbBadge(`${P}-badge`, get("status"))], [
         get("summary") ?? "",
@@ -562,8 +519,7 @@ function render({ model, el: host }) {
     edit.addEventListener("click", () => save({ tab: "editor" }));
     const parts = [
       mlnbEl("div", { class: `${P}-strong`, text: `Row ${row.index_label}${row.edited ? " (edited)" : ""}` }),
-      predictionLine("Prediction", row.prediction, null),
-      row.compare_prediction ? predictionLine("Compared model", row.compare_prediction, null) : null,
+      ...predictionLines(row, false),
       row.label !== undefined ? mlnbEl("div", { text: `Label: ${row.label}` }) : null,
       edit,
     ];
@@ -579,8 +535,29 @@ function render({ model, el: host }) {
     mlnbEl("div", { class: `${P}-row` }, form, mlnbEl("div", { class: `${P}-col` }, predBox, attrSide, historyBox)),
   );
 
-  function predictionLine(title, now, before) {
-    const line = mlnbEl("div", { class: `${P}-predline` }, mlnbEl("span", { class: `${P}-strong`, text: `${title}: ` }));
+  // The prediction of the model (and of the compared one, each under its name, with
+  // a bar in its colour at the left); withBefore: the change since the row's
+  // original values.
+  function predictionLines(row, withBefore) {
+    const names = modelNames(get("info"));
+    if (!names) return [predictionLine("Prediction", row.prediction, withBefore ? row.original_prediction : null)];
+    return [
+      predictionLine(names[0], row.prediction, withBefore ? row.original_prediction : null, "a"),
+      predictionLine(
+        names[1],
+        row.compare_prediction,
+        withBefore ? row.compare_original_prediction : null,
+        "compare",
+      ),
+    ];
+  }
+
+  function predictionLine(title, now, before, model = null) {
+    const line = mlnbEl(
+      "div",
+      { class: `${P}-predline${model ? ` ${P}-model-${model}` : ""}` },
+      mlnbEl("span", { class: `${P}-strong`, text: `${title}: ` }),
+    );
     if (!now || now.text === undefined) {
       line.append("–");
       return line;
@@ -658,12 +635,7 @@ function render({ model, el: host }) {
     button("Delete", "delete", true, "Delete this point from the widget's data");
     form.append(grid, buttons);
 
-    predBox.append(predictionLine("Prediction", row.prediction, row.original_prediction));
-    if (row.compare_prediction) {
-      predBox.append(
-        predictionLine("Compared model", row.compare_prediction, row.compare_original_prediction),
-      );
-    }
+    predBox.append(...predictionLines(row, true));
     for (const p of row.prediction?.probs ?? []) {
       predBox.append(mlnbEl("div", { class: `${P}-faint`, text: `${p.label}: ${mlnbPct(p.p)}` }));
     }
@@ -685,6 +657,8 @@ function render({ model, el: host }) {
       let text;
       if (h.op === "edit") {
         text = `row ${h.row}: ${h.feature} ${shown(h.old)} → ${shown(h.new)}; ${h.after ?? ""}`;
+        const names = modelNames(get("info"));
+        if (names && h.compare_after) text += ` (${names[0]}); ${h.compare_after} (${names[1]})`;
       } else if (h.op === "duplicate") {
         text = `row ${h.row} added as a copy of row ${h.source}`;
       } else if (h.op === "delete") {
@@ -739,10 +713,23 @@ function render({ model, el: host }) {
           `distance ${mlnbSig(cf.distance, 4)}; ${cf.n_changed} feature${cf.n_changed === 1 ? "" : "s"} differ.`,
       }),
     );
+    const th = cf.thresholds;
+    if (th) {
+      const side = (g, t) => `${g} (threshold ${fixed(t, 3)})`;
+      cfBody.append(
+        mlnbEl("div", {
+          class: `${P}-faint ${P}-cfnote`,
+          text:
+            `Each prediction at its group's threshold (${STRATEGY_NAMES[th.strategy] ?? th.strategy}): ` +
+            (th.group === th.other_group && th.threshold === th.other_threshold
+              ? side(th.group, th.threshold)
+              : `selected ${side(th.group, th.threshold)}, counterfactual ${side(th.other_group, th.other_threshold)}`),
+        }),
+      );
+    }
     const table = mlnbEl(
       "table",
       { class: `${P}-table` },
-      mlnbEl("caption", { text: "Selected point and its nearest counterfactual" }),
       mlnbEl(
         "thead",
         {},
@@ -760,10 +747,22 @@ function render({ model, el: host }) {
         mlnbEl(
           "tr",
           { class: `${P}-predrow` },
-          mlnbEl("th", { scope: "row", text: "prediction" }),
+          mlnbEl("th", {
+            scope: "row",
+            text: modelNames(get("info")) ? `prediction of ${modelNames(get("info"))[0]}` : "prediction",
+          }),
           mlnbEl("td", { text: cf.prediction?.text ?? "–" }),
           mlnbEl("td", { class: "differs", text: cf.other_prediction?.text ?? "–" }),
         ),
+        cf.compare_prediction
+          ? mlnbEl(
+              "tr",
+              {},
+              mlnbEl("th", { scope: "row", text: `prediction of ${modelNames(get("info"))?.[1] ?? "model 2"}` }),
+              mlnbEl("td", { text: cf.compare_prediction.text ?? "–" }),
+              mlnbEl("td", { text: cf.other_compare_prediction?.text ?? "–" }),
+            )
+          : null,
         cf.label !== null && cf.label !== undefined
           ? mlnbEl(
               "tr",
@@ -787,7 +786,7 @@ function render({ model, el: host }) {
         ),
       ),
     );
-    cfBody.append(mlnbEl("div", { class: `${P}-tablewrap` }, table));
+    cfBody.append(...titledTable("Selected point and its nearest counterfactual", table));
   }
 
   // -- partial dependence ----------------------------------------------------------
@@ -848,10 +847,17 @@ function render({ model, el: host }) {
       const v = values.map((y) => (Array.isArray(y) ? Math.max(...y) : y));
       series.push({ name, cls, pts: xs.map((x, i) => [x, v[i]]) });
     };
-    add(pdp.average, "PDP: average over the data", "pdp");
-    add(pdp.ice, `ICE: row ${pdp.ice_row}`, "ice");
-    add(pdp.compare_average, "compared model: PDP", "pdp compare");
-    add(pdp.compare_ice, "compared model: ICE", "ice compare");
+    const names = modelNames(info);
+    if (!names) {
+      add(pdp.average, "PDP: average over the data", "pdp");
+      add(pdp.ice, `ICE: row ${pdp.ice_row}`, "ice");
+    } else {
+      // colour: the model; solid: the average (PDP), dashed: the selected row (ICE)
+      add(pdp.average, `PDP of ${names[0]}`, "pdp a");
+      add(pdp.compare_average, `PDP of ${names[1]}`, "pdp compare");
+      add(pdp.ice, `ICE of row ${pdp.ice_row}, ${names[0]}`, "ice a");
+      add(pdp.compare_ice, `ICE of row ${pdp.ice_row}, ${names[1]}`, "ice compare");
+    }
     const allY = series.flatMap((s) => s.pts.map((p) => p[1]));
     let [lo, hi] = extent(allY);
     if (info.kind === "binary") {
@@ -862,7 +868,8 @@ function render({ model, el: host }) {
     const xr = cat ? [-0.5, grid.length - 0.5] : extent(xs);
     const xd = cat ? null : mlnbNiceDomain(xr[0], xr[1], 6);
     const maxChars = Math.max(3, Math.floor((width - 80) / Math.max(grid.length, 1) / 6.2));
-    const f = svgFrame({
+    const f = mlnbChartFrame(`${P}-chart`, {
+      xTickDy: X_TICK_DY,
       width,
       height: 260,
       x: cat ? xr : [xd.lo, xd.hi],
@@ -882,9 +889,9 @@ function render({ model, el: host }) {
           const c = mlnbSvg("circle", { class: `dot ${s.cls}`, cx: f.sx(x), cy: f.sy(y), r: 4 }, f.plot);
           mlnbSvg("title", {}, c, `${s.name}: ${grid[x]} → ${mlnbSig(y, 4)}`);
         }
-        mlnbSvg("path", { class: `line ${s.cls} faint`, d: pathOf(s.pts, f.sx, f.sy) }, f.plot);
+        mlnbSvg("path", { class: `line ${s.cls} faint`, d: mlnbPath(s.pts, f.sx, f.sy) }, f.plot);
       } else {
-        mlnbSvg("path", { class: `line ${s.cls}`, d: pathOf(s.pts, f.sx, f.sy) }, f.plot);
+        mlnbSvg("path", { class: `line ${s.cls}`, d: mlnbPath(s.pts, f.sx, f.sy) }, f.plot);
       }
     }
     // the selected point's own value
@@ -896,11 +903,7 @@ function render({ model, el: host }) {
     }
     const wrap = mlnbEl("div", {}, f.root);
     const leg = mlnbEl("div", { class: `${P}-legend` });
-    for (const s of series) {
-      leg.append(
-        mlnbEl("span", { class: `${P}-key` }, mlnbEl("span", { class: `${P}-linekey ${s.cls}` }), s.name),
-      );
-    }
+    for (const s of series) leg.append(lineKey(s.cls, s.name));
     if (!pdp.ice) leg.append(mlnbEl("span", { class: `${P}-faint`, text: "select a point for its ICE curve" }));
     wrap.append(leg);
     return wrap;
@@ -963,10 +966,11 @@ function render({ model, el: host }) {
   const perfNote = mlnbEl("div", { class: `${P}-sample` });
   const perfRow = mlnbEl("div", { class: `${P}-row` });
   const groupBox = mlnbEl("div", { class: `${P}-card ${P}-groups` });
-  const perfBody = mlnbEl("div", {}, perfControls, perfNote, perfRow, groupBox);
+  const compareBox = mlnbEl("div", { class: `${P}-card ${P}-comparebox` });
+  const perfBody = mlnbEl("div", {}, perfControls, perfNote, compareBox, perfRow, groupBox);
   panels.performance.append(perfMissing, perfBody);
 
-  function confusion(op, pos) {
+  function confusion(op, pos, modelName = null) {
     const cell = (v, name, ok) =>
       mlnbEl(
         "td",
@@ -978,7 +982,9 @@ function render({ model, el: host }) {
       "table",
       { class: `${P}-cm` },
       mlnbEl("caption", {
-        text: mlnbIsNum(op.threshold) ? `Confusion matrix at threshold ${fixed(op.threshold, 2)}` : "Confusion matrix at the per-group thresholds",
+        text:
+          `Confusion matrix${modelName ? ` of ${modelName}` : ""} ` +
+          (mlnbIsNum(op.threshold) ? `at threshold ${fixed(op.threshold, 2)}` : "at the per-group thresholds"),
       }),
       mlnbEl(
         "thead",
@@ -1023,22 +1029,31 @@ function render({ model, el: host }) {
     return [table, rates];
   }
 
+  // ROC or precision-recall curve; with a compared model, both curves (each in its
+  // model's colour, with its operating point) and a legend naming them.
   function curveChart(perf, which) {
     const ticks = [0, 0.25, 0.5, 0.75, 1];
     const roc = which === "roc";
-    const f = svgFrame({
+    const names = modelNames(get("info"));
+    const area = (p) => (roc ? p?.roc_auc : p?.average_precision);
+    const areaName = roc ? "AUC" : "AP";
+    const two = names && perf.compare?.curve;
+    const f = mlnbChartFrame(`${P}-chart`, {
+      xTickDy: X_TICK_DY,
       width: 250,
       height: 220,
       x: [0, 1],
       y: [0, 1],
       xTicks: [0, 0.5, 1].map((v) => [v, String(v)]),
       yTicks: ticks,
-      title: roc ? `ROC · AUC ${fixed(perf.roc_auc)}` : `Precision–recall · AP ${fixed(perf.average_precision)}`,
+      title: two ? (roc ? "ROC" : "Precision–recall") : roc ? `ROC · AUC ${fixed(perf.roc_auc)}` : `Precision–recall · AP ${fixed(perf.average_precision)}`,
       xLabel: roc ? "false positive rate" : "recall",
       yLabel: roc ? "true positive rate" : "precision",
-      label: roc
-        ? `ROC curve, area ${fixed(perf.roc_auc)}`
-        : `Precision-recall curve, average precision ${fixed(perf.average_precision)}`,
+      label:
+        (roc ? "ROC curve" : "Precision-recall curve") +
+        (two
+          ? ` of ${names[0]} (${roc ? "area" : "average precision"} ${fixed(area(perf))}) and ${names[1]} (${fixed(area(perf.compare))})`
+          : `, ${roc ? "area" : "average precision"} ${fixed(area(perf))}`),
     });
     const pts = (c) => {
       const out = roc
@@ -1049,16 +1064,79 @@ function render({ model, el: host }) {
       return out;
     };
     if (roc) mlnbSvg("line", { class: "chance", x1: f.sx(0), y1: f.sy(0), x2: f.sx(1), y2: f.sy(1) }, f.plot);
-    if (perf.compare?.curve) mlnbSvg("path", { class: "line compare", d: pathOf(pts(perf.compare.curve), f.sx, f.sy) }, f.plot);
-    mlnbSvg("path", { class: "line pdp", d: pathOf(pts(perf.curve ?? {}), f.sx, f.sy) }, f.plot);
-    const op = perf.overall ?? {};
-    const x = roc ? op.fpr : op.recall;
-    const y = roc ? op.recall : op.precision;
-    if (mlnbIsNum(x) && mlnbIsNum(y)) {
-      const c = mlnbSvg("circle", { class: "op", cx: f.sx(x), cy: f.sy(y), r: 5 }, f.plot);
-      mlnbSvg("title", {}, c, "operating point");
-    }
-    return f.root;
+    if (perf.compare?.curve) mlnbSvg("path", { class: "line compare", d: mlnbPath(pts(perf.compare.curve), f.sx, f.sy) }, f.plot);
+    mlnbSvg("path", { class: `line pdp${two ? " a" : ""}`, d: mlnbPath(pts(perf.curve ?? {}), f.sx, f.sy) }, f.plot);
+    const opAt = (op, cls, name) => {
+      const x = roc ? op?.fpr : op?.recall;
+      const y = roc ? op?.recall : op?.precision;
+      if (!mlnbIsNum(x) || !mlnbIsNum(y)) return;
+      const c = mlnbSvg("circle", { class: cls, cx: f.sx(x), cy: f.sy(y), r: 5 }, f.plot);
+      mlnbSvg("title", {}, c, name ? `operating point of ${name}` : "operating point");
+    };
+    if (two) opAt(perf.compare_at, "op compare", names[1]);
+    opAt(perf.overall, two ? "op a" : "op", two ? names[0] : null);
+    if (!two) return f.root;
+    const leg = mlnbEl(
+      "div",
+      { class: `${P}-legend ${P}-curvelegend` },
+      lineKey("pdp a", `${shorten(names[0], 22)} · ${areaName} ${fixed(area(perf))}`, names[0]),
+      lineKey("compare", `${shorten(names[1], 22)} · ${areaName} ${fixed(area(perf.compare))}`, names[1]),
+    );
+    return mlnbEl("div", {}, f.root, leg);
+  }
+
+  // A model's name after its colour's key, that may wrap where its words meet
+  // (camelCase, _ and .) but never between the key and the first word.
+  function keyedName(name, cls) {
+    const parts = String(name).split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[_.])/);
+    const key = mlnbEl("span", { class: `${P}-linekey pdp ${cls}`, "aria-hidden": "true" });
+    return [mlnbEl("span", { class: `${P}-nowrap` }, key, parts[0]), ...parts.slice(1).flatMap((p) => [mlnbEl("wbr"), p])];
+  }
+
+  // The metrics of both models side by side (at the same thresholds): a row per
+  // model, under its colour's key.
+  function compareTable(perf, names) {
+    const cols = [
+      ["accuracy", (p) => mlnbPct(p.at?.accuracy)],
+      ["precision", (p) => mlnbPct(p.at?.precision)],
+      ["recall", (p) => mlnbPct(p.at?.recall)],
+      ["F1", (p) => fixed(p.at?.f1)],
+      ["FPR", (p) => mlnbPct(p.at?.fpr)],
+      ["ROC AUC", (p) => fixed(p.curves?.roc_auc)],
+      ["AP", (p) => fixed(p.curves?.average_precision)],
+    ];
+    const models = [
+      { name: names[0], cls: "a", at: perf.overall, curves: perf },
+      { name: names[1], cls: "compare", at: perf.compare_at, curves: perf.compare },
+    ];
+    const at = perf.overall?.threshold;
+    const title = mlnbIsNum(at) ? `Both models at threshold ${fixed(at, 2)}` : "Both models at the same per-group thresholds";
+    const table = mlnbEl(
+      "table",
+      { class: `${P}-table ${P}-comparetable` },
+      mlnbEl(
+        "thead",
+        {},
+        mlnbEl("tr", {}, mlnbEl("th", { scope: "col", text: "model" }), cols.map(([h]) => mlnbEl("th", { scope: "col", text: h }))),
+      ),
+      mlnbEl(
+        "tbody",
+        {},
+        models.map((m) =>
+          mlnbEl(
+            "tr",
+            { class: `${P}-model-${m.cls}` },
+            mlnbEl(
+              "th",
+              { scope: "row", title: m.name },
+              keyedName(m.name, m.cls),
+            ),
+            cols.map(([, fn]) => mlnbEl("td", { text: fn(m) })),
+          ),
+        ),
+      ),
+    );
+    return titledTable(title, table);
   }
 
   function refreshPerformance() {
@@ -1091,17 +1169,14 @@ function render({ model, el: host }) {
     }
     perfNote.textContent = notes.join(" · ");
     const op = perf.overall ?? {};
-    const cm = mlnbEl("div", { class: `${P}-card ${P}-cmbox` }, ...confusion(op, perf.positive_label));
-    if (perf.compare_at) {
-      cm.append(
-        mlnbEl("div", {
-          class: `${P}-faint`,
-          text: `compared model at the same threshold: accuracy ${mlnbPct(perf.compare_at.accuracy)}, recall ${mlnbPct(
-            perf.compare_at.recall,
-          )}, AUC ${fixed(perf.compare?.roc_auc)}`,
-        }),
-      );
-    }
+    const names = modelNames(info);
+    const [cmTable, rates] = confusion(op, perf.positive_label, names?.[0]);
+    const cm = mlnbEl("div", { class: `${P}-card ${P}-cmbox` }, cmTable);
+    // one model: its rates under the matrix; two: both models' metrics above
+    const two = names && perf.compare_at;
+    if (!two) cm.append(rates);
+    compareBox.hidden = !two;
+    compareBox.replaceChildren(...(two ? compareTable(perf, names) : []));
     perfRow.replaceChildren(
       cm,
       mlnbEl("div", { class: `${P}-card` }, curveChart(perf, "roc")),
@@ -1123,7 +1198,6 @@ function render({ model, el: host }) {
     const table = mlnbEl(
       "table",
       { class: `${P}-table` },
-      mlnbEl("caption", { text: `Per group of ${info.sensitive_name ?? "the sensitive feature"}` }),
       mlnbEl(
         "thead",
         {},
@@ -1142,7 +1216,7 @@ function render({ model, el: host }) {
         ),
       ),
     );
-    groupBox.append(mlnbEl("div", { class: `${P}-tablewrap` }, table));
+    groupBox.append(...titledTable(`Per group of ${info.sensitive_name ?? "the sensitive feature"}`, table));
   }
 
   // -- attributions ----------------------------------------------------------------
@@ -1203,8 +1277,11 @@ function render({ model, el: host }) {
 
   function refreshAttributions() {
     const a = get("attributions") ?? {};
-    attrBox.replaceChildren(mlnbEl("div", { class: `${P}-strong`, text: "Feature attributions" }), attributionBars(a));
-    attrSide.replaceChildren(mlnbEl("div", { class: `${P}-strong`, text: "Attributions" }), attributionBars(a, 8));
+    // with two models, the attributions are the first one's: say whose
+    const names = modelNames(get("info"));
+    const of = names ? ` of ${names[0]}` : "";
+    attrBox.replaceChildren(mlnbEl("div", { class: `${P}-strong`, text: `Feature attributions${of}` }), attributionBars(a));
+    attrSide.replaceChildren(mlnbEl("div", { class: `${P}-strong`, text: `Attributions${of}` }), attributionBars(a, 8));
   }
 
   // -- wiring ----------------------------------------------------------------------
