@@ -403,6 +403,9 @@ class WitConfigBuilder:
 
     def __init__(self, examples: Any, feature_names: Sequence[str] | None = None):
         self.config: dict[str, Any] = {}
+        # the model names the user set (WIT's defaults "1" and "2" are not shown:
+        # the widget names each model by its predict function instead)
+        self._named: set[str] = set()
         self.set_model_type("classification")
         self.set_label_vocab([])
         self.set_examples(examples, feature_names)
@@ -463,7 +466,7 @@ class WitConfigBuilder:
         self._check_callable(predict_fn, "set_custom_predict_fn")
         self.store("custom_predict_fn", predict_fn)
         if "model_name" not in self.config:
-            self.set_model_name("1")
+            self.store("model_name", "1")  # WIT's default (not a name the user chose)
         return self
 
     def set_compare_custom_predict_fn(
@@ -473,7 +476,7 @@ class WitConfigBuilder:
         self._check_callable(predict_fn, "set_compare_custom_predict_fn")
         self.store("compare_custom_predict_fn", predict_fn)
         if "model_name_2" not in self.config:
-            self.set_compare_model_name("2")
+            self.store("model_name_2", "2")  # WIT's default
         return self
 
     def set_target_feature(self, target: str) -> WitConfigBuilder:
@@ -524,11 +527,13 @@ class WitConfigBuilder:
     def set_model_name(self, name: str) -> WitConfigBuilder:
         """The first model's name (shown where two models are compared)."""
         self.store("model_name", name)
+        self._named.add("model_name")
         return self
 
     def set_compare_model_name(self, name: str) -> WitConfigBuilder:
         """The second model's name."""
         self.store("model_name_2", name)
+        self._named.add("model_name_2")
         return self
 
     def has_model_name(self) -> bool:
@@ -685,6 +690,11 @@ class WitConfigBuilder:
             ),
             "model_type": self.config["model_type"],
         }
+        if kwargs["compare"] is not None and self._named:
+            first = self.config.get("model_name", "1")
+            second = self.config.get("model_name_2", "2")
+            if str(first).strip() != str(second).strip():
+                kwargs["model_names"] = (str(first), str(second))
         distance_fn = self.config.get("custom_distance_fn")
         if distance_fn is not None:
             kwargs["distance"] = ExampleDistanceFunction(

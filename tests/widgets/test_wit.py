@@ -242,6 +242,24 @@ def test_compare_custom_predict_fn():
     )
 
 
+def test_model_names_reach_the_widget_only_when_the_user_set_them():
+    examples = wit_rows(DF, [*FEATURES, "income"])
+
+    def builder():
+        return (
+            WitConfigBuilder(examples)
+            .set_custom_predict_fn(Recorder(CLF, dicts_to_frame))
+            .set_compare_custom_predict_fn(Recorder(CLF2, dicts_to_frame))
+            .set_target_feature("income")
+        )
+
+    plain = builder()
+    assert plain.config["model_name"] == "1"  # WIT's defaults are kept in the config
+    assert "model_names" not in plain.to_whatif_kwargs()  # but not shown as names
+    named = builder().set_model_name("logistic").set_compare_model_name("forest")
+    assert named.to_whatif_kwargs()["model_names"] == ("logistic", "forest")
+
+
 def test_label_vocab_names_the_class_indices():
     examples = wit_rows(DF, [*FEATURES, "income"])
     kw = (
