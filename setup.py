@@ -149,6 +149,9 @@ EXTRAS = {
     "vertex": ["google-cloud-aiplatform>=1.60"],
     # TreeSHAP for tree ensembles in mlnb.explain (step 7)
     "shap": ["shap>=0.45"],
+    # step 3: the local hyperparameter search (study on disk), GPU probing through
+    # NVML, and callables defined in a notebook sent to a trial's subprocess
+    "train": ["optuna>=4", "nvidia-ml-py>=12", "cloudpickle>=3"],
 }
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 # Tools the test suite needs (not part of "all": users do not need them).

@@ -13,6 +13,7 @@ __all__ = [
     "DataValidationError",
     "MissingDependencyError",
     "PredictionError",
+    "TrainingError",
 ]
 
 
@@ -31,6 +32,14 @@ class DataValidationError(MlnbValueError):
 class PredictionError(MlnbError, RuntimeError):
     """A model (or predict function) raised while predicting; the model's own error
     is the ``__cause__`` and the message says which call failed."""
+
+
+class TrainingError(MlnbError, RuntimeError):
+    """A training run failed, was cancelled, or its result was asked for too early.
+
+    The message carries what the run said last (exit code, the tail of its log, the
+    backend's error) so the cause is visible without opening the logs.
+    """
 
 
 class MissingDependencyError(MlnbError, ImportError):
