@@ -190,6 +190,7 @@ class TrainingJob:
         self._ended: float | None = None
         self._error: str | None = None
         self._record = None
+        self._finishing = False
         self._interrupted_wait = False
 
     # ------------------------------------------------------------------ public
@@ -477,15 +478,20 @@ class TrainingJob:
     def _finish(self, state: str, error: str | None = None) -> None:
         assert state in FINAL_STATES, state
         with self._lock:
-            if self._done_event.is_set():
+            if self._done_event.is_set() or self._finishing:
                 return
+            self._finishing = True
             self._error = error
             self._ended = time.time()
             if self._started is None:
                 self._started = self._ended
-        self._set_state(state)
-        self._done_event.set()
-        self._on_finished()
+            self._state = state
+        # the record (history, publishing) is ready before anyone sees the end
+        try:
+            self._on_finished()
+        finally:
+            self._done_event.set()
+            self._emit({"type": "state", "state": state, "time": self._ended})
 
     def _on_finished(self) -> None:
         """Hook run once after the job ends (the local backend publishes its record)."""
