@@ -71,7 +71,9 @@ def test_best_trial_is_the_oracle_best(tmp_path, goal):
     # the parameters the script saw give that score (recomputed here)
     p = res.params
     bonus = {"a": 0.0, "b": 0.1}[p["kind"]]
-    assert res.value == pytest.approx(-((p["x"] - 0.3) ** 2) + bonus - 0.01 * p["depth"])
+    assert res.value == pytest.approx(
+        -((p["x"] - 0.3) ** 2) + bonus - 0.01 * p["depth"]
+    )
     assert -1.0 <= p["x"] <= 1.0 and p["depth"] in (1, 2, 3, 4)
     # Optuna's own study on disk agrees
     storage = optuna.storages.JournalStorage(
