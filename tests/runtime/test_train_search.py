@@ -104,14 +104,14 @@ def test_search_is_seeded(tmp_path):
 
 def test_resume_after_cancel_keeps_trials_and_reruns_the_interrupted(tmp_path):
     script = write_script(tmp_path, "quad.py", QUADRATIC)
-    kwargs = dict(
-        hyperparameters=SPACE,
-        metric="score",
-        max_trials=4,
-        parallel_trials=1,
-        env={"NAP": "0.4"},
-        publish=False,
-    )
+    kwargs = {
+        "hyperparameters": SPACE,
+        "metric": "score",
+        "max_trials": 4,
+        "parallel_trials": 1,
+        "env": {"NAP": "0.4"},
+        "publish": False,
+    }
     first = train.launch(script, **kwargs)
     cancelled = threading.Event()
 
@@ -181,7 +181,12 @@ def test_another_space_under_the_same_name_is_refused(tmp_path):
 
 def test_resume_false_starts_a_new_folder(tmp_path):
     script = write_script(tmp_path, "quad.py", QUADRATIC)
-    kw = dict(hyperparameters=SPACE, metric="score", max_trials=2, publish=False)
+    kw = {
+        "hyperparameters": SPACE,
+        "metric": "score",
+        "max_trials": 2,
+        "publish": False,
+    }
     a = train.launch(script, **kw).wait(timeout=60)
     b = train.launch(script, resume=False, **kw).wait(timeout=60)
     assert b.run_dir.name == "quad-2" and not b.resumed
