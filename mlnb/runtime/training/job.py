@@ -494,7 +494,16 @@ class TrainingJob:
             self._emit({"type": "state", "state": state, "time": self._ended})
 
     def _on_finished(self) -> None:
-        """Hook run once after the job ends (the local backend publishes its record)."""
+        """Run once when the job ends, before anyone sees the end: builds the step-3
+        record, adds the run to the history and publishes the record when the
+        launch asked to (``spec.publish``). A problem there is logged, never
+        raised: it must not hide the run's own outcome."""
+        from .record import finish_record
+
+        try:
+            finish_record(self)
+        except Exception:
+            log.exception("could not build the training record")
 
     def _failure_message(self) -> str:
         trials = self.trials()

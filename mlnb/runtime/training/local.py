@@ -680,14 +680,6 @@ class LocalTrainingJob(TrainingJob):
         else:
             self._finish("succeeded")
 
-    def _on_finished(self) -> None:
-        from .record import finish_record
-
-        try:
-            finish_record(self)
-        except Exception:  # a record problem never hides the run's own outcome
-            log.exception("could not build the training record")
-
 
 def _parse_metric_lines(path: Path, offset: int) -> tuple[list[tuple], int]:
     """Complete JSON lines of a metrics file from ``offset``; the new offset."""
