@@ -191,3 +191,48 @@ def test_resume_false_starts_a_new_folder(tmp_path):
     b = train.launch(script, resume=False, **kw).wait(timeout=60)
     assert b.run_dir.name == "quad-2" and not b.resumed
     assert len(b.trials()) == 2 and len(a.trials()) == 2
+
+
+def test_trial_running_when_the_kernel_died_is_rerun(tmp_path):
+    import optuna
+
+    script = write_script(tmp_path, "quad.py", QUADRATIC)
+    kw = {"hyperparameters": SPACE, "metric": "score", "publish": False}
+    first = train.launch(script, max_trials=2, **kw).wait(timeout=60)
+    # a kernel that died mid-trial leaves the trial RUNNING in the journal
+    storage = optuna.storages.JournalStorage(
+        optuna.storages.journal.JournalFileBackend(str(first.run_dir / "study.journal"))
+    )
+    study = optuna.load_study(study_name="quad", storage=storage)
+    lost = {"x": 0.123, "depth": 2, "kind": "b"}
+    study.enqueue_trial(lost)
+    dead = study.ask()
+    for name, p in train.search_space(SPACE).items():
+        p.suggest(dead, name)
+    assert dead.number == 2
+    second = train.launch(script, max_trials=3, **kw).wait(timeout=60)
+    assert second.resumed and second.state == "succeeded", second.logs()
+    numbers = [t.number for t in second.trials()]
+    assert numbers == [0, 1, 3]
+    assert second.trials()[-1].params == lost
+
+
+def test_a_search_still_running_is_not_resumed_twice(tmp_path):
+    script = write_script(tmp_path, "quad.py", QUADRATIC)
+    kw = {
+        "hyperparameters": SPACE,
+        "metric": "score",
+        "max_trials": 2,
+        "env": {"NAP": "5"},
+        "publish": False,
+    }
+    job = train.launch(script, **kw)
+    try:
+        with pytest.raises(MlnbValueError, match=r"still running.*job\.cancel\(\)"):
+            train.launch(script, **kw)
+        with pytest.raises(MlnbValueError, match="still running"):
+            train.launch(script, overwrite=True, **kw)
+    finally:
+        job.cancel()
+        job.wait(timeout=15)
+    assert job.state == "cancelled"

@@ -412,8 +412,8 @@ class TrainingJob:
     def _set_state(self, state: str) -> None:
         assert state in STATES, state
         with self._lock:
-            if self._state == state:
-                return
+            if self._state == state or self._finishing:
+                return  # a finished job's state never changes again
             self._state = state
             now = time.time()
             if state == "running" and self._started is None:
