@@ -14,7 +14,7 @@ import time
 import pytest
 from train_helpers import alive, metrics_lines, write_script
 
-from mlnb.errors import TrainingError
+from mlnb.errors import MlnbValueError, TrainingError
 from mlnb.runtime import training as train
 from mlnb.runtime.training import TrainingFailed, local
 
@@ -492,3 +492,91 @@ def test_no_trial_process_outlives_its_job(tmp_path):
     job.wait(timeout=60)
     assert not any(alive(int(t.value)) for t in job.trials())
     assert sys.executable  # trials ran with this interpreter
+
+
+def test_gpu_ids_are_handed_out_disjointly(tmp_path, monkeypatch):
+    """The allocation path without real GPUs: the ids come from this process's
+    CUDA_VISIBLE_DEVICES, each trial sees only its own."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("needs two CPU cores")
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5,7")
+    monkeypatch.setattr(local, "_gpu_cache", [])
+    script = write_script(
+        tmp_path,
+        "dev.py",
+        """
+        import os, time, mlnb.runtime.training as t
+        time.sleep(0.4)
+        t.report(dev=float(len(os.environ["CUDA_VISIBLE_DEVICES"])))
+        print("CVD=" + os.environ["CUDA_VISIBLE_DEVICES"], flush=True)
+        """,
+    )
+    job = train.launch(
+        script,
+        accelerator_count=1,
+        max_trials=4,
+        parallel_trials=4,
+        metric="dev",
+        publish=False,
+    ).wait(timeout=60)
+    assert job.state == "succeeded", job.logs()
+    assert job.slots == 2  # 3 GPUs, but 2 CPU cores here at most
+    seen = [job.logs(t.number).split("CVD=")[1] for t in job.trials()]
+    assert set(seen) <= {"3", "5", "7"}
+    assert [t.devices for t in job.trials()] == [(f"cuda:{s}",) for s in seen]
+    # trials running at the same time never shared a GPU
+    trials = job.trials()
+    for a in trials:
+        for b in trials:
+            if a.number < b.number and a.started < b.ended and b.started < a.ended:
+                assert a.devices != b.devices
+    with pytest.raises(MlnbValueError, match="accelerator_count=4"):
+        train.launch(script, accelerator_count=4)
+
+
+def test_search_without_optuna_names_the_extra(tmp_path, monkeypatch):
+    from mlnb.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "optuna", None)
+    script = write_script(tmp_path, "s.py", "print(1)\n")
+    with pytest.raises(MissingDependencyError, match=r"mlnb\[train\]"):
+        train.launch(script, hyperparameters={"x": (0, 3)}, metric="m", max_trials=2)
+    # a single run needs no Optuna
+    assert train.launch(script, publish=False).wait(timeout=30).state == "succeeded"
+
+
+def test_vertex_backend_goes_through_the_adapter(tmp_path, monkeypatch):
+    import types
+
+    got = {}
+
+    def fake_start(spec):
+        got["spec"] = spec
+        return train.TrainingJob(spec, "vertex")
+
+    fake = types.ModuleType("mlnb.integrations.vertex_training")
+    fake.start = fake_start
+    monkeypatch.setitem(sys.modules, "mlnb.integrations.vertex_training", fake)
+    script = write_script(tmp_path, "v.py", "print(1)\n")
+    job = train.launch(
+        script,
+        backend="vertex",
+        accelerator_type="nvidia-tesla-t4",
+        accelerator_count=1,
+        hyperparameters={"lr": (1e-3, 1e-1, "log")},
+        metric="auc",
+        max_trials=4,
+        parallel_trials=2,
+        requirements=["scikit-learn"],
+        staging_bucket="gs://bucket",
+        env={"TOKEN": "s3cret"},
+    )
+    spec = got["spec"]
+    assert job.backend == "vertex" and job.spec is spec
+    assert (spec.machine_type, spec.accelerator_type) == (
+        "n1-standard-4",
+        "NVIDIA_TESLA_T4",
+    )
+    assert spec.requirements == ("scikit-learn",) and spec.kind == "script"
+    assert "s3cret" not in json.dumps(spec.to_dict()) and "s3cret" not in repr(spec)
+    assert not (tmp_path / "mlnb-runs").exists()  # nothing local was started
