@@ -1,13 +1,17 @@
 """Step 3 — training that is too slow: what accelerators this machine has and what
-Vertex AI offers (:func:`accelerators`, :mod:`.vertex_catalog`), the ground the
-training launcher stands on.
+Vertex AI offers (:func:`accelerators`, :mod:`.vertex_catalog`), and the training
+launcher (:func:`launch`): a script or function run as local subprocess trials or on
+Vertex AI, with a hyperparameter search, live logs and metrics, and a step-3 record.
 
-Nothing here imports TensorFlow, PyTorch or the Google Cloud SDK.
+Nothing here imports TensorFlow, PyTorch, Optuna or the Google Cloud SDK at import.
 """
 
 from __future__ import annotations
 
 from .accelerators import GPU, Accelerators, accelerators
+from .job import STATES, TrainingFailed, TrainingJob, TrainingResult, Trial
+from .space import Choice, Float, Int, search_space, to_args
+from .spec import LaunchSpec
 from .vertex_catalog import check_accelerator, valid_accelerators
 
 __all__ = [
@@ -16,4 +20,15 @@ __all__ = [
     "GPU",
     "check_accelerator",
     "valid_accelerators",
+    "Float",
+    "Int",
+    "Choice",
+    "search_space",
+    "to_args",
+    "LaunchSpec",
+    "STATES",
+    "Trial",
+    "TrainingResult",
+    "TrainingJob",
+    "TrainingFailed",
 ]
