@@ -153,7 +153,9 @@ def launcher_html(
                 else f"{row.get('low')} … {row.get('high')}"
                 + (" (log)" if row.get("log") else "")
             )
-            rows.append((f"hyperparameter {row.get('name')}", f"{row.get('kind')} {rng}"))
+            rows.append(
+                (f"hyperparameter {row.get('name')}", f"{row.get('kind')} {rng}")
+            )
         parts.append(
             H.card(
                 status="info",
@@ -167,7 +169,9 @@ def launcher_html(
         status = _STATE_STATUS.get(state, "info")
         name = job_info.get("name") or "training"
         done = sum(1 for r in trials if r.get("state") == "succeeded")
-        summary = f"{name}: {state or 'queued'} — {done} of {len(trials)} trial(s) succeeded"
+        summary = (
+            f"{name}: {state or 'queued'} — {done} of {len(trials)} trial(s) succeeded"
+        )
         best_row = next((r for r in trials if r["number"] == best), None)
         if best_row is not None and best_row.get("value") is not None:
             summary += (

@@ -270,6 +270,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._last_push = 0.0
         self._dirty: set[str] = set()
         self._job: Any = None
+        self._objective: str | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._reset_buffers()
         #: pushes of live state made so far (tests and benchmarks count them)
@@ -406,9 +407,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "in the form, or pass TrainingLauncher('train.py')"
             )
         target: Any = text
-        if self._target_obj is not None and text == self._target_text(
-            self._target_obj
-        ):
+        if self._target_obj is not None and text == self._target_text(self._target_obj):
             target = self._target_obj
         kwargs = dict(self._launch_kwargs)
         backend = f.get("backend", "local")
@@ -529,6 +528,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 self._unsubscribe = None
             self._job = job
             self._reset_buffers()
+            self._objective = getattr(getattr(job, "spec", None), "metric", None)
             self._snapshot(job)
             spec = getattr(job, "spec", None)
             info = spec.to_dict() if hasattr(spec, "to_dict") else {}
@@ -658,9 +658,16 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 self._dirty |= {"logs", "trials"}
             elif kind == "metric":
                 trial = int(event.get("trial", 0))
-                for name, value in (event.get("metrics") or {}).items():
+                metrics = event.get("metrics") or {}
+                for name, value in metrics.items():
                     self._add_point(trial, str(name), event.get("step"), value)
-                self._dirty.add("series")
+                row = self._trial_rows.get(trial)
+                if row is not None:  # the trial's last values, as the job keeps them
+                    row["metrics"] = {**row["metrics"], **jsonable(dict(metrics))}
+                    objective = self._objective
+                    if objective in metrics:
+                        row["value"] = _num(metrics[objective])
+                self._dirty |= {"series", "trials"}
             else:
                 return
             self._schedule()
@@ -749,7 +756,9 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         for n in sorted(self._points):
             pts = self._points[n].get(metric or "", [])
             if pts:
-                lines.append({"trial": n, "points": _thin(pts, MAX_POINTS), "n": len(pts)})
+                lines.append(
+                    {"trial": n, "points": _thin(pts, MAX_POINTS), "n": len(pts)}
+                )
         goal = self.job_info.get("goal") or self.form.get("goal", "maximize")
         return jsonable(
             {
@@ -818,7 +827,9 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if backend not in BACKENDS:
             return f"form: backend must be 'local' or 'vertex'; got {backend!r}"
         if form.get("goal") not in GOALS:
-            return f"form: goal must be 'maximize' or 'minimize'; got {form.get('goal')!r}"
+            return (
+                f"form: goal must be 'maximize' or 'minimize'; got {form.get('goal')!r}"
+            )
         count = form.get("accelerator_count", 0)
         if isinstance(count, bool) or not isinstance(count, int):
             return f"form: accelerator_count must be a whole number; got {count!r}"
@@ -840,9 +851,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             valid = ", ".join(offered) or "none (CPU only)"
             return f"form: {machine} does not take {accel}; it takes {valid}"
         if accel and count not in offered[accel]:
-            return (
-                f"form: {machine} takes {offered[accel]} × {accel}; got {count}"
-            )
+            return f"form: {machine} takes {offered[accel]} × {accel}; got {count}"
         return ""
 
     # -- display ---------------------------------------------------------------------
