@@ -33,7 +33,6 @@ import argparse
 import json
 import os
 import platform
-import statistics
 import sys
 import tempfile
 import textwrap
@@ -124,8 +123,11 @@ def run(mode: str, script: Path, rate: int, seconds: float, run_dir: Path) -> di
     cpu = time.process_time() - cpu0
     streaming = (streaming[0], time.perf_counter())
     time.sleep(0.5)
-    lines = sum(len(job.logs(t.number, tail=None).splitlines()) for t in job.trials())
-    states = sorted({t.state for t in job.trials()})
+    trials = job.trials()
+    lines = sum(len(job.logs(t.number, tail=None).splitlines()) for t in trials)
+    states = sorted({t.state for t in trials})
+    # the rate the trials reached together, while they ran
+    ran = max(t.ended for t in trials) - min(t.started for t in trials)
     span = streaming[1] - streaming[0]
     pushes = [s for s in sent if streaming[0] <= s[0] <= streaming[1]]
     return {
@@ -133,6 +135,7 @@ def run(mode: str, script: Path, rate: int, seconds: float, run_dir: Path) -> di
         "wall": wall,
         "states": states,
         "lines_kept": lines,
+        "lines_per_s": lines / ran,
         "pushes_per_s": len(pushes) / span if w is not None else float("nan"),
         "kb_per_s": sum(b for _, b in pushes) / span / 1000 if w else float("nan"),
         "push_count": w.push_count if w is not None else 0,
@@ -184,23 +187,23 @@ def main() -> None:
     print()
     base, widget, naive = rows
     for r in rows:
-        ok = r["states"] == ["succeeded"] and r["lines_kept"] >= min(
-            expected, TRIALS * 2000
-        )
+        ok = r["states"] == ["succeeded"] and r["lines_kept"] == expected
         print(
-            f"{r['mode']}: trials {r['states']}, {r['lines_kept']:,} log lines kept "
-            f"by the job (expected {expected:,}, at most 2,000 per trial in memory)"
+            f"{r['mode']}: trials {r['states']}, {r['lines_kept']:,} log lines "
+            f"reached the job (expected {expected:,}), "
+            f"{r['lines_per_s']:,.0f} lines/s in all while the trials ran"
             + ("" if ok else "  <-- check")
         )
     print()
+    rate, p99 = widget["pushes_per_s"], widget["handler_p99"]
     print(
-        f"pushes per second with the widget: {widget['pushes_per_s']:.2f} "
-        f"(target <= {TARGET_PUSHES:g}): {verdict(widget['pushes_per_s'] <= TARGET_PUSHES)}"
+        f"pushes per second with the widget: {rate:.2f} "
+        f"(target <= {TARGET_PUSHES:g}): {verdict(rate <= TARGET_PUSHES)}"
     )
     print(
-        f"view message latency p99: {widget['handler_p99']:.1f} ms "
-        f"(target < {TARGET_HANDLER_MS:g} ms; ratio {widget['handler_p99'] / TARGET_HANDLER_MS:.2f}): "
-        f"{verdict(widget['handler_p99'] < TARGET_HANDLER_MS)}"
+        f"view message latency p99: {p99:.1f} ms (target < {TARGET_HANDLER_MS:g} "
+        f"ms; ratio {p99 / TARGET_HANDLER_MS:.2f}): "
+        f"{verdict(p99 < TARGET_HANDLER_MS)}"
     )
     print(
         f"timer lateness p99: {widget['late_p99']:.1f} ms with the widget vs "
