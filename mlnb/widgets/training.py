@@ -838,20 +838,22 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
     def _on_log_trial(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
-        with self._lock:
-            payload = self._log_payload()
-        with self._internal(), self.hold_sync():
-            for name, value in payload.items():
-                setattr(self, name, value)
+        with self._push_lock:  # never inside a push of the timer's
+            with self._lock:
+                payload = self._log_payload()
+            with self._internal(), self.hold_sync():
+                for name, value in payload.items():
+                    setattr(self, name, value)
 
     @t.observe("chart_metric")
     def _on_chart_metric(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
-        with self._lock:
-            series = self._series()
-        with self._internal():
-            self.series = series
+        with self._push_lock:
+            with self._lock:
+                series = self._series()
+            with self._internal():
+                self.series = series
 
     @t.observe("form")
     def _on_form(self, change: dict[str, Any]) -> None:

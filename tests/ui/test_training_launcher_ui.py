@@ -9,7 +9,8 @@ status timeline reaches SUCCEEDED, the table shows four succeeded trials, the
 chart one line per trial with the trial of the largest ``lr`` (the oracle: the
 script's own formula) highlighted as the best, and the log tail the script's lines
 as text (the markup line is shown, never parsed). Screenshots in the light and
-dark themes go to ``tests/ui/artifacts/training-launcher-{light,dark}.png``.
+dark themes, and on a narrow page, go to
+``tests/ui/artifacts/training-launcher-{light,dark,narrow}.png``.
 
 A second notebook launches a script that sleeps, and Cancel stops it: the
 timeline reaches CANCELLED and so do the trials (screenshot
@@ -26,7 +27,7 @@ from typing import Any
 import pytest
 from labpage import TIMEOUT_MS, LabPage, code, write_notebook
 from playwright.sync_api import expect
-from widgetpage import cut_off, labels_overlap, light_and_dark, screenshot
+from widgetpage import cut_off, labels_overlap, light_and_dark, narrow, screenshot
 
 from mlnb.runtime.training import vertex_catalog
 
@@ -195,6 +196,12 @@ def test_launch_a_real_local_search(lab_page: LabPage, artifacts) -> None:
         artifacts / "training-launcher-dark.png",
         scrolls=".mlnb-tl-scroll",
     )
+    # a narrow page: the form wraps, wide tables scroll in their own boxes
+    narrow(lp, w, 1500)
+    lp.page.wait_for_timeout(300)
+    assert cut_off(w, ".mlnb-tl-scroll") == []
+    assert labels_overlap(w) == []
+    screenshot(lp, w, artifacts / "training-launcher-narrow.png")
     assert not lp.errors, lp.errors
 
 
