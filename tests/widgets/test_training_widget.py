@@ -639,3 +639,22 @@ def test_real_failing_script_shows_exit_code_and_log(tmp_path):
     assert w.log_lines[-2:] == ["loading data", "<script>alert(1)</script>"]
     html = w._repr_mimebundle_()[0]["text/html"]
     assert "<script>" not in html
+
+
+def test_real_job_bundle_carries_the_step_3_record(tmp_path):
+    pytest.importorskip("mlnb.runtime.training.launch")
+    from mlnb.checklist.result import MIME_TYPE
+
+    script = tmp_path / "ok.py"
+    script.write_text(
+        "import mlnb.runtime.training as tr\ntr.report(step=0, acc=0.5)\n"
+    )
+    w = TrainingLauncher(
+        str(script), metric="acc", run_dir=str(tmp_path / "runs"), publish=False
+    )
+    assert MIME_TYPE not in w._repr_mimebundle_()[0]  # nothing run, nothing said
+    job = w.launch()
+    job.wait(timeout=60)
+    data, _ = w._repr_mimebundle_()
+    assert data[MIME_TYPE]["step"] == "training"
+    assert data[MIME_TYPE] == job.record().record()
