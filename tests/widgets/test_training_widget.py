@@ -382,7 +382,7 @@ def test_events_become_state_and_best_is_highlighted():
     assert w.state == "succeeded"
     assert [t["state"] for t in w.trials] == ["succeeded"] * 3
     assert [t["value"] for t in w.trials] == [0.7, 0.9, 0.5]
-    assert [t["lines"] for t in w.trials] == [3, 2 + 1, 2]
+    assert w.line_counts == {"0": 3, "1": 3, "2": 2}
     s = w.series
     assert s["metric"] == "acc" and s["objective"] == "acc"
     assert s["metrics"] == ["acc", "loss"]
@@ -457,7 +457,7 @@ def test_pushes_are_throttled_and_logs_bounded():
     assert min(gaps) >= 0.1 * 0.9, gaps
     assert len(w.log_lines) == LOG_TAIL
     assert w.log_note == f"last {LOG_TAIL} of 16,000 lines · all trials"
-    assert {t["lines"] for t in w.trials} == {2000}
+    assert w.line_counts == {str(n): 2000 for n in range(8)}
     # one trial's tail
     browser_sets(w, log_trial=3)
     assert w.log_lines[-1] == f"trial 3 line 1999 {EVIL}"
@@ -658,3 +658,32 @@ def test_real_job_bundle_carries_the_step_3_record(tmp_path):
     data, _ = w._repr_mimebundle_()
     assert data[MIME_TYPE]["step"] == "training"
     assert data[MIME_TYPE] == job.record().record()
+
+
+def test_chart_shows_the_best_running_and_latest_of_many_trials():
+    job = FakeJob(spec(max_trials=60, parallel_trials=2))
+    w = TrainingLauncher(job=job)
+    job._set_state("running")
+    for n in range(60):
+        job._update_trial(Trial(number=n, params={}, state="running"))
+        job._emit_metric(n, 0, {"acc": 0.99 if n == 7 else n / 100}, 0.0)
+        if n not in (3, 4):
+            job._replace_trial(n, state="succeeded")
+    w.flush()
+    s = w.series
+    assert s["n_trials"] == 60 and s["best"] == 7
+    shown = [line["trial"] for line in s["lines"]]
+    assert len(shown) == T.MAX_LINES
+    assert {3, 4, 7} <= set(shown)  # running and best
+    assert set(shown) - {3, 4, 7} == set(range(43, 60))  # then the latest
+
+
+def test_close_stops_following_the_job():
+    job = FakeJob(spec())
+    w = TrainingLauncher(job=job)
+    pushes = w.push_count
+    w.close()
+    job._emit_log(0, ["after close"])
+    time.sleep(0.4)
+    assert w.push_count == pushes
+    assert not job._subscribers
