@@ -14,8 +14,9 @@ dark themes, and on a narrow page, go to
 
 A second notebook launches a script that sleeps, and Cancel stops it: the
 timeline reaches CANCELLED and so do the trials (screenshots
-``training-launcher-{running,cancelled}-light.png``). A third checks the Vertex AI form: the
-accelerators and counts offered for a machine type are exactly the catalog's,
+``training-launcher-{running,cancelled}-light.png``). A third checks the Vertex AI
+form: the accelerators and counts offered for a machine type are exactly the
+catalog's,
 and a launch without a project shows the error in the widget, which stays
 usable (``training-launcher-vertex-{light,dark}.png``).
 """
