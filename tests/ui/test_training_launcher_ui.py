@@ -12,7 +12,8 @@ as text (the markup line is shown, never parsed). Screenshots in the light and
 dark themes, and on a narrow page, go to
 ``tests/ui/artifacts/training-launcher-{light,dark,narrow}.png``.
 
-A second notebook launches a script that sleeps, and Cancel stops it: the
+A second notebook adds a parameter in the form (it reaches the trials) and
+launches a script that sleeps, and Cancel stops it: the
 timeline reaches CANCELLED and so do the trials (screenshots
 ``training-launcher-{running,cancelled}-light.png``). A third checks the Vertex AI
 form: the accelerators and counts offered for a machine type are exactly the
@@ -220,9 +221,23 @@ def test_cancel_a_running_job(lab_page: LabPage, artifacts) -> None:
             parallel_trials=2,
         ),
     )
+    # a parameter added in the form reaches the trials: a fixed choice
+    w.locator(".mlnb-tl-addrow").click()
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    row.locator(".mlnb-tl-hpname").fill("extra")
+    row.locator(".mlnb-tl-hpname").press("Tab")
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    row.locator(".mlnb-tl-hpkind").select_option("choice")
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    expect(row.locator(".mlnb-tl-hpvalues")).to_be_enabled()
+    row.locator(".mlnb-tl-hpvalues").fill("7")
+    row.locator(".mlnb-tl-hpvalues").press("Tab")
     w.locator(".mlnb-tl-launch").click()
     wait_state(w, "running")
     expect(w.locator(".mlnb-tl-log")).to_contain_text("started; sleeping")
+    expect(w.locator(".mlnb-tl-trials tbody tr[data-trial]").first).to_contain_text(
+        "extra=7"
+    )
     expect(w.locator(".mlnb-tl-cancel")).to_be_enabled()
     expect(w.locator(".mlnb-tl-trials tbody tr[data-trial]")).to_have_count(2)
     # running bars and times grow between pushes (a second's tick)
