@@ -687,3 +687,32 @@ def test_close_stops_following_the_job():
     time.sleep(0.4)
     assert w.push_count == pushes
     assert not job._subscribers
+
+
+def test_real_gpu_trial_where_there_is_one(tmp_path, monkeypatch):
+    """Where this machine has a CUDA GPU: the form offers it, and a trial launched
+    with one GPU sees it (CI has none: skipped there)."""
+    pytest.importorskip("mlnb.runtime.training.launch")
+    monkeypatch.setattr(T, "_local_gpus", REAL_LOCAL_GPUS)
+    gpus = REAL_LOCAL_GPUS()
+    if not gpus:
+        pytest.skip("no CUDA GPU on this machine")
+    script = tmp_path / "gpu.py"
+    script.write_text(
+        "import os\nprint('visible', os.environ['CUDA_VISIBLE_DEVICES'], flush=True)\n"
+    )
+    w = TrainingLauncher(
+        str(script), run_dir=str(tmp_path / "runs"), publish=False, push_interval=0.05
+    )
+    assert w.options["local"]["counts"] == list(range(len(gpus) + 1))
+    browser_sets(w, form={**w.form, "accelerator_count": 1})
+    assert w.error == "" and w.form["accelerator_count"] == 1
+    job = w.launch()
+    assert w.error == "", w.error
+    job.wait(timeout=120)
+    time.sleep(0.2)
+    w.flush()
+    assert w.state == "succeeded"
+    assert w.trials[0]["devices"][0].startswith("cuda:")
+    visible = next(s for s in w.log_lines if s.startswith("visible"))
+    assert visible.strip() != "visible"  # CUDA_VISIBLE_DEVICES names the GPU
