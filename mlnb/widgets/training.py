@@ -315,9 +315,41 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._target_obj = target if callable(target) else None
         self.on_msg(self._on_msg)
         if job is not None:
+            if target is None:  # the form shows what the job runs: relaunch it
+                form = self._form_of(getattr(job, "spec", None), form)
+                with self._internal():
+                    self.form = jsonable(form)
             self.watch(job)
 
     # -- the form -------------------------------------------------------------------
+    def _form_of(self, spec: Any, form: dict[str, Any]) -> dict[str, Any]:
+        """``form`` with the fields of a job's spec (what it ran)."""
+        if spec is None:
+            return form
+        out = dict(form)
+        backend = getattr(spec, "backend", "local")
+        out.update(
+            target=str(getattr(spec, "target", "") or ""),
+            backend=backend if backend in BACKENDS else "local",
+            metric=getattr(spec, "metric", None) or "",
+            goal=getattr(spec, "goal", "maximize"),
+            max_trials=int(getattr(spec, "max_trials", 1)),
+            parallel_trials=int(getattr(spec, "parallel_trials", 1)),
+            accelerator_count=int(getattr(spec, "accelerator_count", 0) or 0),
+        )
+        if out["backend"] == "vertex":
+            for key in ("machine_type", "accelerator_type"):
+                out[key] = getattr(spec, key, None) or ""
+            for key in ("project", "location", "staging_bucket"):
+                out[key] = getattr(spec, key, None) or ""
+        elif out["accelerator_count"] not in self.options["local"]["counts"]:
+            out["accelerator_count"] = 0
+        try:
+            out["hyperparameters"] = self._rows(getattr(spec, "hyperparameters", None))
+        except Exception:  # noqa: BLE001 - the form keeps no rows
+            out["hyperparameters"] = []
+        return out
+
     @staticmethod
     def _target_text(target: Any) -> str:
         if callable(target):

@@ -716,3 +716,36 @@ def test_real_gpu_trial_where_there_is_one(tmp_path, monkeypatch):
     assert w.trials[0]["devices"][0].startswith("cuda:")
     visible = next(s for s in w.log_lines if s.startswith("visible"))
     assert visible.strip() != "visible"  # CUDA_VISIBLE_DEVICES names the GPU
+
+
+def test_watching_a_job_fills_the_form_from_its_spec():
+    job = FakeJob(
+        spec(
+            backend="vertex",
+            machine_type="n1-standard-8",
+            accelerator_type="NVIDIA_TESLA_T4",
+            accelerator_count=2,
+            project="p",
+            max_trials=6,
+            parallel_trials=3,
+            hyperparameters={"lr": Float(1e-3, 1e-1, log=True), "opt": Choice(("a",))},
+        )
+    )
+    w = TrainingLauncher(job=job)
+    f = w.form
+    assert (f["target"], f["backend"], f["machine_type"]) == (
+        "/tmp/train.py",
+        "vertex",
+        "n1-standard-8",
+    )
+    assert (f["accelerator_type"], f["accelerator_count"], f["project"]) == (
+        "NVIDIA_TESLA_T4",
+        2,
+        "p",
+    )
+    assert (f["metric"], f["max_trials"], f["parallel_trials"]) == ("acc", 6, 3)
+    assert [r["name"] for r in f["hyperparameters"]] == ["lr", "opt"]
+    target, kw = w.launch_kwargs()
+    assert target == "/tmp/train.py"
+    assert kw["hyperparameters"] == job.spec.hyperparameters
+    assert kw["accelerator_type"] == "NVIDIA_TESLA_T4" and kw["project"] == "p"
