@@ -98,6 +98,16 @@ def visible_gpus(refresh: bool = False) -> tuple[str, ...]:
     return found
 
 
+def _require_optuna() -> Any:
+    try:
+        import optuna
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "optuna", "train", "the local hyperparameter search"
+        ) from exc
+    return optuna
+
+
 # ------------------------------------------------------------------ run dirs
 def _spec_key(spec: LaunchSpec) -> dict:
     return {
@@ -217,9 +227,11 @@ class LocalTrainingJob(TrainingJob):
 
     def __init__(self, spec: LaunchSpec) -> None:
         super().__init__(spec, "local")
+        self.search = is_search(spec.hyperparameters)
+        if self.search:
+            _require_optuna()  # before anything is written
         self.run_dir, self.resumed = prepare_run_dir(spec)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.search = is_search(spec.hyperparameters)
         self._cancel = threading.Event()
         self._timed_out = False
         self._events: queue.Queue = queue.Queue()
@@ -227,7 +239,6 @@ class LocalTrainingJob(TrainingJob):
         self._free_gpus: list[str] = []
         self._study = None
         self._to_rerun: list[dict] = []
-        self._previous_run = None
         self._pickle_path: Path | None = None
         self.slots = self._slots()
         cpu = os.cpu_count() or 1
@@ -260,14 +271,10 @@ class LocalTrainingJob(TrainingJob):
         return slots
 
     def _open_study(self) -> None:
-        try:
-            import optuna
-            from optuna.storages import JournalStorage
-            from optuna.storages.journal import JournalFileBackend
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "optuna", "train", "the local hyperparameter search"
-            ) from exc
+        optuna = _require_optuna()
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
         if optuna.logging.get_verbosity() == optuna.logging.INFO:
             optuna.logging.set_verbosity(optuna.logging.WARNING)
         storage = JournalStorage(
