@@ -287,6 +287,29 @@ class TrainingJob:
                 bar.close()
         return self
 
+    def show_progress(self) -> None:
+        """Show a progress bar of trials that follows the job without blocking
+        (``launch(..., progress=True)``); it closes when the job ends."""
+        bar = self._progress_bar()
+        lock = threading.Lock()
+        closed = [False]
+
+        def on_event(event: dict) -> None:
+            if event["type"] not in ("trial", "state"):
+                return
+            with lock:
+                if closed[0]:
+                    return
+                self._update_bar(bar)
+                if event["type"] == "state" and event["state"] in FINAL_STATES:
+                    closed[0] = True
+                    bar.close()
+                    unsubscribe()
+
+        unsubscribe = self.subscribe(on_event)
+        if self.done:
+            on_event({"type": "state", "state": self.state, "time": time.time()})
+
     def cancel(self) -> None:
         """Stop the job (backends implement it)."""
         raise NotImplementedError
