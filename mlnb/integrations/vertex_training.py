@@ -497,6 +497,16 @@ class VertexTrainingJob(TrainingJob):
 
     # -- the poller -------------------------------------------------------------------
     def _start_polling(self) -> None:
+        try:  # the state the create answer gave (no request)
+            created = _state_name(self._sdk_job.gca_resource.state)
+        except Exception:  # noqa: BLE001
+            created = None
+        if created is not None:
+            with self._lock:
+                self._vertex_state = created
+                self._history.append(
+                    (time.time(), created, JOB_STATE_WORDS.get(created, "running"))
+                )
         self._thread = threading.Thread(
             target=self._run, name=f"mlnb-vertex-{self.spec.name}", daemon=True
         )
