@@ -8,6 +8,8 @@ option reaches the launch request the Vertex backend gets.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -16,16 +18,34 @@ import mlnb.magics as M
 from mlnb.checklist import session
 from mlnb.errors import MlnbValueError
 from mlnb.magics import train
+from mlnb.runtime.training.job import TrainingJob
 from mlnb.runtime.training.space import Choice, Float, Int
 
 SCRIPT = """\
-import mlnb.train as T
+import os
 
-p = T.params({"lr": 0.1, "depth": 3, "kernel": "rbf", "epochs": 2})
+from mlnb.runtime.training import params, report
+
+p = params({"lr": 0.1, "depth": 3, "kernel": "rbf", "epochs": 2})
 for step in range(p["epochs"]):
-    T.report(step=step, score=p["lr"] * p["depth"] * (step + 1))
+    report(step=step, score=p["lr"] * p["depth"] * (step + 1))
+with open(os.path.join(os.environ["AIP_MODEL_DIR"], "model.txt"), "w") as f:
+    f.write(p["kernel"])
 print("done", sorted(p.items()))
 """
+
+
+def _published(step: str, timeout: float = 10.0) -> list[dict]:
+    """The session's records of ``step``, once the job's end has published one."""
+    deadline = time.monotonic() + timeout
+    while not session.checks(step) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return session.checks(step)
+
+
+def expected_score(p: dict, step: int) -> float:
+    """The oracle: what SCRIPT reports at ``step`` for parameters ``p``."""
+    return p["lr"] * p["depth"] * (step + 1)
 
 
 @pytest.fixture
@@ -156,3 +176,255 @@ def test_bad_input_is_a_short_usage_error(shell, line, words):
     for word in words:
         assert word in str(info.value), str(info.value)
     assert train.JOB_VARIABLE not in shell.user_ns  # nothing was launched
+
+
+# -- real local runs -----------------------------------------------------------------
+
+
+def test_a_local_run_through_the_magic(shell, capsys):
+
+    job = run(shell, "train train_script.py --no-widget -- --epochs=3 --depth=2")
+    assert isinstance(job, TrainingJob)
+    assert shell.user_ns[train.JOB_VARIABLE] is job
+    assert "_mlnb_train_job" in capsys.readouterr().out  # the notebook is told
+    assert job.backend == "local" and job.spec.kind == "script"
+    assert job.spec.args == ("--epochs=3", "--depth=2")
+    assert job.spec.name == "train_script"
+    job.wait(timeout=120)
+    assert job.state == "succeeded", job.logs()
+    frame = job.metrics()
+    got = frame[frame.metric == "score"].sort_values("step")
+    params = {"lr": 0.1, "depth": 2}
+    assert list(got["step"]) == [0, 1, 2]
+    assert list(got["value"]) == pytest.approx(
+        [expected_score(params, k) for k in range(3)]
+    )
+    assert "done" in job.logs(0)
+    result = job.result()
+    with open(f"{result.artifact_dir}/model.txt") as f:
+        assert f.read() == "rbf"
+
+
+def test_a_search_with_wait_shows_the_record(shell):
+    from mlnb.runtime.training.record import TrainingRun
+
+    record = run(
+        shell,
+        "train train_script.py --trials 3 --parallel 2 --param lr=0.01:1:log "
+        "depth=2:8 kernel=rbf,linear --param epochs=1 --metric score --wait "
+        "--no-widget --name magic-search",
+    )
+    assert isinstance(record, TrainingRun)
+    job = shell.user_ns[train.JOB_VARIABLE]
+    assert job.done and job.state == "succeeded", job.logs()
+    assert record.name == "magic-search"
+    assert job.spec.hyperparameters == {
+        "lr": Float(0.01, 1.0, log=True),
+        "depth": Int(2, 8),
+        "kernel": Choice(("rbf", "linear")),
+        "epochs": Choice((1,)),
+    }
+    trials = job.trials()
+    assert len(trials) == 3
+    for t in trials:
+        assert 0.01 <= t.params["lr"] <= 1 and 2 <= t.params["depth"] <= 8
+        assert t.params["kernel"] in ("rbf", "linear")
+        assert t.value == pytest.approx(expected_score(t.params, 0))
+    best = max(trials, key=lambda t: (t.value, -t.number))
+    assert job.result().trial == best.number
+    assert record.best_value == pytest.approx(best.value)
+    assert _published("training")[-1]["status"] == record.status
+
+
+def test_the_widget_watches_the_job(shell):
+    pytest.importorskip("anywidget")
+    from mlnb.widgets.training import TrainingLauncher
+
+    view = run(shell, "train train_script.py")
+    assert isinstance(view, TrainingLauncher)
+    assert view.job is shell.user_ns[train.JOB_VARIABLE]
+    view.job.wait(timeout=120)
+    assert view.job.state == "succeeded"
+
+
+def test_wait_shows_the_widget_then_the_record(shell, monkeypatch):
+    pytest.importorskip("anywidget")
+    from mlnb.runtime.training.record import TrainingRun
+    from mlnb.widgets.training import TrainingLauncher
+
+    shown = []
+    monkeypatch.setattr(M.MLCheckMagics, "display", lambda self, obj: shown.append(obj))
+    record = run(shell, "train train_script.py --wait")
+    assert len(shown) == 1 and isinstance(shown[0], TrainingLauncher)
+    assert isinstance(record, TrainingRun) and record.job_state == "succeeded"
+
+
+def test_a_notebook_function_runs_as_the_script(shell):
+    shell.run_cell(
+        "def fit(lr=0.5, depth=4):\n"
+        "    from mlnb.runtime.training import report\n"
+        "    report(step=0, score=lr * depth)\n"
+    )
+    job = run(shell, "train fit --no-widget --param lr=0.25")
+    assert job.spec.kind == "callable" and job.spec.name == "fit"
+    job.wait(timeout=120)
+    assert job.state == "succeeded", job.logs()
+    assert job.trials()[0].metrics["score"] == pytest.approx(0.25 * 4)
+
+
+# -- Vertex AI options ---------------------------------------------------------------
+
+VERTEX_LINE = (
+    "train train_script.py --backend vertex --machine n1-standard-8 "
+    "--accelerator nvidia-tesla-t4 --count 2 --replicas 1 --trials 4 --parallel 2 "
+    "--param lr=1e-4:1e-1:log depth=2:8 kernel=rbf,linear seed=0 --metric score "
+    "--goal minimize --image us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0 "
+    "--requirements pandas scikit-learn --name adult-hp --timeout 600 --project p "
+    "--region us-central1 --bucket gs://b --no-widget -- --epochs=2"
+)
+
+
+def test_vertex_options_reach_the_launch_request(shell, monkeypatch):
+    """Every option lands in the LaunchSpec the Vertex backend is handed."""
+    from mlnb.checks import adapters
+
+    handed = []
+
+    def fake_adapter(module, name):
+        assert (module, name) == ("vertex_training", "start")
+
+        def start(spec):
+            handed.append(spec)
+            return _not_sent(spec)
+
+        return start
+
+    monkeypatch.setattr(adapters, "adapter", fake_adapter)
+    job = run(shell, VERTEX_LINE)
+    (spec,) = handed
+    assert job.spec is spec and job.backend == "vertex"
+    assert spec.backend == "vertex"
+    assert spec.target == str(
+        (shell.user_ns.get("__cwd__") or _cwd()) / "train_script.py"
+    )
+    assert (spec.machine_type, spec.accelerator_type, spec.accelerator_count) == (
+        "n1-standard-8",
+        "NVIDIA_TESLA_T4",
+        2,
+    )
+    assert spec.replica_count == 1
+    assert (spec.max_trials, spec.parallel_trials) == (4, 2)
+    assert spec.hyperparameters == {
+        "lr": Float(0.0001, 0.1, log=True),
+        "depth": Int(2, 8),
+        "kernel": Choice(("rbf", "linear")),
+        "seed": Choice((0,)),
+    }
+    assert (spec.metric, spec.goal) == ("score", "minimize")
+    assert spec.image.startswith("us-docker.pkg.dev/vertex-ai/training/")
+    assert spec.requirements == ("pandas", "scikit-learn")
+    assert spec.name == "adult-hp" and spec.timeout == 600.0
+    assert (spec.project, spec.location, spec.staging_bucket) == (
+        "p",
+        "us-central1",
+        "gs://b",
+    )
+    assert spec.args == ("--epochs=2",)
+
+
+class _NotSent(TrainingJob):
+    """What the stand-in Vertex backend returns: a job that never leaves here."""
+
+    def cancel(self) -> None:
+        self._finish("cancelled")
+
+
+def _not_sent(spec):
+    return _NotSent(spec, backend="vertex")
+
+
+def _cwd():
+    from pathlib import Path
+
+    return Path.cwd().resolve()
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        (
+            "--machine n1-standard-8 --accelerator NVIDIA_L4",
+            ["NVIDIA_L4 is not offered on machine_type 'n1-standard-8'", "g2-"],
+        ),
+        (
+            "--machine n1-standard-8 --accelerator NVIDIA_TESLA_T4 --count 3",
+            ["accelerator_count=3 is not allowed", "allowed: 1, 2, 4"],
+        ),
+        ("--machine n9-huge", ["'n9-huge' is not a Vertex AI training machine type"]),
+    ],
+)
+def test_vertex_combinations_are_checked_before_anything_is_sent(
+    shell, monkeypatch, options, words
+):
+    from mlnb.checks import adapters
+
+    monkeypatch.setattr(adapters, "adapter", lambda *a: pytest.fail("sent"))
+    with pytest.raises(UsageError) as info:
+        run(shell, f"train train_script.py --backend vertex {options}")
+    for word in words:
+        assert word in str(info.value), str(info.value)
+
+
+def test_a_fixed_machine_gets_its_own_accelerator_count(shell, monkeypatch):
+    from mlnb.checks import adapters
+
+    monkeypatch.setattr(adapters, "adapter", lambda *a: _not_sent)
+    job = run(
+        shell,
+        "train train_script.py --backend vertex --machine g2-standard-24 "
+        "--accelerator NVIDIA_L4 --image img --no-widget",
+    )
+    assert (job.spec.accelerator_type, job.spec.accelerator_count) == ("NVIDIA_L4", 2)
+
+
+def test_vertex_options_reach_vertex_ai(shell, vertex_sdk, vertex_server, monkeypatch):
+    """Through the real SDK against the local Vertex AI server: the tuning job it
+    creates carries the machine, accelerators, study and trial counts typed (the
+    SDK's own enums are the oracle for the integers on the wire)."""
+    vertex_training = pytest.importorskip("mlnb.integrations.vertex_training")
+    from google.cloud.aiplatform_v1.types import accelerator_type, study
+
+    monkeypatch.setattr(vertex_training, "POLL_INTERVAL", 0.01)
+    record = run(shell, VERTEX_LINE.replace("--no-widget", "--no-widget --wait"))
+    job = shell.user_ns[train.JOB_VARIABLE]
+    assert job.backend == "vertex" and job.state == "succeeded", job.error
+    assert record.job_state == "succeeded"
+    (body,) = vertex_server.created("hyperparameterTuningJobs")
+    assert body["displayName"] == "adult-hp"
+    assert (body["maxTrialCount"], body["parallelTrialCount"]) == (4, 2)
+    spec = body["studySpec"]
+    minimize = study.StudySpec.MetricSpec.GoalType.MINIMIZE.value
+    assert spec["metrics"] == [{"metricId": "score", "goal": minimize}]
+    scale = study.StudySpec.ParameterSpec.ScaleType
+    params = {p["parameterId"]: p for p in spec["parameters"]}
+    assert list(params) == ["lr", "depth", "kernel"]  # seed is fixed: an argument
+    assert params["lr"]["doubleValueSpec"] == {"minValue": 0.0001, "maxValue": 0.1}
+    assert params["lr"]["scaleType"] == scale.UNIT_LOG_SCALE.value
+    assert params["depth"]["integerValueSpec"] == {"minValue": "2", "maxValue": "8"}
+    assert params["depth"]["scaleType"] == scale.UNIT_LINEAR_SCALE.value
+    assert params["kernel"]["categoricalValueSpec"] == {"values": ["rbf", "linear"]}
+    (pool,) = body["trialJobSpec"]["workerPoolSpecs"]
+    assert pool["machineSpec"] == {
+        "machineType": "n1-standard-8",
+        "acceleratorType": accelerator_type.AcceleratorType.NVIDIA_TESLA_T4.value,
+        "acceleratorCount": 2,
+    }
+    assert pool["replicaCount"] == "1"
+    package = pool["pythonPackageSpec"]
+    assert package["executorImageUri"].endswith("training/sklearn-cpu.1-0")
+    assert package["args"] == ["--epochs=2", "--seed=0"]
+    assert body["trialJobSpec"]["scheduling"]["timeout"] == "600s"
+    paths = {r.path for r in vertex_server.requests if r.method == "POST"}
+    assert any(
+        "projects/p/locations/us-central1/hyperparameterTuningJobs" in p for p in paths
+    ), paths
