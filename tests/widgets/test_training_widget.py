@@ -561,7 +561,7 @@ def test_bad_constructor_arguments():
 
 # -- a real local job (the local backend) ---------------------------------------------
 SCRIPT = """\
-import mlnb.train as tr
+import mlnb.runtime.training as tr
 p = tr.params({"lr": 0.1})
 for step in range(3):
     print(f"step {step} lr={p['lr']}", flush=True)
@@ -581,6 +581,7 @@ def test_real_local_search(tmp_path):
         max_trials=3,
         parallel_trials=3,
         run_dir=str(tmp_path / "runs"),
+        publish=False,
         push_interval=0.05,
     )
     job = w.launch()

@@ -124,6 +124,7 @@ def prepare_run_dir(spec: LaunchSpec) -> tuple[Path, bool]:
     if not base.exists() or (base.is_dir() and not any(base.iterdir())):
         return base, False
     if spec.overwrite:
+        _refuse_live(spec, base)
         if base.is_dir():
             shutil.rmtree(base)
         else:
@@ -144,6 +145,7 @@ def prepare_run_dir(spec: LaunchSpec) -> tuple[Path, bool]:
                 f"stored {_spec_key_of(stored)!r}); pass another name= for a new "
                 f"search, or overwrite=True to replace it"
             )
+        _refuse_live(spec, base)
         return base, True
     n = 2
     while True:
@@ -151,6 +153,16 @@ def prepare_run_dir(spec: LaunchSpec) -> tuple[Path, bool]:
         if not candidate.exists():
             return candidate, False
         n += 1
+
+
+def _refuse_live(spec: LaunchSpec, base: Path) -> None:
+    for job in list(_LIVE):
+        if not job.done and Path(job.run_dir) == base:
+            raise MlnbValueError(
+                f"the run {spec.name!r} is still running in {str(base)!r}; wait for "
+                f"it (job.wait()) or stop it (job.cancel()) first, or pass another "
+                f"name= to run both"
+            )
 
 
 def _spec_key_of(stored: dict) -> dict:
@@ -679,14 +691,6 @@ class LocalTrainingJob(TrainingJob):
             self._finish("failed", error)
         else:
             self._finish("succeeded")
-
-    def _on_finished(self) -> None:
-        from .record import finish_record
-
-        try:
-            finish_record(self)
-        except Exception:  # a record problem never hides the run's own outcome
-            log.exception("could not build the training record")
 
 
 def _parse_metric_lines(path: Path, offset: int) -> tuple[list[tuple], int]:

@@ -206,7 +206,7 @@ function render({ model, el: host }) {
   mlnbKeepKeys(root);
   host.append(root);
 
-  const fontFamily = () => getComputedStyle(root).fontFamily || "sans-serif";
+  const pending = new Set();
   const jobState = () => get("state") || "";
   const running = () => ACTIVE.has(jobState());
 
@@ -444,7 +444,11 @@ function render({ model, el: host }) {
   function drawGantt() {
     const trials = (get("trials") || []).filter((t) => mlnbIsNum(t.started));
     const started = get("started");
-    const width = Math.floor(ganttBox.clientWidth) || 600;
+    const width = Math.floor(ganttBox.clientWidth);
+    if (!width) {
+      pending.add(ganttBox); // hidden: drawn when it shows
+      return;
+    }
     if (!trials.length || !mlnbIsNum(started)) {
       ganttBox.replaceChildren();
       return;
@@ -458,7 +462,7 @@ function render({ model, el: host }) {
     const frame = mlnbChartFrame(`${P}-ganttsvg`, {
       width,
       height: 30 + rowH * shown.length,
-      margin: { top: 4, right: 12, bottom: 24, left: 58 },
+      margin: { top: 4, right: 24, bottom: 24, left: 58 },
       x: [0, dom.hi],
       y: [0, shown.length],
       xTicks: dom.ticks.map((v) => [v, `${mlnbSig(v, 3)} s`]),
@@ -487,7 +491,11 @@ function render({ model, el: host }) {
     fillSelect(metricSelect, metrics.length ? metrics.map((m) => [m, m]) : [["", "no metric yet"]], series.metric || "");
     metricSelect.disabled = metrics.length < 2;
     const lines = series.lines || [];
-    const width = Math.floor(chartBox.clientWidth) || 420;
+    const width = Math.floor(chartBox.clientWidth);
+    if (!width) {
+      pending.add(chartBox);
+      return;
+    }
     if (!lines.length) {
       chartBox.replaceChildren(mlnbEl("div", { class: `${P}-empty`, text: "No metric reported yet (mlnb.train.report(step=…, name=value))." }));
       chartLegend.replaceChildren();
@@ -627,7 +635,23 @@ function render({ model, el: host }) {
     ],
     schedule,
   );
-  const resizer = mlnbWatchWidths([chartBox, ganttBox], (box) => schedule(box === chartBox ? "chart" : "timeline"));
+  // The charts are drawn at their boxes' widths; a box that was hidden (width 0)
+  // when it was due is drawn as soon as it has a width again.
+  const widths = new Map();
+  const resizer =
+    typeof ResizeObserver === "undefined"
+      ? null
+      : new ResizeObserver((entries) => {
+          for (const entry of entries) {
+            const w = Math.floor(entry.target.clientWidth);
+            if (!w || (widths.get(entry.target) === w && !pending.has(entry.target))) continue;
+            widths.set(entry.target, w);
+            pending.delete(entry.target);
+            schedule(entry.target === chartBox ? "chart" : "timeline");
+          }
+        });
+  resizer?.observe(chartBox);
+  resizer?.observe(ganttBox);
   // running bars and durations grow between pushes: redraw them once a second
   const ticker = setInterval(() => {
     if (running()) {
