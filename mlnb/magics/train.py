@@ -306,6 +306,57 @@ def resolve_script(magics: MLCheckMagics, text: str) -> Any:
     )
 
 
+#: launch()'s argument names -> the options that set them (for launch's messages).
+OPTION_OF = {
+    "target": "SCRIPT",
+    "backend": "--backend",
+    "machine_type": "--machine",
+    "accelerator_type": "--accelerator",
+    "accelerator_count": "--count",
+    "replica_count": "--replicas",
+    "max_trials": "--trials",
+    "parallel_trials": "--parallel",
+    "hyperparameters": "--param",
+    "metric": "--metric",
+    "goal": "--goal",
+    "image": "--image",
+    "requirements": "--requirements",
+    "name": "--name",
+    "timeout": "--timeout",
+    "project": "--project",
+    "location": "--region",
+    "staging_bucket": "--bucket",
+}
+# plain words that name an argument only when written as ``word=``
+_PLAIN = (
+    "target",
+    "backend",
+    "metric",
+    "goal",
+    "image",
+    "name",
+    "timeout",
+    "project",
+    "location",
+    "requirements",
+)
+
+
+def _with_options(exc: MlnbValueError) -> MlnbValueError:
+    """``exc`` from :func:`launch` (or a backend) with the ``%mlcheck train``
+    options its argument names stand for appended: ``accelerator_count=3 is not
+    allowed ... (accelerator_count is --count)``."""
+    message = str(exc)
+    named = []
+    for keyword_, option in OPTION_OF.items():
+        tail = "=" if keyword_ in _PLAIN else r"\b"
+        if re.search(rf"\b{keyword_}{tail}", message):
+            named.append(f"{keyword_} is {option}")
+    if not named:
+        return exc
+    return MlnbValueError(f"{message} (in %mlcheck train: {', '.join(named)})")
+
+
 def _widget_class() -> Callable[..., Any] | None:
     try:
         from ..widgets.training import TrainingLauncher
@@ -426,7 +477,10 @@ def command(magics: MLCheckMagics, args: Any) -> Any:
             kwargs[key] = value
     from ..runtime.training.launch import launch
 
-    job = launch(target, **kwargs)
+    try:
+        job = launch(target, **kwargs)
+    except MlnbValueError as exc:
+        raise _with_options(exc) from None
     magics.shell.user_ns[JOB_VARIABLE] = job
     print(
         f"{job.backend} training job {job.spec.name!r} is in {JOB_VARIABLE} "

@@ -155,6 +155,20 @@ BAD_LINES = [
         ["--accelerator 'NVIDIA_TESLA_K80'", "NVIDIA_TESLA_T4", "NVIDIA_L4"],
     ),
     ("train train_script.py --param lr=1:0", ["--param lr=1:0", "LOW must be below"]),
+    # launch()'s own checks, with the options its argument names stand for
+    ("train train_script.py --trials 4", ["metric is needed", "metric is --metric"]),
+    (
+        "train train_script.py --trials 2 --parallel 4 --metric score",
+        [
+            "parallel_trials=4 is more than max_trials=2",
+            "parallel_trials is --parallel",
+        ],
+    ),
+    ("train train_script.py --name 'a b'", ["name must be letters", "name is --name"]),
+    (
+        "train train_script.py --backend vertex --machine n1-standard-8",
+        ["image= is needed for Vertex AI", "image is --image"],
+    ),
 ]
 
 
