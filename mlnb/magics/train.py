@@ -53,7 +53,7 @@ SPEC_HELP = """\
   seed=0              a fixed value (any text that is not a range or a choice)
 Each trial runs SCRIPT with --NAME=VALUE arguments (mlnb.train.params() reads
 them). A range or a choice needs --metric (the number the script reports
-with mlnb.train.report) and --trials N.
+with mlnb.train.report); --trials N runs N trials (1), --parallel N at once.
 
 Script arguments go after a lone '--': %mlcheck train train.py -- --epochs 3.
 The job is kept in the notebook as _mlnb_train_job (job.wait(), job.result(),
@@ -389,16 +389,19 @@ def _split_script_args(parse: Callable[..., Any]) -> Callable[..., Any]:
     help="SCRIPT: a Python script's path, or a notebook variable holding a "
     "training function or a path",
 )
-@argument("--backend", default="local", help="local (default) or vertex")
-@argument("--machine", help="Vertex AI machine type, e.g. n1-standard-8")
+@argument("--backend", default="local", metavar="local|vertex", help="where (local)")
+@argument("--machine", metavar="TYPE", help="Vertex AI machine type: n1-standard-8")
 @argument(
     "--accelerator",
+    metavar="TYPE",
     help="accelerator type, e.g. NVIDIA_TESLA_T4 (mlnb.accelerators() lists them)",
 )
-@argument("--count", help="accelerators per replica (1, or what --machine fixes)")
-@argument("--replicas", help="worker replicas (Vertex; 1)")
-@argument("--trials", help="hyperparameter trials (1)")
-@argument("--parallel", help="trials run at the same time (1)")
+@argument(
+    "--count", metavar="N", help="accelerators per replica (1, or what --machine fixes)"
+)
+@argument("--replicas", metavar="N", help="worker replicas (Vertex; 1)")
+@argument("--trials", metavar="N", help="hyperparameter trials (1)")
+@argument("--parallel", metavar="N", help="trials run at the same time (1)")
 @argument(
     "--param",
     nargs="+",
@@ -406,15 +409,42 @@ def _split_script_args(parse: Callable[..., Any]) -> Callable[..., Any]:
     metavar="NAME=SPEC",
     help="a hyperparameter: lr=1e-4:1e-1:log, depth=2:8, kernel=rbf,linear, seed=0",
 )
-@argument("--metric", help="the metric the search optimises (reported by the script)")
-@argument("--goal", default="maximize", help="maximize (default) or minimize")
-@argument("--image", help="container image URI (Vertex; a prebuilt one by default)")
-@argument("--requirements", nargs="+", help="pip requirements for the script (Vertex)")
+@argument(
+    "--metric",
+    metavar="NAME",
+    help="the metric the search optimises (reported by the script)",
+)
+@argument(
+    "--goal",
+    default="maximize",
+    metavar="maximize|minimize",
+    help="the metric's direction (maximize)",
+)
+@argument(
+    "--image",
+    metavar="URI",
+    help="container image (needed for Vertex: a prebuilt training container "
+    "with the script's framework)",
+)
+@argument(
+    "--requirements",
+    nargs="+",
+    metavar="PKG",
+    help="pip requirements for the script (Vertex)",
+)
 @argument("--name", help="run name (default: the script's stem or function name)")
-@argument("--timeout", help="seconds the whole job may run (no limit)")
-@argument("--project", help="Google Cloud project (Vertex; else aiplatform.init's)")
-@argument("--region", help="Vertex AI region (else aiplatform.init's)")
-@argument("--bucket", help="staging bucket gs://B (Vertex; else aiplatform.init's)")
+@argument("--timeout", metavar="S", help="seconds the whole job may run (no limit)")
+@argument(
+    "--project",
+    metavar="P",
+    help="Google Cloud project (Vertex; else aiplatform.init's)",
+)
+@argument("--region", metavar="R", help="Vertex AI region (else aiplatform.init's)")
+@argument(
+    "--bucket",
+    metavar="gs://B",
+    help="staging bucket gs://B (Vertex; else aiplatform.init's)",
+)
 @argument("--wait", action="store_true", help="wait with a progress bar, show record")
 @argument(
     "--no-widget",

@@ -209,7 +209,8 @@ def test_a_local_run_through_the_magic(shell, capsys):
         assert f.read() == "rbf"
 
 
-def test_a_search_with_wait_shows_the_record(shell):
+def test_a_search_with_wait_shows_the_record(shell, require):
+    require("optuna", "train")
     from mlnb.runtime.training.record import TrainingRun
 
     record = run(
@@ -241,6 +242,13 @@ def test_a_search_with_wait_shows_the_record(shell):
     assert session.checks("training")[-1]["created"] == record.created
 
 
+@pytest.mark.parametrize("head", ["training", "3"])
+def test_the_step_runs_its_train_command(shell, head):
+    job = run(shell, f"{head} train_script.py --no-widget --name by-step")
+    assert job.spec.name == "by-step"
+    assert job.wait(timeout=120).state == "succeeded", job.logs()
+
+
 def test_the_widget_watches_the_job(shell):
     pytest.importorskip("anywidget")
     from mlnb.widgets.training import TrainingLauncher
@@ -264,7 +272,8 @@ def test_wait_shows_the_widget_then_the_record(shell, monkeypatch):
     assert isinstance(record, TrainingRun) and record.job_state == "succeeded"
 
 
-def test_a_notebook_function_runs_as_the_script(shell):
+def test_a_notebook_function_runs_as_the_script(shell, require):
+    require("cloudpickle", "train")
     shell.run_cell(
         "def fit(lr=0.5, depth=4):\n"
         "    from mlnb.runtime.training import report\n"
