@@ -442,3 +442,57 @@ def test_vertex_options_reach_vertex_ai(shell, vertex_sdk, vertex_server, monkey
     assert any(
         "projects/p/locations/us-central1/hyperparameterTuningJobs" in p for p in paths
     ), paths
+
+
+# -- GPUs ------------------------------------------------------------------------------
+
+GPU_SCRIPT = """\
+import os, time
+from mlnb.runtime.training import params, report
+
+params({"seed": 0})
+time.sleep(0.3)
+print("CVD=" + os.environ["CUDA_VISIBLE_DEVICES"], flush=True)
+report(gpus=float(len([d for d in os.environ["CUDA_VISIBLE_DEVICES"].split(",") if d])))
+"""
+
+
+def test_count_gives_each_local_trial_its_own_gpu(shell, monkeypatch, require):
+    """The local GPU path without GPUs: the ids come from CUDA_VISIBLE_DEVICES."""
+    require("optuna", "train")
+    from mlnb.runtime.training import local
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "3,5")
+    monkeypatch.setattr(local, "_gpu_cache", [])
+    (_cwd() / "gpu.py").write_text(GPU_SCRIPT)
+    job = run(
+        shell,
+        "train gpu.py --accelerator NVIDIA_TESLA_T4 --trials 2 --parallel 2 "
+        "--param seed=0,1 --metric gpus --no-widget",
+    )
+    assert job.spec.accelerator_count == 1  # --accelerator alone: one per trial
+    job.wait(timeout=120)
+    assert job.state == "succeeded", job.logs()
+    seen = [job.logs(t.number).split("CVD=")[1].strip() for t in job.trials()]
+    assert set(seen) <= {"3", "5"}
+    assert [t.devices for t in job.trials()] == [(f"cuda:{s}",) for s in seen]
+    assert all(t.value == 1.0 for t in job.trials())
+
+
+def test_a_real_gpu_is_handed_to_the_trial(shell, monkeypatch):
+    """Where this machine has an NVIDIA GPU (never in CI): --count 1 runs the trial
+    on one of them."""
+    from mlnb.runtime.training import local
+
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    monkeypatch.setattr(local, "_gpu_cache", [])
+    gpus = local.visible_gpus()
+    if not gpus:
+        pytest.skip("no NVIDIA GPU on this machine")
+    (_cwd() / "gpu.py").write_text(GPU_SCRIPT)
+    job = run(shell, "train gpu.py --count 1 --metric gpus --no-widget")
+    job.wait(timeout=120)
+    assert job.state == "succeeded", job.logs()
+    (trial,) = job.trials()
+    assert trial.value == 1.0
+    assert trial.devices[0].removeprefix("cuda:") in gpus
