@@ -16,9 +16,12 @@ tail throttled, no kernel busy-wait)". Measured here as
 Eight trials of a script that prints ``--rate`` lines per second each (default
 2,000, so 16,000 lines/s in all) for ``--seconds`` seconds and reports a metric
 every 100 lines, run through ``mlnb.train.launch`` (local backend, 8 in
-parallel), three times: with no widget (the peer: what the backend alone costs
-the kernel), with the widget, and with the widget unthrottled (``push_interval=0``:
-a push per event, what a naive widget would do). Every mode checks that every
+parallel — the backend bounds parallel trials by the CPU cores; these trials
+mostly sleep, so the benchmark lets all 8 run at once on a smaller machine, and
+the kernel gets the full ``8 × --rate`` lines per second), three times: with no
+widget (the peer: what the backend alone costs the kernel), with the widget, and
+with the widget unthrottled (``push_interval=0``: a push per event, what a naive
+widget would do). Every mode checks that every
 line reached the job. The script always exits 0: a benchmark reports, it does not
 test.
 
@@ -162,13 +165,18 @@ def main() -> None:
     except ImportError as exc:
         print(f"the local training backend is not available here: {exc}")
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        script = Path(tmp) / "train_stream.py"
-        script.write_text(SCRIPT)
-        rows = [
-            run(mode, script, args.rate, args.seconds, Path(tmp))
-            for mode in ("no widget", "widget", "unthrottled")
-        ]
+    real_cpu_count = os.cpu_count
+    os.cpu_count = lambda: max(real_cpu_count() or 1, TRIALS)  # all 8 at once
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            script = Path(tmp) / "train_stream.py"
+            script.write_text(SCRIPT)
+            rows = [
+                run(mode, script, args.rate, args.seconds, Path(tmp))
+                for mode in ("no widget", "widget", "unthrottled")
+            ]
+    finally:
+        os.cpu_count = real_cpu_count
     expected = int(args.rate * args.seconds) * TRIALS
     print()
     head = (
@@ -191,8 +199,8 @@ def main() -> None:
         print(
             f"{r['mode']}: trials {r['states']}, {r['lines_kept']:,} log lines "
             f"reached the job (expected {expected:,}), "
-            f"{r['lines_per_s']:,.0f} lines/s in all while the trials ran"
-            + ("" if ok else "  <-- check")
+            f"{r['lines_per_s']:,.0f} lines/s in all while the trials ran "
+            f"(target {args.rate * TRIALS:,})" + ("" if ok else "  <-- check")
         )
     print()
     rate, p99 = widget["pushes_per_s"], widget["handler_p99"]

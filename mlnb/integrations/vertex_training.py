@@ -362,6 +362,7 @@ class VertexTrainingJob(TrainingJob):
         self._seen_trials: dict[int, tuple] = {}
         self._seen_steps: set[tuple[int, Any]] = set()
         self._poll_errors = 0
+        self._closed = False
         self._thread: threading.Thread | None = None
 
     # -- public ------------------------------------------------------------------
@@ -512,9 +513,16 @@ class VertexTrainingJob(TrainingJob):
         )
         self._thread.start()
 
+    def _stop_polling(self) -> None:
+        """Stop reading the job (it runs on at Vertex AI); for tests and shutdown."""
+        self._closed = True
+        self._wake.set()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
     def _run(self) -> None:
         try:
-            while not self.done:
+            while not self.done and not self._closed:
                 self._poll_once()
                 if self.done:
                     break
@@ -533,7 +541,9 @@ class VertexTrainingJob(TrainingJob):
         except api_errors.NotFound as exc:
             self._finish("failed", f"Vertex AI no longer knows the job: {exc.message}")
             return
-        except api_errors.GoogleAPICallError as exc:
+        except Exception as exc:  # noqa: BLE001 - a network error: read again later
+            if self._closed:
+                return
             self._poll_errors += 1
             log.warning("reading the Vertex AI job failed (%s); trying again", exc)
             if self._poll_errors >= 10:
@@ -809,7 +819,7 @@ def start(spec: LaunchSpec, *, poll_interval: float | None = None) -> VertexTrai
             display_name=spec.name,
             script_path=spec.target,
             container_uri=spec.image,
-            args=args,
+            args=None,  # set below, where a search's trial arguments also arrive
             requirements=list(spec.requirements) or None,
             environment_variables=dict(spec.env) or None,
             replica_count=spec.replica_count,
@@ -825,6 +835,7 @@ def start(spec: LaunchSpec, *, poll_interval: float | None = None) -> VertexTrai
         raise
     except Exception as exc:  # noqa: BLE001 - the upload or the SDK's own checks
         raise _call_error(exc, f"packaging the script for {what}") from exc
+    _pass_arguments(custom, args)
     timeout = int(math.ceil(spec.timeout)) if spec.timeout else None
     if not tuning:
         job = VertexTrainingJob(
@@ -863,6 +874,32 @@ def start(spec: LaunchSpec, *, poll_interval: float | None = None) -> VertexTrai
         _await_creation(hp, what)
     job._start_polling()
     return job
+
+
+#: ``$0`` of the shell that runs the script in a container (the arguments follow).
+SHELL_NAME = "mlnb-trial"
+
+
+def _pass_arguments(custom: Any, args: list[str]) -> None:
+    """Give the script its arguments so that a search's trial arguments arrive too.
+
+    In a prebuilt training container the script runs as a Python package and
+    Vertex AI appends each trial's ``--name=value`` to the package's ``args``. In
+    any other container the SDK runs ``sh -c "pip install ... && python3 -m task"``
+    and pastes the arguments into that text, unquoted; Vertex AI would append a
+    trial's arguments after it, where the shell drops them. So the command ends in
+    ``"$@"`` and the arguments travel as the shell's own: ``$0`` is
+    :data:`SHELL_NAME`, then the script's arguments, then the trial's.
+    """
+    for pool in custom.job_spec.worker_pool_specs:
+        container = pool.container_spec
+        if container.image_uri and len(container.command) == 3:
+            command = list(container.command)
+            command[-1] += ' "$@"'
+            container.command = command
+            container.args = [SHELL_NAME, *args]
+        elif pool.python_package_spec.executor_image_uri:
+            pool.python_package_spec.args = list(args)
 
 
 def _check_spec(spec: Any) -> None:

@@ -26,6 +26,7 @@ final trials table (with a PNG of the metric chart when there are metrics).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -192,13 +193,15 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         The watched job's spec (JSON-safe, no environment values) and backend.
     state : str
         The job's state ("" before a launch).
+    job_error : str
+        Why the job failed, once it has (the backend's words).
     timeline : list of dict
         ``{time, state, trial}`` per state change of the job (``trial`` None) or
         of a trial, oldest first (the first and latest :data:`MAX_TIMELINE`).
     trials : list of dict
         One per trial: ``number``, ``params``, ``state``, ``value``, ``metrics``,
-        ``started``, ``ended``, ``exit_code``, ``devices``, ``lines`` (log lines
-        seen).
+        ``started``, ``ended``, ``exit_code``, ``devices``, ``error`` (why it
+        failed), ``lines`` (log lines seen).
     series : dict
         ``metric`` (charted), ``metrics`` (all seen), ``goal``, ``best`` (trial
         number or None) and ``lines``: per trial ``{trial, points: [[step,
@@ -232,6 +235,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
     log_trial = t.Int(-1).tag(sync=True)
     log_lines = t.List().tag(sync=True)
     log_note = t.Unicode("").tag(sync=True)
+    job_error = t.Unicode("").tag(sync=True)
     launching = t.Bool(False).tag(sync=True)
     error = t.Unicode("").tag(sync=True)
 
@@ -522,7 +526,10 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
 
     def watch(self, job: Any) -> None:
         """Follow ``job`` (replacing the job watched before)."""
-        with self._lock:
+        # The job's own lock (TrainingJob keeps one) is held from the snapshot to
+        # the subscription, so that no line or metric falls between the two.
+        job_lock = getattr(job, "_lock", None) or contextlib.nullcontext()
+        with self._lock, job_lock:
             if self._unsubscribe is not None:
                 self._unsubscribe()
                 self._unsubscribe = None
@@ -534,10 +541,11 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             info = spec.to_dict() if hasattr(spec, "to_dict") else {}
             info["backend"] = getattr(job, "backend", info.get("backend"))
             self._dirty = {"state", "timeline", "trials", "series", "logs"}
-        with self._internal():
+            self._unsubscribe = job.subscribe(self._on_event)
+        with self._internal(), self.hold_sync():
             self.job_info = jsonable(info)
+            self.job_error = ""
         self._flush()
-        self._unsubscribe = job.subscribe(self._on_event)
 
     def _snapshot(self, job: Any) -> None:
         """What the job has done so far (for a job watched after it started)."""
@@ -561,14 +569,43 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if state != "running" or not starts:
             self._add_timeline(max(ends) if ends and job.done else now, state, None)
         self._state = state
-        for number in sorted(self._trial_rows):
+        self._read_logs(job)
+        self._read_metrics(job)
+
+    def _read_logs(self, job: Any) -> None:
+        """The log tails as the job keeps them (it is the authority: a line that
+        arrived before the widget subscribed is there)."""
+        numbers = sorted(
+            n for n in set(self._trial_rows) | set(self._logs) if n is not None
+        )
+        tails = {}
+        for number in numbers:
             try:
                 text = job.logs(trial=number, tail=LOG_TAIL)
-            except Exception:  # noqa: BLE001 - no log yet
+            except Exception:  # noqa: BLE001 - no log (yet)
                 continue
-            lines = text.splitlines() if text else []
-            self._add_lines(number, lines)
-        self._read_metrics(job)
+            tails[number] = text.splitlines() if text else []
+        if not any(tails.values()):
+            return
+        counts = dict(self._log_counts)
+        # the events' tail of all trials is in the order lines came; the job's
+        # (by trial) only stands in where there is none
+        chronological = self._log_all
+        for number, lines in tails.items():
+            self._logs[number] = deque((_cut(x) for x in lines), maxlen=LOG_TAIL)
+            self._log_counts[number] = max(counts.get(number, 0), len(lines))
+        if chronological:
+            return
+        try:
+            text = job.logs(trial=None, tail=LOG_TAIL)
+        except Exception:  # noqa: BLE001
+            return
+        for line in text.splitlines() if text else []:
+            head, sep, rest = line.partition("] ")
+            if sep and head.startswith("[") and head[1:].isdigit():
+                self._log_all.append((int(head[1:]), _cut(rest)))
+            else:
+                self._log_all.append((None, _cut(line)))
 
     def _read_metrics(self, job: Any) -> None:
         """Every reported metric, from ``job.metrics()`` (replaces what events gave:
@@ -607,11 +644,12 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "ended": _num(_field(trial, "ended")),
             "exit_code": _field(trial, "exit_code"),
             "devices": [str(d) for d in (_field(trial, "devices", ()) or ())],
+            "error": _field(trial, "error"),
         }
         if self._started is None and self._trial_rows[number]["started"]:
             self._started = self._trial_rows[number]["started"]
 
-    def _add_lines(self, trial: int, lines: list[str]) -> None:
+    def _add_lines(self, trial: int | None, lines: list[str]) -> None:
         tail = self._logs.setdefault(trial, deque(maxlen=LOG_TAIL))
         self._log_counts[trial] = self._log_counts.get(trial, 0) + len(lines)
         # only the last LOG_TAIL lines of a burst can be shown: cut the rest first
@@ -654,7 +692,9 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 self._apply_trial(event["trial"])
                 self._dirty |= {"trials", "timeline", "series"}
             elif kind == "log":
-                self._add_lines(int(event.get("trial", 0)), list(event["lines"]))
+                trial = event.get("trial")
+                trial = None if trial is None else int(trial)
+                self._add_lines(trial, list(event.get("lines") or ()))
                 self._dirty |= {"logs", "trials"}
             elif kind == "metric":
                 trial = int(event.get("trial", 0))
@@ -692,7 +732,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 dirty, self._dirty = self._dirty, set()
                 if "final" in dirty and self._job is not None:
                     self._reconcile(self._job)
-                    dirty |= {"trials", "series", "timeline"}
+                    dirty |= {"trials", "series", "timeline", "logs"}
                 payload = self._payload(dirty)
                 self._last_push = time.monotonic()
             if not payload:
@@ -709,6 +749,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 self._apply_trial(trial, timeline=False)
         except Exception:  # noqa: BLE001 - keep what the events said
             pass
+        self._read_logs(job)
         self._read_metrics(job)
 
     # -- what the browser gets -----------------------------------------------------
@@ -734,6 +775,8 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if "state" in dirty:
             out["state"] = self._state
             out["started"] = self._started
+            if self._state in DONE_STATES and self._job is not None:
+                out["job_error"] = str(getattr(self._job, "error", None) or "")
         if "timeline" in dirty:
             out["timeline"] = jsonable(list(self._timeline))
             out["started"] = self._started
@@ -778,8 +821,10 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             total = self._log_counts.get(n, 0)
             who = f"trial {n}"
         else:
-            multi = len(self._logs) > 1
-            lines = [f"[{i}] {s}" if multi else s for i, s in self._log_all]
+            multi = sum(k is not None for k in self._logs) > 1
+            lines = [
+                f"[{i}] {s}" if multi and i is not None else s for i, s in self._log_all
+            ]
             total = sum(self._log_counts.values())
             who = "all trials"
         if total > len(lines):
@@ -793,20 +838,22 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
     def _on_log_trial(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
-        with self._lock:
-            payload = self._log_payload()
-        with self._internal(), self.hold_sync():
-            for name, value in payload.items():
-                setattr(self, name, value)
+        with self._push_lock:  # never inside a push of the timer's
+            with self._lock:
+                payload = self._log_payload()
+            with self._internal(), self.hold_sync():
+                for name, value in payload.items():
+                    setattr(self, name, value)
 
     @t.observe("chart_metric")
     def _on_chart_metric(self, change: dict[str, Any]) -> None:
         if self._quiet:
             return
-        with self._lock:
-            series = self._series()
-        with self._internal():
-            self.series = series
+        with self._push_lock:
+            with self._lock:
+                series = self._series()
+            with self._internal():
+                self.series = series
 
     @t.observe("form")
     def _on_form(self, change: dict[str, Any]) -> None:

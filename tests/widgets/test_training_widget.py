@@ -597,3 +597,45 @@ def test_real_local_search(tmp_path):
     assert lr[best] == max(lr.values())
     assert {line["trial"] for line in w.series["lines"]} == {0, 1, 2}
     assert any("step 2" in s for s in w.log_lines)
+
+
+def test_job_level_log_lines_and_lines_before_watching():
+    job = FakeJob(spec())
+    job._set_state("running")
+    job._update_trial(Trial(number=0, params={}, state="running"))
+    job._emit_log(0, ["early line"])  # before the widget watches
+    w = TrainingLauncher(job=job)
+    job._emit_log(None, ["job: starting trial 1"])
+    job._update_trial(Trial(number=1, params={}, state="running"))
+    job._emit_log(1, ["late line"])
+    w.flush()
+    assert w.log_lines == ["[0] early line", "job: starting trial 1", "[1] late line"]
+    browser_sets(w, log_trial=0)
+    assert w.log_lines == ["early line"]
+
+
+FAILING = """\
+import sys
+print("loading data", flush=True)
+print("<script>alert(1)</script>", flush=True)
+sys.exit(3)
+"""
+
+
+def test_real_failing_script_shows_exit_code_and_log(tmp_path):
+    pytest.importorskip("mlnb.runtime.training.launch")
+    script = tmp_path / "fail.py"
+    script.write_text(FAILING)
+    w = TrainingLauncher(
+        str(script), run_dir=str(tmp_path / "runs"), publish=False, push_interval=0.05
+    )
+    job = w.launch()
+    job.wait(timeout=60)
+    time.sleep(0.2)
+    w.flush()
+    assert w.state == "failed"
+    assert w.trials[0]["state"] == "failed" and w.trials[0]["exit_code"] == 3
+    assert w.job_error == (job.error or "")
+    assert w.log_lines[-2:] == ["loading data", "<script>alert(1)</script>"]
+    html = w._repr_mimebundle_()[0]["text/html"]
+    assert "<script>" not in html

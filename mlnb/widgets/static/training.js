@@ -93,7 +93,7 @@ function render({ model, el: host }) {
     staging_bucket: input(`${P}-bucket`, { type: "text", placeholder: "gs://…" }),
     metric: input(`${P}-metric`, { type: "text", placeholder: "accuracy", spellcheck: "false" }),
     goal: select(`${P}-goal`),
-    max_trials: input(`${P}-trials`, { type: "number", min: 1, step: 1 }),
+    max_trials: input(`${P}-maxtrials`, { type: "number", min: 1, step: 1 }),
     parallel_trials: input(`${P}-parallel`, { type: "number", min: 1, step: 1 }),
   };
   const launchButton = mlnbEl("button", { class: `${P}-button ${P}-launch`, type: "button", text: "Launch" });
@@ -410,6 +410,7 @@ function render({ model, el: host }) {
     const series = get("series") || {};
     const best = trials.find((t) => t.number === series.best);
     const summaries = [];
+    if (get("job_error")) summaries.push(`${state}: ${get("job_error")}`);
     if (best && mlnbIsNum(best.value)) {
       summaries.push(`best so far: trial ${best.number} — ${series.objective || "value"} ${mlnbSig(best.value, 5)} (${paramsText(best.params)})`);
     }
@@ -576,7 +577,14 @@ function render({ model, el: host }) {
             title: "show this trial's log",
           },
           mlnbEl("td", { text: `${t.number}${t.number === best ? " ★" : ""}` }),
-          mlnbEl("td", {}, stateBadge(t.state)),
+          mlnbEl(
+            "td",
+            { class: `${P}-statecell`, title: t.error || undefined },
+            stateBadge(t.state),
+            t.state === "failed" && t.exit_code !== null && t.exit_code !== undefined
+              ? mlnbEl("span", { class: `${P}-exit`, text: ` exit ${t.exit_code}` })
+              : null,
+          ),
           mlnbEl("td", { class: `${P}-params`, text: paramsText(t.params) || "–" }),
           mlnbEl("td", { class: `${P}-numcell`, text: mlnbSig(t.value, 5) }),
           mlnbEl("td", { class: `${P}-numcell`, text: mlnbIsNum(t.started) && end ? seconds(end - t.started) : "–" }),
@@ -625,7 +633,7 @@ function render({ model, el: host }) {
     [
       ["change:form change:options", ["form"]],
       ["change:state change:launching", ["head", "buttons", "timeline"]],
-      ["change:job_info", ["head"]],
+      ["change:job_info change:job_error", ["head"]],
       ["change:error", ["error"]],
       ["change:timeline change:started", ["timeline", "head"]],
       ["change:trials", ["trials", "timeline", "head"]],
