@@ -231,7 +231,7 @@ def _call_error(exc: Exception, what: str) -> MlnbError:
             f"({message}). Try another region, a smaller accelerator or fewer of "
             "them, or launch again later"
         )
-    if isinstance(exc, api_errors.InvalidArgument):
+    if isinstance(exc, api_errors.BadRequest):
         return MlnbValueError(f"Vertex AI refused {what} as invalid: {message}")
     if isinstance(exc, api_errors.GoogleAPICallError):
         code = getattr(exc, "code", None)
@@ -1328,8 +1328,10 @@ def _column_specs(column_specs: Any, target: str) -> dict[str, str] | None:
 
 
 def _dataset_kind(dataset: Any) -> tuple[str, Any]:
-    if hasattr(dataset, "resource_name") and hasattr(dataset, "column_names"):
-        return "object", dataset
+    if not isinstance(dataset, (str, list, tuple)):
+        # (an SDK dataset reads its columns from storage on column_names: no hasattr)
+        if isinstance(dataset, _sdk().TabularDataset):
+            return "object", dataset
     if isinstance(dataset, str):
         if dataset.startswith("gs://"):
             return "gcs", [dataset]
