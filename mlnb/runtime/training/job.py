@@ -190,6 +190,7 @@ class TrainingJob:
         self._ended: float | None = None
         self._error: str | None = None
         self._record = None
+        self._finishing = False
         self._interrupted_wait = False
 
     # ------------------------------------------------------------------ public
@@ -286,6 +287,29 @@ class TrainingJob:
                 self._update_bar(bar)
                 bar.close()
         return self
+
+    def show_progress(self) -> None:
+        """Show a progress bar of trials that follows the job without blocking
+        (``launch(..., progress=True)``); it closes when the job ends."""
+        bar = self._progress_bar()
+        lock = threading.Lock()
+        closed = [False]
+
+        def on_event(event: dict) -> None:
+            if event["type"] not in ("trial", "state"):
+                return
+            with lock:
+                if closed[0]:
+                    return
+                self._update_bar(bar)
+                if event["type"] == "state" and event["state"] in FINAL_STATES:
+                    closed[0] = True
+                    bar.close()
+                    unsubscribe()
+
+        unsubscribe = self.subscribe(on_event)
+        if self.done:
+            on_event({"type": "state", "state": self.state, "time": time.time()})
 
     def cancel(self) -> None:
         """Stop the job (backends implement it)."""
@@ -388,8 +412,8 @@ class TrainingJob:
     def _set_state(self, state: str) -> None:
         assert state in STATES, state
         with self._lock:
-            if self._state == state:
-                return
+            if self._state == state or self._finishing:
+                return  # a finished job's state never changes again
             self._state = state
             now = time.time()
             if state == "running" and self._started is None:
@@ -454,18 +478,32 @@ class TrainingJob:
     def _finish(self, state: str, error: str | None = None) -> None:
         assert state in FINAL_STATES, state
         with self._lock:
-            if self._done_event.is_set():
+            if self._done_event.is_set() or self._finishing:
                 return
+            self._finishing = True
             self._error = error
             self._ended = time.time()
             if self._started is None:
                 self._started = self._ended
-        self._set_state(state)
-        self._done_event.set()
-        self._on_finished()
+            self._state = state
+        # the record (history, publishing) is ready before anyone sees the end
+        try:
+            self._on_finished()
+        finally:
+            self._done_event.set()
+            self._emit({"type": "state", "state": state, "time": self._ended})
 
     def _on_finished(self) -> None:
-        """Hook run once after the job ends (the local backend publishes its record)."""
+        """Run once when the job ends, before anyone sees the end: builds the step-3
+        record, adds the run to the history and publishes the record when the
+        launch asked to (``spec.publish``). A problem there is logged, never
+        raised: it must not hide the run's own outcome."""
+        from .record import finish_record
+
+        try:
+            finish_record(self)
+        except Exception:
+            log.exception("could not build the training record")
 
     def _failure_message(self) -> str:
         trials = self.trials()
