@@ -1157,7 +1157,6 @@ def automl_tabular(
         goal=goal,
         project=settings.project,
         location=settings.location,
-        publish=False,
     )
     job = VertexAutoMLJob(
         spec,
@@ -1328,10 +1327,11 @@ def _column_specs(column_specs: Any, target: str) -> dict[str, str] | None:
 
 
 def _dataset_kind(dataset: Any) -> tuple[str, Any]:
-    if not isinstance(dataset, (str, list, tuple)):
-        # (an SDK dataset reads its columns from storage on column_names: no hasattr)
-        if isinstance(dataset, _sdk().TabularDataset):
-            return "object", dataset
+    # (an SDK dataset reads its columns from storage on column_names: no hasattr)
+    if not isinstance(dataset, (str, list, tuple)) and isinstance(
+        dataset, _sdk().TabularDataset
+    ):
+        return "object", dataset
     if isinstance(dataset, str):
         if dataset.startswith("gs://"):
             return "gcs", [dataset]

@@ -86,6 +86,11 @@ def test_the_result_names_the_uploaded_model(vertex_sdk, vertex_server):
         {"auto": {"column_name": "b"}},
     ]
     assert result.to_dict()["model"] == name
+    # step 3's record of the run is published
+    from mlnb.checklist import session
+
+    [record] = session.checks("training")
+    assert record["check"] == "training_run"
     # the model reads back from the registry with what deploy() needs
     model = vertex_sdk.Model(name)
     assert model.resource_name == name
@@ -200,7 +205,7 @@ def test_missing_project_for_automl_is_named(vertex_sdk, vertex_server, monkeypa
     assert vertex_server.requests == []
 
 
-# -- the server's routes on their own ---------------------------------------------------
+# -- the server's routes on their own --------------------------------------------------
 def test_the_server_refuses_what_vertex_refuses(vertex_sdk, vertex_server):
     """The SDK sends any objective string: the server checks it, like Vertex AI."""
     from google.api_core import exceptions
