@@ -231,7 +231,7 @@ def _call_error(exc: Exception, what: str) -> MlnbError:
             f"({message}). Try another region, a smaller accelerator or fewer of "
             "them, or launch again later"
         )
-    if isinstance(exc, api_errors.InvalidArgument):
+    if isinstance(exc, api_errors.BadRequest):
         return MlnbValueError(f"Vertex AI refused {what} as invalid: {message}")
     if isinstance(exc, api_errors.GoogleAPICallError):
         code = getattr(exc, "code", None)
@@ -1157,7 +1157,6 @@ def automl_tabular(
         goal=goal,
         project=settings.project,
         location=settings.location,
-        publish=False,
     )
     job = VertexAutoMLJob(
         spec,
@@ -1328,7 +1327,10 @@ def _column_specs(column_specs: Any, target: str) -> dict[str, str] | None:
 
 
 def _dataset_kind(dataset: Any) -> tuple[str, Any]:
-    if hasattr(dataset, "resource_name") and hasattr(dataset, "column_names"):
+    # (an SDK dataset reads its columns from storage on column_names: no hasattr)
+    if not isinstance(dataset, (str, list, tuple)) and isinstance(
+        dataset, _sdk().TabularDataset
+    ):
         return "object", dataset
     if isinstance(dataset, str):
         if dataset.startswith("gs://"):

@@ -63,6 +63,8 @@ LOG_TAIL = 200
 MAX_LINE = 1000
 #: Points per trial and metric sent to the chart (evenly thinned, last kept).
 MAX_POINTS = 300
+#: Trials drawn in the metric chart (the best, the running, then the latest).
+MAX_LINES = 20
 #: Points per trial and metric kept in the kernel (halved when reached).
 KEEP_POINTS = 4000
 #: Entries of the status timeline kept (the first and the latest).
@@ -201,11 +203,15 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
     trials : list of dict
         One per trial: ``number``, ``params``, ``state``, ``value``, ``metrics``,
         ``started``, ``ended``, ``exit_code``, ``devices``, ``error`` (why it
-        failed), ``lines`` (log lines seen).
+        failed).
+    line_counts : dict
+        Log lines seen per trial (by trial number as text); it changes with
+        every push while trials print, the trials table only when a trial does.
     series : dict
         ``metric`` (charted), ``metrics`` (all seen), ``goal``, ``best`` (trial
         number or None) and ``lines``: per trial ``{trial, points: [[step,
-        value], ...], n}`` (at most :data:`MAX_POINTS` points sent of ``n``).
+        value], ...], n}`` (at most :data:`MAX_POINTS` points sent of ``n``)
+        for at most :data:`MAX_LINES` trials of ``n_trials`` with points.
     chart_metric : str
         The metric charted ("" for the objective metric, else the first seen);
         set by the view.
@@ -232,6 +238,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
     trials = t.List().tag(sync=True)
     series = t.Dict().tag(sync=True)
     chart_metric = t.Unicode("").tag(sync=True)
+    line_counts = t.Dict().tag(sync=True)
     log_trial = t.Int(-1).tag(sync=True)
     log_lines = t.List().tag(sync=True)
     log_note = t.Unicode("").tag(sync=True)
@@ -308,9 +315,41 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         self._target_obj = target if callable(target) else None
         self.on_msg(self._on_msg)
         if job is not None:
+            if target is None:  # the form shows what the job runs: relaunch it
+                form = self._form_of(getattr(job, "spec", None), form)
+                with self._internal():
+                    self.form = jsonable(form)
             self.watch(job)
 
     # -- the form -------------------------------------------------------------------
+    def _form_of(self, spec: Any, form: dict[str, Any]) -> dict[str, Any]:
+        """``form`` with the fields of a job's spec (what it ran)."""
+        if spec is None:
+            return form
+        out = dict(form)
+        backend = getattr(spec, "backend", "local")
+        out.update(
+            target=str(getattr(spec, "target", "") or ""),
+            backend=backend if backend in BACKENDS else "local",
+            metric=getattr(spec, "metric", None) or "",
+            goal=getattr(spec, "goal", "maximize"),
+            max_trials=int(getattr(spec, "max_trials", 1)),
+            parallel_trials=int(getattr(spec, "parallel_trials", 1)),
+            accelerator_count=int(getattr(spec, "accelerator_count", 0) or 0),
+        )
+        if out["backend"] == "vertex":
+            for key in ("machine_type", "accelerator_type"):
+                out[key] = getattr(spec, key, None) or ""
+            for key in ("project", "location", "staging_bucket"):
+                out[key] = getattr(spec, key, None) or ""
+        elif out["accelerator_count"] not in self.options["local"]["counts"]:
+            out["accelerator_count"] = 0
+        try:
+            out["hyperparameters"] = self._rows(getattr(spec, "hyperparameters", None))
+        except Exception:  # noqa: BLE001 - the form keeps no rows
+            out["hyperparameters"] = []
+        return out
+
     @staticmethod
     def _target_text(target: Any) -> str:
         if callable(target):
@@ -695,7 +734,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 trial = event.get("trial")
                 trial = None if trial is None else int(trial)
                 self._add_lines(trial, list(event.get("lines") or ()))
-                self._dirty |= {"logs", "trials"}
+                self._dirty.add("logs")
             elif kind == "metric":
                 trial = int(event.get("trial", 0))
                 metrics = event.get("metrics") or {}
@@ -781,27 +820,38 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             out["timeline"] = jsonable(list(self._timeline))
             out["started"] = self._started
         if "trials" in dirty:
-            rows = []
-            for n in sorted(self._trial_rows):
-                row = dict(self._trial_rows[n])
-                row["lines"] = self._log_counts.get(n, 0)
-                rows.append(row)
+            rows = [self._trial_rows[n] for n in sorted(self._trial_rows)]
             out["trials"] = jsonable(rows)
         if "series" in dirty:
             out["series"] = self._series()
         if "logs" in dirty:
             out.update(self._log_payload())
+            counts = self._log_counts
+            out["line_counts"] = {
+                str(n): counts[n] for n in sorted(k for k in counts if k is not None)
+            }
         return out
 
     def _series(self) -> dict[str, Any]:
         metric = self._chart_metric()
+        best = self._best()
+        have = [n for n in sorted(self._points) if self._points[n].get(metric or "")]
+        shown = have
+        if len(have) > MAX_LINES:
+            # the best, the running ones, then the latest
+            running = [
+                n for n in have if self._trial_rows.get(n, {}).get("state") == "running"
+            ]
+            keep = ([best] if best in have else []) + running[::-1] + have[::-1]
+            chosen: list[int] = []
+            for n in keep:
+                if n not in chosen:
+                    chosen.append(n)
+            shown = sorted(chosen[:MAX_LINES])
         lines = []
-        for n in sorted(self._points):
-            pts = self._points[n].get(metric or "", [])
-            if pts:
-                lines.append(
-                    {"trial": n, "points": _thin(pts, MAX_POINTS), "n": len(pts)}
-                )
+        for n in shown:
+            pts = self._points[n][metric]
+            lines.append({"trial": n, "points": _thin(pts, MAX_POINTS), "n": len(pts)})
         goal = self.job_info.get("goal") or self.form.get("goal", "maximize")
         return jsonable(
             {
@@ -809,8 +859,9 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 "objective": self.job_info.get("metric") or "",
                 "metrics": list(self._metric_names),
                 "goal": goal,
-                "best": self._best(),
+                "best": best,
                 "lines": lines,
+                "n_trials": len(have),
             }
         )
 
@@ -900,6 +951,20 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if accel and count not in offered[accel]:
             return f"form: {machine} takes {offered[accel]} × {accel}; got {count}"
         return ""
+
+    def close(self) -> None:
+        """Stop following the job (it runs on) and close the widget."""
+        if not hasattr(self, "_lock"):  # the constructor refused its arguments
+            super().close()
+            return
+        with self._lock:
+            if self._unsubscribe is not None:
+                self._unsubscribe()
+                self._unsubscribe = None
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+        super().close()
 
     # -- display ---------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -178,7 +178,8 @@ def test_cancel_kills_the_process_group(tmp_path):
     job.wait(timeout=15)
     assert job.state == "cancelled"
     assert time.time() - t0 < 5
-    assert not any(alive(p) for p in found)
+    left = {p: open(f"/proc/{p}/stat").read() for p in found if alive(p)}
+    assert not left, (left, job.logs(0))
     assert job.trials()[0].state == "cancelled"
     with pytest.raises(TrainingFailed):
         job.result()

@@ -521,3 +521,47 @@ def test_missing_credentials_send_nothing(
     assert "gcloud auth application-default login" in str(info.value)
     assert "nothing was sent" in str(info.value)
     assert vertex_server.requests == []
+
+
+# -- through mlnb.train.launch ----------------------------------------------------------
+def test_launch_with_backend_vertex_runs_a_search_and_publishes_step_3(
+    vertex_sdk, vertex_server, script, tmp_path, monkeypatch
+):
+    from mlnb.checklist import session
+    from mlnb.integrations import vertex_training
+    from mlnb.runtime.training import launch
+
+    monkeypatch.setattr(vertex_training, "POLL_INTERVAL", FAST)
+    vertex_server.trial_metric = oracle_metric
+    job = launch(
+        str(script),
+        backend="vertex",
+        image=IMAGE,
+        machine_type="g2-standard-8",
+        accelerator_type="NVIDIA_L4",
+        accelerator_count=1,
+        hyperparameters={
+            "lr": (1e-4, 1e-1, "log"),
+            "depth": (2, 8),
+            "optimizer": ["adam", "sgd"],
+        },
+        metric="auc",
+        max_trials=4,
+        parallel_trials=2,
+        run_dir=tmp_path / "runs" / "train",
+    )
+    _HANDLES.append(job)
+    assert job.backend == "vertex" and job.kind == "tuning"
+    job.wait(timeout=10)
+    assert job.state == "succeeded"
+    [body] = vertex_server.created("hyperparameterTuningJobs")
+    assert body["trialJobSpec"]["workerPoolSpecs"][0]["machineSpec"] == {
+        "machineType": "g2-standard-8",
+        "acceleratorType": 11,  # NVIDIA_L4
+        "acceleratorCount": 1,
+    }
+    values = [t.value for t in job.trials()]
+    assert job.result().value == max(values)
+    [record] = session.checks("training")
+    assert record["check"] == "training_run"
+    assert record["metrics"]["best_value"] == pytest.approx(max(values))

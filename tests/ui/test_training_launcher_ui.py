@@ -12,10 +12,12 @@ as text (the markup line is shown, never parsed). Screenshots in the light and
 dark themes, and on a narrow page, go to
 ``tests/ui/artifacts/training-launcher-{light,dark,narrow}.png``.
 
-A second notebook launches a script that sleeps, and Cancel stops it: the
-timeline reaches CANCELLED and so do the trials (screenshot
-``training-launcher-cancelled-light.png``). A third checks the Vertex AI form: the
-accelerators and counts offered for a machine type are exactly the catalog's,
+A second notebook adds a parameter in the form (it reaches the trials) and
+launches a script that sleeps, and Cancel stops it: the
+timeline reaches CANCELLED and so do the trials (screenshots
+``training-launcher-{running,cancelled}-light.png``). A third checks the Vertex AI
+form: the accelerators and counts offered for a machine type are exactly the
+catalog's,
 and a launch without a project shows the error in the widget, which stays
 usable (``training-launcher-vertex-{light,dark}.png``).
 """
@@ -219,10 +221,29 @@ def test_cancel_a_running_job(lab_page: LabPage, artifacts) -> None:
             parallel_trials=2,
         ),
     )
+    # a parameter added in the form reaches the trials: a fixed choice
+    w.locator(".mlnb-tl-addrow").click()
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    row.locator(".mlnb-tl-hpname").fill("extra")
+    row.locator(".mlnb-tl-hpname").press("Tab")
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    row.locator(".mlnb-tl-hpkind").select_option("choice")
+    row = w.locator(".mlnb-tl-hp tbody tr").nth(1)
+    expect(row.locator(".mlnb-tl-hpvalues")).to_be_enabled()
+    row.locator(".mlnb-tl-hpvalues").fill("7")
+    row.locator(".mlnb-tl-hpvalues").press("Tab")
     w.locator(".mlnb-tl-launch").click()
     wait_state(w, "running")
     expect(w.locator(".mlnb-tl-log")).to_contain_text("started; sleeping")
+    expect(w.locator(".mlnb-tl-trials tbody tr[data-trial]").first).to_contain_text(
+        "extra=7"
+    )
     expect(w.locator(".mlnb-tl-cancel")).to_be_enabled()
+    expect(w.locator(".mlnb-tl-trials tbody tr[data-trial]")).to_have_count(2)
+    # running bars and times grow between pushes (a second's tick)
+    lp.page.wait_for_timeout(1200)
+    assert cut_off(w, ".mlnb-tl-scroll") == []
+    screenshot(lp, w, artifacts / "training-launcher-running-light.png")
     w.locator(".mlnb-tl-cancel").click()
     wait_state(w, "cancelled", timeout_ms=30_000)
     lp.page.wait_for_timeout(400)

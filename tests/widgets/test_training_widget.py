@@ -382,7 +382,7 @@ def test_events_become_state_and_best_is_highlighted():
     assert w.state == "succeeded"
     assert [t["state"] for t in w.trials] == ["succeeded"] * 3
     assert [t["value"] for t in w.trials] == [0.7, 0.9, 0.5]
-    assert [t["lines"] for t in w.trials] == [3, 2 + 1, 2]
+    assert w.line_counts == {"0": 3, "1": 3, "2": 2}
     s = w.series
     assert s["metric"] == "acc" and s["objective"] == "acc"
     assert s["metrics"] == ["acc", "loss"]
@@ -457,7 +457,7 @@ def test_pushes_are_throttled_and_logs_bounded():
     assert min(gaps) >= 0.1 * 0.9, gaps
     assert len(w.log_lines) == LOG_TAIL
     assert w.log_note == f"last {LOG_TAIL} of 16,000 lines · all trials"
-    assert {t["lines"] for t in w.trials} == {2000}
+    assert w.line_counts == {str(n): 2000 for n in range(8)}
     # one trial's tail
     browser_sets(w, log_trial=3)
     assert w.log_lines[-1] == f"trial 3 line 1999 {EVIL}"
@@ -639,3 +639,113 @@ def test_real_failing_script_shows_exit_code_and_log(tmp_path):
     assert w.log_lines[-2:] == ["loading data", "<script>alert(1)</script>"]
     html = w._repr_mimebundle_()[0]["text/html"]
     assert "<script>" not in html
+
+
+def test_real_job_bundle_carries_the_step_3_record(tmp_path):
+    pytest.importorskip("mlnb.runtime.training.launch")
+    from mlnb.checklist.result import MIME_TYPE
+
+    script = tmp_path / "ok.py"
+    script.write_text(
+        "import mlnb.runtime.training as tr\ntr.report(step=0, acc=0.5)\n"
+    )
+    w = TrainingLauncher(
+        str(script), metric="acc", run_dir=str(tmp_path / "runs"), publish=False
+    )
+    assert MIME_TYPE not in w._repr_mimebundle_()[0]  # nothing run, nothing said
+    job = w.launch()
+    job.wait(timeout=60)
+    data, _ = w._repr_mimebundle_()
+    assert data[MIME_TYPE]["step"] == "training"
+    assert data[MIME_TYPE] == job.record().record()
+
+
+def test_chart_shows_the_best_running_and_latest_of_many_trials():
+    job = FakeJob(spec(max_trials=60, parallel_trials=2))
+    w = TrainingLauncher(job=job)
+    job._set_state("running")
+    for n in range(60):
+        job._update_trial(Trial(number=n, params={}, state="running"))
+        job._emit_metric(n, 0, {"acc": 0.99 if n == 7 else n / 100}, 0.0)
+        if n not in (3, 4):
+            job._replace_trial(n, state="succeeded")
+    w.flush()
+    s = w.series
+    assert s["n_trials"] == 60 and s["best"] == 7
+    shown = [line["trial"] for line in s["lines"]]
+    assert len(shown) == T.MAX_LINES
+    assert {3, 4, 7} <= set(shown)  # running and best
+    assert set(shown) - {3, 4, 7} == set(range(43, 60))  # then the latest
+
+
+def test_close_stops_following_the_job():
+    job = FakeJob(spec())
+    w = TrainingLauncher(job=job)
+    pushes = w.push_count
+    w.close()
+    job._emit_log(0, ["after close"])
+    time.sleep(0.4)
+    assert w.push_count == pushes
+    assert not job._subscribers
+
+
+def test_real_gpu_trial_where_there_is_one(tmp_path, monkeypatch):
+    """Where this machine has a CUDA GPU: the form offers it, and a trial launched
+    with one GPU sees it (CI has none: skipped there)."""
+    pytest.importorskip("mlnb.runtime.training.launch")
+    monkeypatch.setattr(T, "_local_gpus", REAL_LOCAL_GPUS)
+    gpus = REAL_LOCAL_GPUS()
+    if not gpus:
+        pytest.skip("no CUDA GPU on this machine")
+    script = tmp_path / "gpu.py"
+    script.write_text(
+        "import os\nprint('visible', os.environ['CUDA_VISIBLE_DEVICES'], flush=True)\n"
+    )
+    w = TrainingLauncher(
+        str(script), run_dir=str(tmp_path / "runs"), publish=False, push_interval=0.05
+    )
+    assert w.options["local"]["counts"] == list(range(len(gpus) + 1))
+    browser_sets(w, form={**w.form, "accelerator_count": 1})
+    assert w.error == "" and w.form["accelerator_count"] == 1
+    job = w.launch()
+    assert w.error == "", w.error
+    job.wait(timeout=120)
+    time.sleep(0.2)
+    w.flush()
+    assert w.state == "succeeded"
+    assert w.trials[0]["devices"][0].startswith("cuda:")
+    visible = next(s for s in w.log_lines if s.startswith("visible"))
+    assert visible.strip() != "visible"  # CUDA_VISIBLE_DEVICES names the GPU
+
+
+def test_watching_a_job_fills_the_form_from_its_spec():
+    job = FakeJob(
+        spec(
+            backend="vertex",
+            machine_type="n1-standard-8",
+            accelerator_type="NVIDIA_TESLA_T4",
+            accelerator_count=2,
+            project="p",
+            max_trials=6,
+            parallel_trials=3,
+            hyperparameters={"lr": Float(1e-3, 1e-1, log=True), "opt": Choice(("a",))},
+        )
+    )
+    w = TrainingLauncher(job=job)
+    f = w.form
+    assert (f["target"], f["backend"], f["machine_type"]) == (
+        "/tmp/train.py",
+        "vertex",
+        "n1-standard-8",
+    )
+    assert (f["accelerator_type"], f["accelerator_count"], f["project"]) == (
+        "NVIDIA_TESLA_T4",
+        2,
+        "p",
+    )
+    assert (f["metric"], f["max_trials"], f["parallel_trials"]) == ("acc", 6, 3)
+    assert [r["name"] for r in f["hyperparameters"]] == ["lr", "opt"]
+    target, kw = w.launch_kwargs()
+    assert target == "/tmp/train.py"
+    assert kw["hyperparameters"] == job.spec.hyperparameters
+    assert kw["accelerator_type"] == "NVIDIA_TESLA_T4" and kw["project"] == "p"

@@ -602,6 +602,7 @@ class LocalTrainingJob(TrainingJob):
                 )
             code = proc.wait()
             _killpg(proc.pid, signal.SIGKILL)  # anything it left behind in its group
+            _wait_group_gone(proc.pid)
             self._tail_metrics(running.number, metrics_path, offset)
         except BaseException as exc:  # never leave the scheduler waiting
             log.exception("trial reader failed")
@@ -733,6 +734,39 @@ def _module_root(target: str) -> str | None:
 def _killpg(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, read from /proc."""
+    out = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # pragma: no cover - no /proc (macOS): trust killpg
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields: state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in "ZX":
+            out.append(int(entry))
+    return out
+
+
+def _wait_group_gone(pgid: int, timeout: float = GRACE_SECONDS) -> None:
+    """Wait until every process of the killed group has exited (a process closes
+    its pipes before it is gone, so end of output is not the end of the group)."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + timeout
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _kill_all(pids: list[int]) -> None:

@@ -545,7 +545,11 @@ function render({ model, el: host }) {
       mlnbSvg("circle", { class: `end${best ? " best" : ""}`, cx: frame.sx(lx), cy: frame.sy(ly), r: best ? 4 : 2.5, fill: color }, frame.plot);
     }
     chartBox.replaceChildren(frame.root);
+    const more = (series.n_trials ?? lines.length) - lines.length;
     chartLegend.replaceChildren(
+      ...(more > 0
+        ? [mlnbEl("span", { class: `${P}-faint`, text: `showing ${lines.length} of ${series.n_trials} trials (the best, the running, the latest)` })]
+        : []),
       ...lines.map((l) => {
         const best = l.trial === series.best;
         return mlnbEl(
@@ -564,6 +568,7 @@ function render({ model, el: host }) {
     const trials = get("trials") || [];
     const best = (get("series") || {}).best;
     const selected = get("log_trial");
+    const counts = get("line_counts") || {};
     const now = Date.now() / 1000;
     trialsBody.replaceChildren(
       ...trials.map((t) => {
@@ -587,8 +592,12 @@ function render({ model, el: host }) {
           ),
           mlnbEl("td", { class: `${P}-params`, text: paramsText(t.params) || "–" }),
           mlnbEl("td", { class: `${P}-numcell`, text: mlnbSig(t.value, 5) }),
-          mlnbEl("td", { class: `${P}-numcell`, text: mlnbIsNum(t.started) && end ? seconds(end - t.started) : "–" }),
-          mlnbEl("td", { class: `${P}-numcell`, text: mlnbCount(t.lines) }),
+          mlnbEl("td", {
+            class: `${P}-numcell${ACTIVE.has(t.state) && mlnbIsNum(t.started) ? ` ${P}-ticking` : ""}`,
+            "data-started": t.started ?? undefined,
+            text: mlnbIsNum(t.started) && end ? seconds(end - t.started) : "–",
+          }),
+          mlnbEl("td", { class: `${P}-numcell ${P}-lines`, "data-trial": t.number, text: mlnbCount(counts[t.number] ?? 0) }),
         );
         const pick = () => save({ log_trial: t.number === selected ? -1 : t.number });
         tr.addEventListener("click", pick);
@@ -608,6 +617,20 @@ function render({ model, el: host }) {
   }
   logSelect.addEventListener("change", () => save({ log_trial: Number(logSelect.value) }));
 
+  function refreshTimes() {
+    const now = Date.now() / 1000;
+    for (const td of trialsBody.querySelectorAll(`.${P}-ticking`)) {
+      td.textContent = seconds(now - Number(td.dataset.started));
+    }
+  }
+
+  function refreshCounts() {
+    const counts = get("line_counts") || {};
+    for (const td of trialsBody.querySelectorAll(`.${P}-lines`)) {
+      td.textContent = mlnbCount(counts[td.dataset.trial] ?? 0);
+    }
+  }
+
   // -- log tail ---------------------------------------------------------------------------
   function refreshLog() {
     const atBottom = logPre.scrollTop + logPre.clientHeight >= logPre.scrollHeight - 4;
@@ -625,6 +648,10 @@ function render({ model, el: host }) {
     if (parts.has("timeline")) refreshTimeline();
     if (parts.has("chart")) refreshChart();
     if (parts.has("trials")) refreshTrials();
+    else {
+      if (parts.has("counts")) refreshCounts();
+      if (parts.has("times")) refreshTimes();
+    }
     if (parts.has("log")) refreshLog();
     if (parts.has("buttons")) refreshButtons();
   });
@@ -640,6 +667,7 @@ function render({ model, el: host }) {
       ["change:series", ["chart", "trials", "head"]],
       ["change:log_trial", ["trials"]],
       ["change:log_lines change:log_note", ["log"]],
+      ["change:line_counts", ["counts"]],
     ],
     schedule,
   );
@@ -665,6 +693,7 @@ function render({ model, el: host }) {
     if (running()) {
       schedule("timeline");
       schedule("head");
+      schedule("times");
     }
   }, 1000);
 
