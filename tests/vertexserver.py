@@ -161,7 +161,8 @@ class Job:
 
     @property
     def state(self) -> str:
-        return self.resource["state"].removeprefix("JOB_STATE_")
+        state = self.resource["state"]
+        return state.removeprefix("JOB_STATE_").removeprefix("PIPELINE_STATE_")
 
     @property
     def id(self) -> str:
@@ -199,6 +200,8 @@ class _Jobs(Resource):
     """Create / get / list / cancel / delete for one job collection."""
 
     collection = ""
+    #: how the REST resource spells its states (training pipelines: PIPELINE_STATE_)
+    state_prefix = "JOB_STATE_"
 
     def routes(self):
         c = self.collection
@@ -226,7 +229,7 @@ class _Jobs(Resource):
         resource = {
             **body,
             "name": name,
-            "state": "JOB_STATE_" + plan.timeline[0],
+            "state": self.state_prefix + plan.timeline[0],
             "createTime": self.server.now(),
             "updateTime": self.server.now(),
         }
@@ -259,7 +262,8 @@ class _Jobs(Resource):
         if job.state in TERMINAL:
             raise HttpError(
                 400,
-                f"Cannot cancel {job.name}: it is in state JOB_STATE_{job.state}.",
+                f"Cannot cancel {job.name}: it is in state "
+                f"{self.state_prefix}{job.state}.",
                 "FAILED_PRECONDITION",
             )
         self.server.set_state(job, "CANCELLING")
@@ -431,6 +435,217 @@ def _validate_job_spec(spec: Any, where: str) -> None:
             )
 
 
+#: AutoML tabular objectives per prediction type (the SDK does not check them).
+AUTOML_TABULAR_OBJECTIVES = {
+    "classification": (
+        "maximize-au-roc",
+        "minimize-log-loss",
+        "maximize-au-prc",
+        "maximize-precision-at-recall",
+        "maximize-recall-at-precision",
+    ),
+    "regression": ("minimize-rmse", "minimize-mae", "minimize-rmsle"),
+}
+TABULAR_DATASET_SCHEMA = (
+    "gs://google-cloud-aiplatform/schema/dataset/metadata/tabular_1.0.0.yaml"
+)
+AUTOML_TABULAR_SCHEMA = "gs://google-cloud-aiplatform/schema/trainingjob/definition/automl_tabular_1.0.0.yaml"
+
+
+class TrainingPipelines(_Jobs):
+    """Training pipelines (AutoML tabular): states are spelled ``PIPELINE_STATE_``;
+    a FAILED pipeline carries ``error`` (the SDK detects failure from it); a
+    SUCCEEDED one uploads a model (:class:`Models`) and names it in
+    ``modelToUpload``. AutoML tabular inputs are checked as Vertex AI checks them:
+    target column, prediction type, objective for the type, budget 1000..72000
+    milli node hours, an existing dataset."""
+
+    collection = "trainingPipelines"
+    state_prefix = "PIPELINE_STATE_"
+
+    def validate(self, body: dict) -> None:
+        if not body.get("trainingTaskDefinition"):
+            raise HttpError(400, "trainingTaskDefinition is required.")
+        dataset = (body.get("inputDataConfig") or {}).get("datasetId")
+        if dataset is not None:
+            self.server.datasets.find(str(dataset))
+        if body["trainingTaskDefinition"] != AUTOML_TABULAR_SCHEMA:
+            return
+        inputs = body.get("trainingTaskInputs") or {}
+        if not inputs.get("targetColumn"):
+            raise HttpError(400, "trainingTaskInputs.targetColumn is required.")
+        kind = inputs.get("predictionType")
+        if kind not in AUTOML_TABULAR_OBJECTIVES:
+            raise HttpError(
+                400,
+                f"predictionType {kind!r} is invalid; expected one of "
+                f"{sorted(AUTOML_TABULAR_OBJECTIVES)}.",
+            )
+        objective = inputs.get("optimizationObjective")
+        if objective and objective not in AUTOML_TABULAR_OBJECTIVES[kind]:
+            raise HttpError(
+                400,
+                f"optimizationObjective {objective!r} is not valid for predictionType "
+                f"{kind!r}.",
+            )
+        if objective == "maximize-precision-at-recall" and not inputs.get(
+            "optimizationObjectiveRecallValue"
+        ):
+            raise HttpError(400, "optimizationObjectiveRecallValue is required.")
+        if objective == "maximize-recall-at-precision" and not inputs.get(
+            "optimizationObjectivePrecisionValue"
+        ):
+            raise HttpError(400, "optimizationObjectivePrecisionValue is required.")
+        budget = int(float(inputs.get("trainBudgetMilliNodeHours") or 0))
+        if not 1000 <= budget <= 72000:
+            raise HttpError(
+                400,
+                f"trainBudgetMilliNodeHours must be in [1000, 72000]; got {budget}.",
+            )
+
+    def on_state(self, job: Job) -> None:
+        if job.state == "SUCCEEDED" and "modelToUpload" not in job.resource:
+            wanted = job.resource.get("_modelToUpload") or {}
+            model = self.server.models.add(
+                wanted.get("displayName") or job.resource["displayName"],
+                project=job.name.split("/")[1],
+                location=job.name.split("/")[3],
+                trainingPipeline=job.name,
+                **{k: v for k, v in wanted.items() if k in ("labels", "description")},
+            )
+            job.resource["modelToUpload"] = {
+                "name": model["name"],
+                "versionId": model["versionId"],
+                "displayName": model["displayName"],
+            }
+
+    def create(self, request: Request, project: str, location: str) -> dict:
+        out = super().create(request, project, location)
+        # the request's modelToUpload says what to upload; the pipeline names the
+        # model only once it exists
+        job = self.server.jobs[out["name"]]
+        job.resource["_modelToUpload"] = job.resource.pop("modelToUpload", None)
+        return self.render(job)
+
+    def render(self, job: Job) -> dict:
+        return {k: v for k, v in super().render(job).items() if not k.startswith("_")}
+
+
+class Datasets(Resource):
+    """Datasets: create answers a finished operation whose response is the Dataset
+    (``@type ...v1.Dataset``); get reads it back. Tabular datasets need an input
+    config with ``gcsSource.uri`` or ``bigquerySource.uri``. Held in ``items``."""
+
+    def __init__(self, server: VertexServer):
+        super().__init__(server)
+        self.items: dict[str, dict] = {}
+
+    def routes(self):
+        yield "POST", rf"{_PARENT}/datasets", self.create
+        yield "GET", rf"{_PARENT}/datasets/(?P<id>[^/:]+)", self.get
+
+    def create(self, request: Request, project: str, location: str) -> dict:
+        body = dict(request.body or {})
+        if not body.get("displayName"):
+            raise HttpError(400, "displayName is required.")
+        if not body.get("metadataSchemaUri"):
+            raise HttpError(400, "metadataSchemaUri is required.")
+        if body["metadataSchemaUri"] == TABULAR_DATASET_SCHEMA:
+            source = ((body.get("metadata") or {}).get("inputConfig")) or {}
+            uris = (source.get("gcsSource") or {}).get("uri") or (
+                source.get("bigquerySource") or {}
+            ).get("uri")
+            if not uris:
+                raise HttpError(
+                    400,
+                    "metadata.inputConfig needs gcsSource.uri or bigquerySource.uri.",
+                )
+        name = f"projects/{project}/locations/{location}/datasets/"
+        name += str(self.server.new_id())
+        dataset = {
+            "name": name,
+            "displayName": body["displayName"],
+            "metadataSchemaUri": body["metadataSchemaUri"],
+            "metadata": body.get("metadata") or {},
+            "labels": body.get("labels") or {},
+            "createTime": self.server.now(),
+            "updateTime": self.server.now(),
+        }
+        self.items[name] = dataset
+        return self.server.operations.create(
+            name,
+            "google.cloud.aiplatform.v1.Dataset",
+            dataset,
+            metadata_type="google.cloud.aiplatform.v1.CreateDatasetOperationMetadata",
+        )
+
+    def find(self, id_or_name: str) -> dict:
+        """The dataset with this id or resource name (404 when unknown)."""
+        for name, dataset in self.items.items():
+            if name == id_or_name or name.rsplit("/", 1)[1] == id_or_name:
+                return dataset
+        raise HttpError(404, f"Dataset {id_or_name} not found.")
+
+    def get(self, request: Request, project: str, location: str, id: str) -> dict:
+        return dict(self.find(f"projects/{project}/locations/{location}/datasets/{id}"))
+
+
+class Models(Resource):
+    """The Model Registry's reads: ``GET .../models/ID`` (also ``ID@VERSION``), with
+    ``supportedDeploymentResourcesTypes`` (without it the SDK's ``deploy()`` drops
+    machine and accelerator settings). :meth:`add` registers a model (training
+    pipelines do on success; an upload route can do the same). Held in ``items``."""
+
+    def __init__(self, server: VertexServer):
+        super().__init__(server)
+        self.items: dict[str, dict] = {}
+
+    def routes(self):
+        yield (
+            "GET",
+            rf"{_PARENT}/models/(?P<id>[^/:@]+)(@(?P<version>[^/:]+))?",
+            (self.get),
+        )
+
+    def add(
+        self,
+        display_name: str,
+        *,
+        project: str = "p",
+        location: str = "us-central1",
+        **fields: Any,
+    ) -> dict:
+        """Register a model (version 1) and return its REST resource."""
+        name = f"projects/{project}/locations/{location}/models/{self.server.new_id()}"
+        model = {
+            "name": name,
+            "displayName": display_name,
+            "versionId": "1",
+            "versionAliases": ["default"],
+            "supportedDeploymentResourcesTypes": ["DEDICATED_RESOURCES"],
+            "createTime": self.server.now(),
+            "updateTime": self.server.now(),
+            **fields,
+        }
+        self.items[name] = model
+        return dict(model)
+
+    def get(
+        self,
+        request: Request,
+        project: str,
+        location: str,
+        id: str,
+        version: str | None = None,
+    ) -> dict:
+        name = f"projects/{project}/locations/{location}/models/{id}"
+        model = self.items.get(name)
+        if model is None or (version not in (None, model["versionId"], "default")):
+            raise HttpError(404, f"Model {name}{'@' + version if version else ''} "
+                            "not found.")  # fmt: skip
+        return dict(model)
+
+
 class Operations(Resource):
     """Long-running operations: created done (the SDK checks before it sleeps),
     served under both ``/v1`` and ``/ui`` (where the SDK polls them)."""
@@ -568,6 +783,9 @@ class VertexServer:
         self.tuning_jobs = self.add(HyperparameterTuningJobs(self))
         self.operations = self.add(Operations(self))
         self.storage = self.add(Storage(self))
+        self.datasets = self.add(Datasets(self))
+        self.pipelines = self.add(TrainingPipelines(self))
+        self.models = self.add(Models(self))
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -729,7 +947,7 @@ class VertexServer:
     def set_state(self, job: Job, state: str) -> None:
         with self.lock:
             res = job.resource
-            res["state"] = "JOB_STATE_" + state
+            res["state"] = self._collection(job).state_prefix + state
             job.history.append(state)
             res["updateTime"] = self.now()
             if state == "RUNNING" and "startTime" not in res:

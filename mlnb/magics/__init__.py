@@ -36,6 +36,7 @@ from . import (
     imbalance,
     problem,
     prototype,
+    train,
     whatif,
 )
 from .parser import split_expression, split_options, split_top_level
@@ -58,6 +59,7 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "goal": ("problem", problem.goal_command),
     "baselines": ("problem", problem.baselines_command),
     "prototype": ("prototype", prototype.command),
+    "train": ("training", train.command),
     "diagnose": ("accuracy", accuracy.command),
     "imbalance": ("imbalance", imbalance.command),
     "slices": ("fairness", fairness.command),

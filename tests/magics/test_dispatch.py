@@ -39,6 +39,8 @@ def shell(monkeypatch):
     ip.run_line_magic("load_ext", "mlnb")
     monkeypatch.setitem(M.COMMANDS, "zzgoal", ("deployment", _options_only))
     monkeypatch.setitem(M.COMMANDS, "zzdiag", ("serving", _three))
+    # step 3 stands for a step without a command here
+    monkeypatch.delitem(M.COMMANDS, "train", raising=False)
     ip.user_ns.update(m="MODEL", X=[1, 2], y=[0, 1], d={"a b": 3})
     return ip
 
