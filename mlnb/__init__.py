@@ -39,6 +39,8 @@ _LAZY = {
     "Diagnosis": "mlnb.checks.accuracy",
     "accelerators": "mlnb.runtime.training",
     "Accelerators": "mlnb.runtime.training",
+    "TrainingJob": "mlnb.runtime.training",
+    "TrainingRun": "mlnb.runtime.training",
     "imbalance": "mlnb.checks.imbalance",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
@@ -73,6 +75,7 @@ _LAZY = {
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
     "WhatIf": "mlnb.widgets.whatif",
+    "TrainingLauncher": "mlnb.widgets.training",
     "WitConfigBuilder": "mlnb.widgets.wit",
     "WitWidget": "mlnb.widgets.wit",
 }
@@ -86,6 +89,7 @@ _SUBMODULES = {
     "runtime",
     "magics",
     "integrations",
+    "train",
 }
 
 __all__ = [
@@ -146,10 +150,16 @@ if TYPE_CHECKING:  # pragma: no cover
         ContinuousEvaluationResult,
         ContinuousEvaluator,
     )
-    from .runtime.training import Accelerators, accelerators  # noqa: F401
+    from .runtime.training import (  # noqa: F401
+        Accelerators,
+        TrainingJob,
+        TrainingRun,
+        accelerators,
+    )
     from .widgets.drift import DriftChart  # noqa: F401
     from .widgets.imbalance import ImbalanceExplorer  # noqa: F401
     from .widgets.sliced import SlicedMetricsView  # noqa: F401
+    from .widgets.training import TrainingLauncher  # noqa: F401
     from .widgets.whatif import WhatIf  # noqa: F401
     from .widgets.wit import WitConfigBuilder, WitWidget  # noqa: F401
 

@@ -144,13 +144,26 @@ STEPS: tuple[Step, ...] = (
             "Train on accelerators; distribute training",
             "Run serverless training and parallel hyperparameter tuning",
         ),
-        entry_points=("mlnb.accelerators()",),
+        entry_points=(
+            "mlnb.accelerators()",
+            "mlnb.train.launch()",
+            "mlnb.train.automl_tabular()",
+            "mlnb.TrainingLauncher",
+        ),
+        commands=(
+            "%mlcheck train SCRIPT --trials 8 --parallel 2 --param lr=1e-4:1e-1:log "
+            "--metric auc",
+            "%mlcheck train SCRIPT --backend vertex --machine n1-standard-4 "
+            "--accelerator NVIDIA_TESLA_T4 --image IMAGE",
+        ),
         starter=(
             "%load_ext mlnb\n"
             "import mlnb\n"
             "# The GPUs this machine has (or 'none', said plainly), and the machine\n"
             "# and accelerator types Vertex AI training offers\n"
-            "mlnb.accelerators()"
+            "mlnb.accelerators()\n"
+            "# Then run your training script as trials of a search, watched live:\n"
+            "# mlnb.TrainingLauncher('train.py', metric='auc', max_trials=8)"
         ),
     ),
     Step(

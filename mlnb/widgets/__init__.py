@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 __all__ = ["ImbalanceExplorer", "SlicedMetricsView"]
 __all__ += ["DriftChart", "WhatIf", "WitConfigBuilder", "WitWidget"]
+__all__ += ["TrainingLauncher"]
 
 # public name -> module that defines it (imported on first access)
 _LAZY = {
     "DriftChart": "mlnb.widgets.drift",
     "ImbalanceExplorer": "mlnb.widgets.imbalance",
     "SlicedMetricsView": "mlnb.widgets.sliced",
+    "TrainingLauncher": "mlnb.widgets.training",
     "WhatIf": "mlnb.widgets.whatif",
     "WitConfigBuilder": "mlnb.widgets.wit",
     "WitWidget": "mlnb.widgets.wit",
@@ -29,6 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .drift import DriftChart
     from .imbalance import ImbalanceExplorer
     from .sliced import SlicedMetricsView
+    from .training import TrainingLauncher
     from .whatif import WhatIf
     from .wit import WitConfigBuilder, WitWidget
 
