@@ -184,7 +184,7 @@ def test_speed_up_against_the_previous_run(tmp_path):
     assert rec.previous_wall_seconds == pytest.approx(first.duration)
     assert rec.speed_up == pytest.approx(first.duration / second.duration)
     assert rec.speed_up == pytest.approx(4.0, rel=0.05)
-    assert "× the speed of the previous run" in rec.summary
+    assert "× the previous run's speed (wall time per trial)" in rec.summary
     history = read_history(tmp_path / "runs" / "history.jsonl", first.spec.target)
     assert [h["name"] for h in history] == ["s1", "s2"]
 

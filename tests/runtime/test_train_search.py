@@ -236,3 +236,22 @@ def test_a_search_still_running_is_not_resumed_twice(tmp_path):
         job.cancel()
         job.wait(timeout=15)
     assert job.state == "cancelled"
+
+
+def test_resumed_search_speed_up_counts_only_the_trials_it_ran(tmp_path):
+    """A search of 4 trials, resumed to 6: the second launch ran 2 trials, and the
+    speed-up compares wall seconds per trial run (hand computation from the two
+    jobs' own durations), not 6 trials against 4."""
+    script = write_script(tmp_path, "quad.py", QUADRATIC)
+    kw = dict(hyperparameters=SPACE, metric="score", parallel_trials=1, publish=False)
+    first = train.launch(script, max_trials=4, **kw).wait()
+    second = train.launch(script, max_trials=6, **kw).wait()
+    assert second.resumed and len(second.trials()) == 6
+    assert second.carried_trials == {0, 1, 2, 3}
+    rec = second.record()
+    expected = (first.duration / 4) / (second.duration / 2)
+    assert rec.speed_up == pytest.approx(expected)
+    assert "2 kept from an earlier launch" not in rec.summary
+    assert "4 kept from an earlier launch" in rec.summary
+    history = [json.loads(x) for x in (tmp_path / "mlnb-runs" / "history.jsonl").open()]
+    assert [h["trials_run"] for h in history] == [4, 2]

@@ -231,6 +231,8 @@ class LocalTrainingJob(TrainingJob):
         if self.search:
             _require_optuna()  # before anything is written
         self.run_dir, self.resumed = prepare_run_dir(spec)
+        #: numbers of the trials an earlier launch of this search ran (kept as they are)
+        self.carried_trials: set[int] = set()
         self.run_dir.mkdir(parents=True, exist_ok=True)
         self._cancel = threading.Event()
         self._timed_out = False
@@ -336,6 +338,7 @@ class LocalTrainingJob(TrainingJob):
             )
             with self._lock:
                 self._trials[ft.number] = trial
+                self.carried_trials.add(ft.number)
                 self._load_metrics_file(ft.number)
                 lines = self._read_log_tail(ft.number)
                 if lines:

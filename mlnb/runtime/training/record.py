@@ -113,7 +113,9 @@ class TrainingRun(CheckResult):
     previous_wall_seconds:
         The previous run of the same target (``None``: none known).
     speed_up:
-        ``previous_wall_seconds / wall_seconds`` (``None`` without a previous run).
+        The previous run's wall seconds per trial over this run's (trials that a
+        resumed search kept from an earlier launch are not counted), so a run of 8
+        trials compares fairly with one of 4; ``None`` without a previous run.
     notes:
         Plain sentences (parallelism lowered, resumed search, ...).
     """
@@ -306,10 +308,16 @@ def build_record(job: TrainingJob, previous: dict | None = None) -> TrainingRun:
         and all(t.exit_code == 0 for t in ran if t.exit_code is not None)
     )
     wall = job.duration
+    carried = set(getattr(job, "carried_trials", ()) or ())
+    n_run = sum(t.number not in carried for t in trials)
+    per_trial = _per_trial(wall, n_run)
     prev_wall = None if previous is None else float(previous["wall_seconds"])
+    prev_per_trial = None if previous is None else _per_trial(
+        prev_wall, previous.get("trials_run", previous.get("trials"))
+    )
     speed_up = (
-        prev_wall / wall
-        if prev_wall is not None and wall is not None and wall > 0
+        prev_per_trial / per_trial
+        if prev_per_trial is not None and per_trial is not None and per_trial > 0
         else None
     )
     values = {
@@ -335,7 +343,7 @@ def build_record(job: TrainingJob, previous: dict | None = None) -> TrainingRun:
     return TrainingRun(
         step="training",
         status=status,
-        summary=_summary(job, trials, best, wall, speed_up, metric_missing),
+        summary=_summary(job, trials, best, wall, speed_up, metric_missing, n_run),
         outcomes=outcomes,
         condition_values=values,
         backend=job.backend,
@@ -359,6 +367,14 @@ def build_record(job: TrainingJob, previous: dict | None = None) -> TrainingRun:
     )
 
 
+def _per_trial(wall: float | None, n_run: Any) -> float | None:
+    """Wall seconds per trial this launch ran (trials of an earlier launch that a
+    resumed search kept are not counted: they cost this run nothing)."""
+    if wall is None or not isinstance(n_run, int) or n_run <= 0:
+        return None
+    return float(wall) / n_run
+
+
 def _seconds(s: float | None) -> str:
     if s is None:
         return "?"
@@ -369,7 +385,7 @@ def _seconds(s: float | None) -> str:
     return f"{s / 3600:.1f} h"
 
 
-def _summary(job, trials, best, wall, speed_up, metric_missing) -> str:
+def _summary(job, trials, best, wall, speed_up, metric_missing, n_run) -> str:
     spec = job.spec
     n_ok = sum(t.state == "succeeded" for t in trials)
     n_failed = sum(t.state == "failed" for t in trials)
@@ -382,6 +398,8 @@ def _summary(job, trials, best, wall, speed_up, metric_missing) -> str:
         parts.append(f"{n_failed} failed")
     if n_cancelled:
         parts.append(f"{n_cancelled} stopped")
+    if n_run != len(trials):
+        parts.append(f"{len(trials) - n_run} kept from an earlier launch")
     text = f"{head} ({', '.join(parts)})"
     if job.state == "failed":
         text += f"; the run failed: {(job.error or '').splitlines()[0][:200]}"
@@ -390,8 +408,14 @@ def _summary(job, trials, best, wall, speed_up, metric_missing) -> str:
     if best is not None and best.value is not None:
         text += f"; best {spec.metric} {best.value:.4g} (trial {best.number})"
     if speed_up is not None:
-        text += f"; {speed_up:.2f}× the speed of the previous run"
+        text += f"; {speed_up:.2f}× the previous run's speed (wall time per trial)"
     return text
+
+
+def n_run_of(job: TrainingJob, rec: TrainingRun) -> int:
+    """How many of the record's trials this launch ran itself."""
+    carried = set(getattr(job, "carried_trials", ()) or ())
+    return sum(row["trial"] not in carried for row in rec.trial_rows)
 
 
 def finish_record(job: TrainingJob) -> TrainingRun:
@@ -410,6 +434,7 @@ def finish_record(job: TrainingJob) -> TrainingRun:
             "state": job.state,
             "wall_seconds": rec.wall_seconds,
             "trials": len(rec.trial_rows),
+            "trials_run": n_run_of(job, rec),
             "best_value": rec.best_value,
             "metric": rec.metric,
             "devices": list(rec.devices),
