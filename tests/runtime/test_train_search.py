@@ -243,7 +243,12 @@ def test_resumed_search_speed_up_counts_only_the_trials_it_ran(tmp_path):
     speed-up compares wall seconds per trial run (hand computation from the two
     jobs' own durations), not 6 trials against 4."""
     script = write_script(tmp_path, "quad.py", QUADRATIC)
-    kw = dict(hyperparameters=SPACE, metric="score", parallel_trials=1, publish=False)
+    kw = {
+        "hyperparameters": SPACE,
+        "metric": "score",
+        "parallel_trials": 1,
+        "publish": False,
+    }
     first = train.launch(script, max_trials=4, **kw).wait()
     second = train.launch(script, max_trials=6, **kw).wait()
     assert second.resumed and len(second.trials()) == 6

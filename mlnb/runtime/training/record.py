@@ -312,8 +312,10 @@ def build_record(job: TrainingJob, previous: dict | None = None) -> TrainingRun:
     n_run = sum(t.number not in carried for t in trials)
     per_trial = _per_trial(wall, n_run)
     prev_wall = None if previous is None else float(previous["wall_seconds"])
-    prev_per_trial = None if previous is None else _per_trial(
-        prev_wall, previous.get("trials_run", previous.get("trials"))
+    prev_per_trial = (
+        None
+        if previous is None
+        else _per_trial(prev_wall, previous.get("trials_run", previous.get("trials")))
     )
     speed_up = (
         prev_per_trial / per_trial
