@@ -303,6 +303,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             "project": str(launch_kwargs.get("project") or ""),
             "location": str(launch_kwargs.get("location") or ""),
             "staging_bucket": str(launch_kwargs.get("staging_bucket") or ""),
+            "image": str(launch_kwargs.get("image") or ""),
             "hyperparameters": self._rows(hyperparameters),
             "metric": metric or "",
             "goal": goal,
@@ -340,7 +341,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
         if out["backend"] == "vertex":
             for key in ("machine_type", "accelerator_type"):
                 out[key] = getattr(spec, key, None) or ""
-            for key in ("project", "location", "staging_bucket"):
+            for key in ("project", "location", "staging_bucket", "image"):
                 out[key] = getattr(spec, key, None) or ""
         elif out["accelerator_count"] not in self.options["local"]["counts"]:
             out["accelerator_count"] = 0
@@ -478,7 +479,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
                 accelerator_type=f.get("accelerator_type") or None,
                 accelerator_count=count if f.get("accelerator_type") else 0,
             )
-            for key in ("project", "location", "staging_bucket"):
+            for key in ("project", "location", "staging_bucket", "image"):
                 value = str(f.get(key, "")).strip()
                 if value:
                     kwargs[key] = value
@@ -486,6 +487,7 @@ class TrainingLauncher(QuietWrites, StaticFallback, anywidget.AnyWidget):
             for key in ("machine_type", "accelerator_type", "project", "location"):
                 kwargs.pop(key, None)
             kwargs.pop("staging_bucket", None)
+            kwargs.pop("image", None)
             kwargs["accelerator_count"] = count
         return target, kwargs
 

@@ -263,7 +263,10 @@ def test_vertex_form_offers_only_the_catalog(lab_page: LabPage, artifacts) -> No
     w = open_widget(
         lp,
         "train_vertex.ipynb",
-        widget_cell(TINY, "train_tiny.py", backend="vertex", metric="acc"),
+        # no credentials, whatever this machine has: nothing may reach Vertex AI
+        "import os\n"
+        "os.environ['GOOGLE_APPLICATION_CREDENTIALS'] = '/nonexistent/adc.json'\n"
+        + widget_cell(TINY, "train_tiny.py", backend="vertex", metric="acc"),
     )
     machine = w.locator(".mlnb-tl-machine")
     machines = machine.locator("option").evaluate_all("(os) => os.map(o => o.value)")
@@ -280,11 +283,16 @@ def test_vertex_form_offers_only_the_catalog(lab_page: LabPage, artifacts) -> No
     w.locator(".mlnb-tl-accel").select_option("NVIDIA_TESLA_T4")
     w.locator(".mlnb-tl-count").select_option("2")
     expect(w.locator(".mlnb-tl-project")).to_be_visible()
-    # a launch that cannot go through: the reason in the widget, which stays
+    # the container image is a field of the form (Vertex AI needs one)
+    w.locator(".mlnb-tl-image").fill("example.test/train:1")
+    w.locator(".mlnb-tl-image").press("Tab")
+    # a launch that cannot go through (no credentials): the reason in the widget,
+    # which stays
     w.locator(".mlnb-tl-launch").click()
     error = w.locator(".mlnb-tl-error")
     expect(error).to_be_visible(timeout=60_000)
-    assert error.inner_text().strip()
+    assert "credentials" in error.inner_text()
+    assert "image=" not in error.inner_text()
     assert w.get_attribute("data-state") == ""
     expect(w.locator(".mlnb-tl-launch")).to_be_enabled()
     assert cut_off(w, ".mlnb-tl-scroll") == []

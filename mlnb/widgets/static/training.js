@@ -91,6 +91,7 @@ function render({ model, el: host }) {
     project: input(`${P}-project`, { type: "text", placeholder: "from aiplatform.init" }),
     location: input(`${P}-location`, { type: "text", placeholder: "from aiplatform.init" }),
     staging_bucket: input(`${P}-bucket`, { type: "text", placeholder: "gs://…" }),
+    image: input(`${P}-image`, { type: "text", placeholder: "a training container image URI", spellcheck: "false" }),
     metric: input(`${P}-metric`, { type: "text", placeholder: "accuracy", spellcheck: "false" }),
     goal: select(`${P}-goal`),
     max_trials: input(`${P}-maxtrials`, { type: "number", min: 1, step: 1 }),
@@ -117,6 +118,7 @@ function render({ model, el: host }) {
     field("project", c.project),
     field("region", c.location),
     field("staging bucket", c.staging_bucket, `${P}-wide`),
+    field("container image", c.image, `${P}-wide`),
   );
   const deviceRow = mlnbEl(
     "div",
@@ -248,7 +250,7 @@ function render({ model, el: host }) {
     setValue(c.target, f.target);
     fillSelect(c.backend, (opts.backends || ["local"]).map((b) => [b, b === "vertex" ? "Vertex AI" : "local"]), f.backend);
     fillSelect(c.goal, (opts.goals || ["maximize", "minimize"]).map((g) => [g, g]), f.goal);
-    for (const key of ["project", "location", "staging_bucket", "metric", "max_trials", "parallel_trials"]) {
+    for (const key of ["project", "location", "staging_bucket", "image", "metric", "max_trials", "parallel_trials"]) {
       setValue(c[key], f[key]);
     }
     const d = deviceChoices();
@@ -327,7 +329,7 @@ function render({ model, el: host }) {
     if (focusAt && hpBody.rows[focusAt[0]]) hpBody.rows[focusAt[0]].cells[focusAt[1]]?.firstChild?.focus();
   }
 
-  for (const key of ["target", "project", "location", "staging_bucket", "metric"]) {
+  for (const key of ["target", "project", "location", "staging_bucket", "image", "metric"]) {
     c[key].addEventListener("change", () => commit({ [key]: c[key].value.trim() }));
   }
   for (const key of ["max_trials", "parallel_trials"]) {
