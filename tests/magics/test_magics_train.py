@@ -292,7 +292,7 @@ VERTEX_LINE = (
     "train train_script.py --backend vertex --machine n1-standard-8 "
     "--accelerator nvidia-tesla-t4 --count 2 --replicas 1 --trials 4 --parallel 2 "
     "--param lr=1e-4:1e-1:log depth=2:8 kernel=rbf,linear seed=0 --metric score "
-    "--goal minimize --image us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0 "
+    "--goal minimize --image example.test/training/sklearn-cpu:1.0 "
     "--requirements pandas scikit-learn --name adult-hp --timeout 600 --project p "
     "--region us-central1 --bucket gs://b --no-widget -- --epochs=2"
 )
@@ -335,7 +335,7 @@ def test_vertex_options_reach_the_launch_request(shell, monkeypatch):
         "seed": Choice((0,)),
     }
     assert (spec.metric, spec.goal) == ("score", "minimize")
-    assert spec.image.startswith("us-docker.pkg.dev/vertex-ai/training/")
+    assert spec.image == "example.test/training/sklearn-cpu:1.0"
     assert spec.requirements == ("pandas", "scikit-learn")
     assert spec.name == "adult-hp" and spec.timeout == 600.0
     assert (spec.project, spec.location, spec.staging_bucket) == (

@@ -22,7 +22,7 @@ from vertexserver import (
 vertex = pytest.mark.extra("vertex", module="google.cloud.aiplatform")
 
 MACHINE = "n1-standard-8"
-IMAGE = "us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest"
+IMAGE = "example.test/training/sklearn-cpu:1.0"
 
 
 def pool(accelerator=None, count=0, *, replicas=1, machine=MACHINE, **spec):
