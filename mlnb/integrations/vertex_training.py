@@ -363,6 +363,11 @@ class VertexTrainingJob(TrainingJob):
         self._seen_steps: set[tuple[int, Any]] = set()
         self._poll_errors = 0
         self._closed = False
+        self._timed_out = False
+        #: the whole job's end (``spec.timeout``): the poller cancels it then
+        self._deadline = (
+            time.monotonic() + float(spec.timeout) if spec.timeout else None
+        )
         self._thread: threading.Thread | None = None
 
     # -- public ------------------------------------------------------------------
@@ -526,7 +531,15 @@ class VertexTrainingJob(TrainingJob):
                 self._poll_once()
                 if self.done:
                     break
-                self._wake.wait(self._interval)  # cancel() wakes it early
+                wait = self._interval
+                if self._deadline is not None:
+                    left = self._deadline - time.monotonic()
+                    if left <= 0 and not self._timed_out:
+                        self._timed_out = True  # the whole job ran past timeout=
+                        self.cancel()
+                        continue
+                    wait = min(wait, max(left, 0.0)) if left > 0 else wait
+                self._wake.wait(wait)  # cancel() wakes it early
                 self._wake.clear()
         except Exception as exc:  # noqa: BLE001 - the job's thread never dies silently
             log.exception("polling the Vertex AI job failed")
@@ -562,6 +575,8 @@ class VertexTrainingJob(TrainingJob):
         self._read_trials(resource, ours)
         if ours in _FINAL:
             error = None
+            if ours == "cancelled" and self._timed_out:
+                error = f"timed out after {self.spec.timeout:g} s (timeout=)"
             if ours == "failed":
                 err = getattr(resource, "error", None)
                 error = _failure_advice(

@@ -286,6 +286,20 @@ def test_cancel_calls_vertex_and_ends_cancelled(vertex_sdk, vertex_server, scrip
     assert len(vertex_server.requests_to("POST", ":cancel")) == 1
 
 
+def test_a_job_past_its_timeout_is_cancelled(vertex_sdk, vertex_server, script):
+    vertex_server.auto_advance = False
+    job = start(make_spec(script, timeout=0.2), poll_interval=30)
+    [body] = vertex_server.created("customJobs")
+    assert body["jobSpec"]["scheduling"]["timeout"] == "1s"  # Vertex AI's own limit
+    until(lambda: job.state == "cancelling")
+    assert vertex_server.requests_to("POST", ":cancel")
+    vertex_server.advance(vertex_server.job(0))
+    job._wake.set()
+    job.wait(timeout=5)
+    assert job.state == "cancelled"
+    assert "timed out after 0.2 s" in job.error
+
+
 def test_a_503_on_reading_the_job_is_retried(vertex_sdk, vertex_server, script):
     vertex_server.inject(503, times=2, method="GET", path="customJobs/")
     job = start(make_spec(script)).wait(timeout=10)
@@ -523,7 +537,7 @@ def test_missing_credentials_send_nothing(
     assert vertex_server.requests == []
 
 
-# -- through mlnb.train.launch ----------------------------------------------------------
+# -- through mlnb.train.launch ---------------------------------------------------------
 def test_launch_with_backend_vertex_runs_a_search_and_publishes_step_3(
     vertex_sdk, vertex_server, script, tmp_path, monkeypatch
 ):
