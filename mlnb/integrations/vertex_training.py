@@ -411,8 +411,10 @@ class VertexTrainingJob(TrainingJob):
             return list(self._history)
 
     def logs(self, trial: int | None = None, tail: int | None = 200) -> str:
-        """Where Vertex AI keeps the logs (they are not copied here), the states
-        this job went through, and the trial's error when it failed."""
+        """Where Vertex AI keeps the logs (Cloud Logging; they are not copied
+        here, and no line is made up), the states this job went through, and the
+        job's error when it failed. ``trial`` is accepted for the common
+        signature: every trial's logs are under the same query."""
         name = self.resource_name or "(not created)"
         lines = [f"Vertex AI {self._kind_words()} {name}"]
         if self.logs_url:
@@ -427,16 +429,8 @@ class VertexTrainingJob(TrainingJob):
                 "%H:%M:%S"
             )
             lines.append(f"  {stamp} UTC  {vertex} ({ours})")
-        trials = (
-            self.trials()
-            if trial is None
-            else [t for t in self.trials() if t.number == trial]
-        )
-        for t in trials:
-            if t.error:
-                lines.append(f"trial {t.number}: {t.error}")
         if self.error:
-            lines.append(f"error: {self.error}")
+            lines.append(f"error (from Vertex AI): {self.error}")
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         return "\n".join(lines)
@@ -536,7 +530,11 @@ class VertexTrainingJob(TrainingJob):
                     left = self._deadline - time.monotonic()
                     if left <= 0 and not self._timed_out:
                         self._timed_out = True  # the whole job ran past timeout=
-                        self.cancel()
+                        try:
+                            self.cancel()
+                        except MlnbError as exc:  # read on; try again next time
+                            log.warning("cancelling after timeout= failed: %s", exc)
+                            self._timed_out = False
                         continue
                     wait = min(wait, max(left, 0.0)) if left > 0 else wait
                 self._wake.wait(wait)  # cancel() wakes it early
