@@ -266,6 +266,26 @@ def test_quota_on_create_says_what_to_try(vertex_sdk, vertex_server, script):
     assert vertex_server.jobs == {}
 
 
+@pytest.mark.parametrize("collection", ["hyperparameterTuningJobs", "customJobs"])
+def test_a_refused_create_raises_from_start_for_both_kinds(
+    vertex_sdk, vertex_server, script, collection
+):
+    """A tuning job is created in the SDK's background thread: its refusal still
+    comes out of start(), with what to try."""
+    vertex_server.inject(503, method="POST", path=collection)
+    tuning = collection == "hyperparameterTuningJobs"
+    spec = make_spec(
+        script,
+        hyperparameters=dict(SPACE) if tuning else {},
+        metric="auc" if tuning else None,
+        max_trials=2 if tuning else 1,
+    )
+    with pytest.raises(TrainingError, match="HTTP 503") as info:
+        start(spec)
+    assert "Nothing is running" in str(info.value)
+    assert vertex_server.jobs == {}
+
+
 def test_cancel_calls_vertex_and_ends_cancelled(vertex_sdk, vertex_server, script):
     vertex_server.auto_advance = False
     job = start(make_spec(script))
