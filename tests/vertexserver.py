@@ -800,7 +800,7 @@ class VertexServer:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> VertexServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -1034,6 +1034,17 @@ def _fault_matches(fault: Fault, request: Request) -> bool:
 
 def _error_body(code: int, message: str, status: str | None) -> dict:
     return {"error": {"code": code, "message": message, "status": status or "UNKNOWN"}}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a poller stopped mid-request) is no error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_for(server: VertexServer) -> type[BaseHTTPRequestHandler]:
