@@ -178,7 +178,8 @@ def test_cancel_kills_the_process_group(tmp_path):
     job.wait(timeout=15)
     assert job.state == "cancelled"
     assert time.time() - t0 < 5
-    assert not any(alive(p) for p in found)
+    left = [p for p in found if alive(p)]
+    assert not left, (left, job.logs(0))
     assert job.trials()[0].state == "cancelled"
     with pytest.raises(TrainingFailed):
         job.result()
@@ -541,6 +542,7 @@ def test_search_without_optuna_names_the_extra(tmp_path, monkeypatch):
     script = write_script(tmp_path, "s.py", "print(1)\n")
     with pytest.raises(MissingDependencyError, match=r"mlnb\[train\]"):
         train.launch(script, hyperparameters={"x": (0, 3)}, metric="m", max_trials=2)
+    assert not (tmp_path / "mlnb-runs").exists()  # nothing written
     # a single run needs no Optuna
     assert train.launch(script, publish=False).wait(timeout=30).state == "succeeded"
 

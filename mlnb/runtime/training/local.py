@@ -98,6 +98,16 @@ def visible_gpus(refresh: bool = False) -> tuple[str, ...]:
     return found
 
 
+def _require_optuna() -> Any:
+    try:
+        import optuna
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "optuna", "train", "the local hyperparameter search"
+        ) from exc
+    return optuna
+
+
 # ------------------------------------------------------------------ run dirs
 def _spec_key(spec: LaunchSpec) -> dict:
     return {
@@ -217,9 +227,11 @@ class LocalTrainingJob(TrainingJob):
 
     def __init__(self, spec: LaunchSpec) -> None:
         super().__init__(spec, "local")
+        self.search = is_search(spec.hyperparameters)
+        if self.search:
+            _require_optuna()  # before anything is written
         self.run_dir, self.resumed = prepare_run_dir(spec)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.search = is_search(spec.hyperparameters)
         self._cancel = threading.Event()
         self._timed_out = False
         self._events: queue.Queue = queue.Queue()
@@ -227,7 +239,6 @@ class LocalTrainingJob(TrainingJob):
         self._free_gpus: list[str] = []
         self._study = None
         self._to_rerun: list[dict] = []
-        self._previous_run = None
         self._pickle_path: Path | None = None
         self.slots = self._slots()
         cpu = os.cpu_count() or 1
@@ -260,14 +271,10 @@ class LocalTrainingJob(TrainingJob):
         return slots
 
     def _open_study(self) -> None:
-        try:
-            import optuna
-            from optuna.storages import JournalStorage
-            from optuna.storages.journal import JournalFileBackend
-        except ImportError as exc:
-            raise MissingDependencyError(
-                "optuna", "train", "the local hyperparameter search"
-            ) from exc
+        optuna = _require_optuna()
+        from optuna.storages import JournalStorage
+        from optuna.storages.journal import JournalFileBackend
+
         if optuna.logging.get_verbosity() == optuna.logging.INFO:
             optuna.logging.set_verbosity(optuna.logging.WARNING)
         storage = JournalStorage(
@@ -602,6 +609,7 @@ class LocalTrainingJob(TrainingJob):
                 )
             code = proc.wait()
             _killpg(proc.pid, signal.SIGKILL)  # anything it left behind in its group
+            _wait_group_gone(proc.pid)
             self._tail_metrics(running.number, metrics_path, offset)
         except BaseException as exc:  # never leave the scheduler waiting
             log.exception("trial reader failed")
@@ -733,6 +741,39 @@ def _module_root(target: str) -> str | None:
 def _killpg(pid: int, sig: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
+
+
+def _group_members(pgid: int) -> list[int]:
+    """Live (not zombie) processes of a process group, read from /proc."""
+    out = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:  # pragma: no cover - no /proc (macOS): trust killpg
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="utf-8") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # fields: state, ppid, pgrp, ...
+        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] not in "ZX":
+            out.append(int(entry))
+    return out
+
+
+def _wait_group_gone(pgid: int, timeout: float = GRACE_SECONDS) -> None:
+    """Wait until every process of the killed group has exited (a process closes
+    its pipes before it is gone, so end of output is not the end of the group)."""
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return
+    deadline = time.monotonic() + timeout
+    while _group_members(pgid) and time.monotonic() < deadline:
+        time.sleep(0.01)
 
 
 def _kill_all(pids: list[int]) -> None:
