@@ -20,10 +20,11 @@ What the server does
 --------------------
 - **Routes** are a table of ``(method, pattern, handler)``; a *resource* (one class
   per REST collection: :class:`CustomJobs`, :class:`HyperparameterTuningJobs`,
+  :class:`TrainingPipelines`, :class:`Datasets`, :class:`Models`,
   :class:`Operations`, :class:`Storage`) registers its own routes with
   :meth:`VertexServer.add`. Model
-  Registry or Endpoint routes are added the same way: subclass :class:`Resource`,
-  implement ``routes()``, and ``server.add(Models(server))``. Paths are matched after
+  uploads or Endpoint routes are added the same way: subclass :class:`Resource`,
+  implement ``routes()``, and ``server.add(Endpoints(server))``. Paths are matched after
   the ``/v1`` (or ``/ui``, where the SDK polls operations) prefix and URL-unquoting.
 - **Jobs** follow a *timeline* of states: by default ``QUEUED -> PENDING -> RUNNING ->
   SUCCEEDED``. ``server.advance(job)`` moves a job one step; with
@@ -37,6 +38,14 @@ What the server does
   ``server.trial_metric(params, index)``) and starts up to ``parallelTrialCount`` new
   ones, until ``maxTrialCount`` have run. Parameter values are drawn from the study
   spec with a fixed seed.
+- **AutoML tabular**: ``server.datasets`` (create answers a finished operation whose
+  response is the Dataset; get), ``server.pipelines`` (training pipelines, states
+  spelled ``PIPELINE_STATE_``; inputs checked as Vertex AI checks them: objective for
+  the prediction type, budget 1000..72000 milli node hours, an existing dataset; a
+  FAILED pipeline carries ``error``; on SUCCEEDED the model is registered and named
+  in ``modelToUpload``) and ``server.models`` (the Model Registry's reads, with
+  ``supportedDeploymentResourcesTypes``; ``server.models.add(...)`` registers one, so
+  upload or endpoint routes can build on it).
 - **Faults**: ``server.inject(503, times=1, method="GET", path="customJobs/")``
   answers the next matching requests with that HTTP error (the SDK's GETs retry
   503s; its creates do not).
@@ -791,7 +800,7 @@ class VertexServer:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> VertexServer:
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._httpd = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -1025,6 +1034,17 @@ def _fault_matches(fault: Fault, request: Request) -> bool:
 
 def _error_body(code: int, message: str, status: str | None) -> dict:
     return {"error": {"code": code, "message": message, "status": status or "UNKNOWN"}}
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a poller stopped mid-request) is no error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _handler_for(server: VertexServer) -> type[BaseHTTPRequestHandler]:

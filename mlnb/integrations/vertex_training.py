@@ -363,6 +363,11 @@ class VertexTrainingJob(TrainingJob):
         self._seen_steps: set[tuple[int, Any]] = set()
         self._poll_errors = 0
         self._closed = False
+        self._timed_out = False
+        #: the whole job's end (``spec.timeout``): the poller cancels it then
+        self._deadline = (
+            time.monotonic() + float(spec.timeout) if spec.timeout else None
+        )
         self._thread: threading.Thread | None = None
 
     # -- public ------------------------------------------------------------------
@@ -406,8 +411,10 @@ class VertexTrainingJob(TrainingJob):
             return list(self._history)
 
     def logs(self, trial: int | None = None, tail: int | None = 200) -> str:
-        """Where Vertex AI keeps the logs (they are not copied here), the states
-        this job went through, and the trial's error when it failed."""
+        """Where Vertex AI keeps the logs (Cloud Logging; they are not copied
+        here, and no line is made up), the states this job went through, and the
+        job's error when it failed. ``trial`` is accepted for the common
+        signature: every trial's logs are under the same query."""
         name = self.resource_name or "(not created)"
         lines = [f"Vertex AI {self._kind_words()} {name}"]
         if self.logs_url:
@@ -422,16 +429,8 @@ class VertexTrainingJob(TrainingJob):
                 "%H:%M:%S"
             )
             lines.append(f"  {stamp} UTC  {vertex} ({ours})")
-        trials = (
-            self.trials()
-            if trial is None
-            else [t for t in self.trials() if t.number == trial]
-        )
-        for t in trials:
-            if t.error:
-                lines.append(f"trial {t.number}: {t.error}")
         if self.error:
-            lines.append(f"error: {self.error}")
+            lines.append(f"error (from Vertex AI): {self.error}")
         if tail is not None:
             lines = lines[-tail:] if tail > 0 else []
         return "\n".join(lines)
@@ -526,7 +525,19 @@ class VertexTrainingJob(TrainingJob):
                 self._poll_once()
                 if self.done:
                     break
-                self._wake.wait(self._interval)  # cancel() wakes it early
+                wait = self._interval
+                if self._deadline is not None:
+                    left = self._deadline - time.monotonic()
+                    if left <= 0 and not self._timed_out:
+                        self._timed_out = True  # the whole job ran past timeout=
+                        try:
+                            self.cancel()
+                        except MlnbError as exc:  # read on; try again next time
+                            log.warning("cancelling after timeout= failed: %s", exc)
+                            self._timed_out = False
+                        continue
+                    wait = min(wait, max(left, 0.0)) if left > 0 else wait
+                self._wake.wait(wait)  # cancel() wakes it early
                 self._wake.clear()
         except Exception as exc:  # noqa: BLE001 - the job's thread never dies silently
             log.exception("polling the Vertex AI job failed")
@@ -562,6 +573,8 @@ class VertexTrainingJob(TrainingJob):
         self._read_trials(resource, ours)
         if ours in _FINAL:
             error = None
+            if ours == "cancelled" and self._timed_out:
+                error = f"timed out after {self.spec.timeout:g} s (timeout=)"
             if ours == "failed":
                 err = getattr(resource, "error", None)
                 error = _failure_advice(

@@ -266,6 +266,26 @@ def test_quota_on_create_says_what_to_try(vertex_sdk, vertex_server, script):
     assert vertex_server.jobs == {}
 
 
+@pytest.mark.parametrize("collection", ["hyperparameterTuningJobs", "customJobs"])
+def test_a_refused_create_raises_from_start_for_both_kinds(
+    vertex_sdk, vertex_server, script, collection
+):
+    """A tuning job is created in the SDK's background thread: its refusal still
+    comes out of start(), with what to try."""
+    vertex_server.inject(503, method="POST", path=collection)
+    tuning = collection == "hyperparameterTuningJobs"
+    spec = make_spec(
+        script,
+        hyperparameters=dict(SPACE) if tuning else {},
+        metric="auc" if tuning else None,
+        max_trials=2 if tuning else 1,
+    )
+    with pytest.raises(TrainingError, match="HTTP 503") as info:
+        start(spec)
+    assert "Nothing is running" in str(info.value)
+    assert vertex_server.jobs == {}
+
+
 def test_cancel_calls_vertex_and_ends_cancelled(vertex_sdk, vertex_server, script):
     vertex_server.auto_advance = False
     job = start(make_spec(script))
@@ -284,6 +304,20 @@ def test_cancel_calls_vertex_and_ends_cancelled(vertex_sdk, vertex_server, scrip
         job.result()
     job.cancel()  # a finished job: nothing sent
     assert len(vertex_server.requests_to("POST", ":cancel")) == 1
+
+
+def test_a_job_past_its_timeout_is_cancelled(vertex_sdk, vertex_server, script):
+    vertex_server.auto_advance = False
+    job = start(make_spec(script, timeout=0.2), poll_interval=30)
+    [body] = vertex_server.created("customJobs")
+    assert body["jobSpec"]["scheduling"]["timeout"] == "1s"  # Vertex AI's own limit
+    until(lambda: job.state == "cancelling")
+    assert vertex_server.requests_to("POST", ":cancel")
+    vertex_server.advance(vertex_server.job(0))
+    job._wake.set()
+    job.wait(timeout=5)
+    assert job.state == "cancelled"
+    assert "timed out after 0.2 s" in job.error
 
 
 def test_a_503_on_reading_the_job_is_retried(vertex_sdk, vertex_server, script):
@@ -523,7 +557,7 @@ def test_missing_credentials_send_nothing(
     assert vertex_server.requests == []
 
 
-# -- through mlnb.train.launch ----------------------------------------------------------
+# -- through mlnb.train.launch ---------------------------------------------------------
 def test_launch_with_backend_vertex_runs_a_search_and_publishes_step_3(
     vertex_sdk, vertex_server, script, tmp_path, monkeypatch
 ):

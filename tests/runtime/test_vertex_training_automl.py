@@ -163,6 +163,17 @@ def test_a_failed_pipeline_fails_the_handle(vertex_sdk, vertex_server):
     assert vertex_server.models.items == {}
 
 
+def test_a_quota_refusal_of_the_pipeline_raises_from_automl(vertex_sdk, vertex_server):
+    from mlnb.errors import TrainingError
+
+    vertex_server.inject(429, method="POST", path="trainingPipelines",
+                         message="Quota exceeded for training pipelines.")  # fmt: skip
+    with pytest.raises(TrainingError, match="quota exceeded") as info:
+        automl(prediction_type="regression")
+    assert "another region" in str(info.value)
+    assert vertex_server.jobs == {}
+
+
 def test_cancelling_a_pipeline(vertex_sdk, vertex_server):
     vertex_server.auto_advance = False
     job = automl(prediction_type="regression")
