@@ -1091,6 +1091,18 @@ def _handler_for(server: VertexServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def prebuilt_training_image(framework: str = "sklearn", version: str = "1.0") -> str:
+    """The URI of one of Vertex AI's prebuilt *training* containers, taken from the
+    SDK's own catalogue (it lists the prediction containers; the training ones sit
+    beside them under ``training/``). ``CustomJob.from_local_script`` runs a script
+    as a Python package only in such a container; with any other image it runs a
+    shell command instead — tests of the package path need this URI."""
+    from google.cloud.aiplatform import helpers
+
+    uri = helpers.get_prebuilt_prediction_container_uri(framework, version)
+    return uri.replace("/prediction/", "/training/", 1)
+
+
 # -- pytest fixtures (import them into a conftest.py) ----------------------------------
 try:
     import pytest

@@ -10,7 +10,11 @@
   ``mlnb.explain`` (``mlnb[tensorflow]``).
 - :mod:`mlnb.integrations.tfexample` — ``tf.train.Example`` to and from tables, for
   ``WitConfigBuilder`` (no TensorFlow import needed to read them).
-- :mod:`mlnb.integrations.vertex` — Vertex AI (``mlnb[vertex]``).
+- :mod:`mlnb.integrations.vertex` — Vertex AI Model Monitoring objectives from drift
+  reports (``mlnb[vertex]``).
+- :mod:`mlnb.integrations.vertex_training` — training on Vertex AI for
+  ``mlnb.train``: custom jobs, hyperparameter tuning jobs and AutoML tabular
+  (``mlnb[vertex]``).
 
 Nothing here is imported by ``import mlnb``; each module imports its tool inside
 the functions that need it.

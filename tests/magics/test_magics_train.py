@@ -409,7 +409,12 @@ def test_vertex_options_reach_vertex_ai(shell, vertex_sdk, vertex_server, monkey
     from google.cloud.aiplatform_v1.types import accelerator_type, study
 
     monkeypatch.setattr(vertex_training, "POLL_INTERVAL", 0.01)
-    record = run(shell, VERTEX_LINE.replace("--no-widget", "--no-widget --wait"))
+    from vertexserver import prebuilt_training_image
+
+    line = VERTEX_LINE.replace("--no-widget", "--no-widget --wait").replace(
+        "example.test/training/sklearn-cpu:1.0", prebuilt_training_image()
+    )
+    record = run(shell, line)
     job = shell.user_ns[train.JOB_VARIABLE]
     assert job.backend == "vertex" and job.state == "succeeded", job.error
     assert record.job_state == "succeeded"
@@ -435,7 +440,7 @@ def test_vertex_options_reach_vertex_ai(shell, vertex_sdk, vertex_server, monkey
     }
     assert pool["replicaCount"] == "1"
     package = pool["pythonPackageSpec"]
-    assert package["executorImageUri"].endswith("training/sklearn-cpu.1-0")
+    assert package["executorImageUri"] == prebuilt_training_image()
     assert package["args"] == ["--epochs=2", "--seed=0"]
     assert body["trialJobSpec"]["scheduling"]["timeout"] == "600s"
     paths = {r.path for r in vertex_server.requests if r.method == "POST"}

@@ -17,6 +17,7 @@ from vertexserver import (
     Operations,
     Resource,
     VertexServer,
+    prebuilt_training_image,
 )
 
 vertex = pytest.mark.extra("vertex", module="google.cloud.aiplatform")
@@ -211,10 +212,11 @@ def test_a_local_script_is_packaged_uploaded_and_run(
 ):
     script = tmp_path / "train.py"
     script.write_text("print('training')\n")
+    image = prebuilt_training_image()
     job = vertex_sdk.CustomJob.from_local_script(
         display_name="script",
         script_path=str(script),
-        container_uri=IMAGE,
+        container_uri=image,
         requirements=["optuna==4.0.0"],
         args=["--trials", "8"],
         machine_type="n1-standard-4",
@@ -237,7 +239,7 @@ def test_a_local_script_is_packaged_uploaded_and_run(
     [chief] = vertex_server.created("customJobs")[0]["jobSpec"]["workerPoolSpecs"]
     package = chief["pythonPackageSpec"]
     assert package["packageUris"] == [f"gs://{bucket}/{name}"]
-    assert package["executorImageUri"] == IMAGE
+    assert package["executorImageUri"] == image
     assert package["args"] == ["--trials", "8"]
     assert chief["machineSpec"]["acceleratorType"] == 5
 

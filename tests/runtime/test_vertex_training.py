@@ -13,6 +13,7 @@ import threading
 import time
 
 import pytest
+from vertexserver import prebuilt_training_image
 
 from mlnb.errors import MlnbError, TrainingError
 from mlnb.runtime.training.job import TrainingFailed
@@ -160,7 +161,7 @@ def test_the_script_gets_its_arguments_and_a_trials_in_a_container(
 def test_a_prebuilt_training_container_runs_the_script_as_a_package(
     vertex_sdk, vertex_server, script
 ):
-    prebuilt = "us-docker.pkg.dev/vertex-ai/training/sklearn-cpu.1-0:latest"
+    prebuilt = prebuilt_training_image()
     start(make_spec(script, image=prebuilt, args=("--epochs=3",))).wait(timeout=10)
     [pool] = vertex_server.created("customJobs")[0]["jobSpec"]["workerPoolSpecs"]
     package = pool["pythonPackageSpec"]
