@@ -466,17 +466,7 @@ class VertexTrainingJob(TrainingJob):
             return super().result()  # raises: not done
         if self.state != "succeeded":
             raise TrainingFailed(self._failure_message())
-        trial = self.trials()[0]
-        return TrainingResult(
-            trial=trial.number,
-            params=dict(trial.params),
-            metrics=dict(trial.metrics),
-            value=trial.value,
-            metric=self.spec.metric,
-            goal=self.spec.goal,
-            artifact_dir=trial.artifact_dir,
-            duration=trial.duration,
-        )
+        return self._result_of(self.trials()[0])
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe: the spec (environment keys only), resource name, state."""

@@ -335,15 +335,19 @@ class TrainingJob:
         best = best_trial(trials, self.spec.metric, self.spec.goal)
         if best is None:
             raise TrainingFailed(self._failure_message())
+        return self._result_of(best)
+
+    def _result_of(self, trial: Trial) -> TrainingResult:
+        """The result a finished ``trial`` stands for (objective from the spec)."""
         return TrainingResult(
-            trial=best.number,
-            params=dict(best.params),
-            metrics=dict(best.metrics),
-            value=best.value,
+            trial=trial.number,
+            params=dict(trial.params),
+            metrics=dict(trial.metrics),
+            value=trial.value,
             metric=self.spec.metric,
             goal=self.spec.goal,
-            artifact_dir=best.artifact_dir,
-            duration=best.duration,
+            artifact_dir=trial.artifact_dir,
+            duration=trial.duration,
         )
 
     def subscribe(self, callback: Callable[[dict], Any]) -> Callable[[], None]:
