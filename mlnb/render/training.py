@@ -135,38 +135,13 @@ def trials_table(rows: Any, metric: str | None, best: int | None = None) -> str:
     return H.table(body, header, align_right_from=2)
 
 
-def _trial_rows(job: Any) -> list[dict]:
-    return [
-        {
-            "trial": t.number,
-            "state": t.state,
-            "value": t.value,
-            "seconds": t.duration,
-            "exit_code": t.exit_code,
-            "devices": ",".join(t.devices),
-            "params": t.params,
-        }
-        for t in job.trials()
-    ]
-
-
-def _best(rows: list[dict], metric: str | None, goal: str) -> int | None:
-    done = [r for r in rows if r["state"] == "succeeded"]
-    if metric is None:
-        return done[0]["trial"] if done else None
-    scored = [r for r in done if r["value"] is not None]
-    if not scored:
-        return None
-    sign = -1.0 if goal == "maximize" else 1.0
-    return min(scored, key=lambda r: (sign * r["value"], r["trial"]))["trial"]
-
-
 def job_html(job: Any) -> str:
     """A training job's card: state, trials so far, the error of a failed job,
     the last log lines."""
     spec = job.spec
-    rows = _trial_rows(job)
-    best = _best(rows, spec.metric, spec.goal)
+    rows = [t.row() for t in job.trials()]
+    best_trial = job.best()
+    best = None if best_trial is None else best_trial.number
     duration = job.duration
     summary = (
         f"{spec.name}: {job.state} on {job.backend}; {len(rows)} of "

@@ -96,6 +96,22 @@ class Trial:
             return None
         return (self.ended if self.ended is not None else time.time()) - self.started
 
+    def row(self) -> dict[str, Any]:
+        """The trial as a table row: ``trial``, ``state``, ``value``, ``seconds``,
+        ``exit_code``, ``devices`` (comma-joined), ``params``, ``metrics``, ``error``
+        (what the step-3 record keeps and the trials tables show)."""
+        return {
+            "trial": self.number,
+            "state": self.state,
+            "value": self.value,
+            "seconds": self.duration,
+            "exit_code": self.exit_code,
+            "devices": ",".join(self.devices),
+            "params": dict(self.params),
+            "metrics": dict(self.metrics),
+            "error": self.error,
+        }
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe (non-finite numbers become ``None``)."""
         from ...core.jsonsafe import jsonable
@@ -216,6 +232,10 @@ class TrainingJob:
             return None
         end = self._ended if self._ended is not None else time.time()
         return end - self._started
+
+    def best(self) -> Trial | None:
+        """The best succeeded trial so far (:func:`best_trial`), ``None`` if none."""
+        return best_trial(self.trials(), self.spec.metric, self.spec.goal)
 
     def trials(self) -> list[Trial]:
         """The trials so far, by number."""

@@ -280,21 +280,7 @@ def build_record(job: TrainingJob, previous: dict | None = None) -> TrainingRun:
     trials = job.trials()
     from .job import best_trial
 
-    rows = []
-    for t in trials:
-        rows.append(
-            {
-                "trial": t.number,
-                "state": t.state,
-                "value": t.value,
-                "seconds": t.duration,
-                "exit_code": t.exit_code,
-                "devices": ",".join(t.devices),
-                "params": dict(t.params),
-                "metrics": dict(t.metrics),
-                "error": t.error,
-            }
-        )
+    rows = [t.row() for t in trials]
     n_failed = sum(t.state == "failed" for t in trials)
     n_cancelled = sum(t.state == "cancelled" for t in trials)
     n_ok = sum(t.state == "succeeded" for t in trials)
