@@ -541,10 +541,14 @@ class TrainingJob:
                 f"\ntrial {last.number} failed"
                 + (
                     f" with exit code {last.exit_code}"
-                    if last.exit_code is not None
+                    if last.exit_code not in (None, 0)
                     else ""
                 )
-                + (f": {last.error}" if last.error else "")
+                + (
+                    f": {last.error}"
+                    if last.error and last.error != f"exit code {last.exit_code}"
+                    else ""
+                )
             )
             tail = self.logs(last.number, tail=20)
             if tail:

@@ -276,12 +276,21 @@ def build_spec(
             have = (
                 f"{len(gpus)} GPU{'s' if len(gpus) != 1 else ''}" if gpus else "no GPU"
             )
+            visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+            where = (
+                f" (CUDA_VISIBLE_DEVICES={visible!r} limits what trials see)"
+                if visible is not None
+                else ""
+            )
+            here = (
+                f"accelerator_count at most {len(gpus)}"
+                if gpus
+                else "accelerator_count=0"
+            )
             raise MlnbValueError(
                 f"accelerator_count={accelerator_count} but this machine has {have} "
-                f"visible to mlnb (CUDA_VISIBLE_DEVICES="
-                f"{os.environ.get('CUDA_VISIBLE_DEVICES')!r}); use backend='vertex' "
-                f"for cloud GPUs, or accelerator_count=0 (or at most {len(gpus)}) to "
-                f"train here"
+                f"visible to mlnb{where}; use backend='vertex' for cloud GPUs, or "
+                f"{here} to train here"
             )
     return LaunchSpec(
         target=text,
