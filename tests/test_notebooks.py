@@ -20,8 +20,13 @@ def test_there_are_notebooks():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path):
+def test_notebook_runs(path, tmp_path, require):
     nb = nbformat.read(path, as_version=4)
+    # a tutorial whose main thread needs an extra says so in its metadata
+    # ("mlnb": {"requires": {"optuna": "train"}}): skipped without it, failed
+    # under MLNB_REQUIRE_EXTRAS=1 (the require fixture)
+    for module, extra in nb.metadata.get("mlnb", {}).get("requires", {}).items():
+        require(module, extra)
     env_before = os.environ.get("TF_CPP_MIN_LOG_LEVEL")
     os.environ["TF_CPP_MIN_LOG_LEVEL"] = "3"
     try:

@@ -254,6 +254,7 @@ def test_metric_never_reported_names_it(tmp_path):
     assert rec.condition_values["metric_missing"] == 1
 
 
+@pytest.mark.extra("train", module="optuna")  # a search
 def test_some_trials_fail_record_warns(tmp_path):
     script = write_script(
         tmp_path,
@@ -366,6 +367,7 @@ def test_rerun_makes_a_new_folder_and_a_speed_up(tmp_path):
 
 
 # -- callable targets ---------------------------------------------------------------
+@pytest.mark.extra("train", module="optuna")  # a search
 def test_module_function_runs_without_pickle(tmp_path, monkeypatch):
     pkg = tmp_path / "mypkg"
     pkg.mkdir()
@@ -398,8 +400,9 @@ def test_module_function_runs_without_pickle(tmp_path, monkeypatch):
     assert not (job.run_dir / "target.pkl").exists()
 
 
+@pytest.mark.extra("train", module="optuna")  # a search
+@pytest.mark.extra("train", module="cloudpickle")
 def test_notebook_function_runs_through_cloudpickle(tmp_path):
-    pytest.importorskip("cloudpickle")
     ns = {"__name__": "__main__"}
     exec(
         textwrap.dedent(
