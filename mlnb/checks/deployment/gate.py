@@ -196,7 +196,7 @@ def gate(
                 f"{', '.join(fits)}"
             )
 
-    frame = df.copy()
+    frame = df.copy(deep=False)  # a new column only: no copy of the data
     frame[_ALL] = "all"
     slice_by = slices if slices is not None else [_ALL]
 
