@@ -420,3 +420,27 @@ def test_publish_records_step_8():
         )
     assert d.blessed
     assert any(r.get("check") == "gate" for r in session.checks("deployment"))
+
+
+def test_crossed_slices_and_a_threshold_on_one_crossed_slice():
+    df = DF.assign(h=np.arange(len(DF)) % 2)
+    ths = [
+        ValueThreshold("accuracy", lower=0.0),
+        ValueThreshold("roc_auc", lower=0.99, slice=(("g", "h"), ("x", 1))),
+    ]
+    d = gate(
+        M_AB,
+        data=df,
+        label="y",
+        thresholds=ths,
+        slices=[("g", "h")],
+        features=["a", "b"],
+        publish=False,
+    )
+    f = d.to_frame()
+    assert len(f) == 1 + 4 + 1
+    only = f[f.metric == "roc_auc"].iloc[0]
+    m = ((df.g == "x") & (df.h == 1)).to_numpy()
+    p = M_AB.predict_proba(DF[["a", "b"]])[:, 1]
+    assert only.candidate == pytest.approx(roc_auc_score(DF.y[m], p[m]))
+    assert list(d.blocking.metric) == ["roc_auc"] and not d.blessed
