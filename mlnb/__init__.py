@@ -42,6 +42,10 @@ _LAZY = {
     "TrainingJob": "mlnb.runtime.training",
     "TrainingRun": "mlnb.runtime.training",
     "imbalance": "mlnb.checks.imbalance",
+    "gate": "mlnb.checks.deployment",
+    "GateDecision": "mlnb.checks.deployment",
+    "ValueThreshold": "mlnb.checks.deployment",
+    "ChangeThreshold": "mlnb.checks.deployment",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
     "ThresholdsResult": "mlnb.checks.imbalance",
@@ -109,6 +113,12 @@ __all__ = [
 if TYPE_CHECKING:  # pragma: no cover
     from .checklist.result import CheckResult  # noqa: F401
     from .checks.accuracy import Diagnosis, diagnose  # noqa: F401
+    from .checks.deployment import (  # noqa: F401
+        ChangeThreshold,
+        GateDecision,
+        ValueThreshold,
+        gate,
+    )
     from .checks.drift import (  # noqa: F401
         DriftOverTime,
         DriftReport,
