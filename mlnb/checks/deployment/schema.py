@@ -275,7 +275,8 @@ class Schema:
             if not isinstance(c, dict) or "name" not in c or "type" not in c:
                 raise MlnbValueError(
                     f'{source}: column {i} must be an object with "name" and "type"; '
-                    f"got {str(c)[:80]!r} — fix the file or infer it again"
+                    f"got {str(c)[:80]!r} — fix the file or infer the schema again with "
+                    "mlnb.schema(train_df)"
                 )
             extra = sorted(set(c) - known)
             if extra:
@@ -285,7 +286,13 @@ class Schema:
                 )
             kw = dict(c)
             kw["name"] = _decode_name(kw["name"])
-            out.append(ColumnSchema(**kw))
+            try:
+                out.append(ColumnSchema(**kw))
+            except (MlnbValueError, TypeError) as e:
+                raise MlnbValueError(
+                    f"{source}: {e} — fix the file or infer the schema again with "
+                    "mlnb.schema(train_df)"
+                ) from None
         n_rows = data.get("n_rows", 0)
         return cls(columns=tuple(out), n_rows=int(n_rows or 0))
 
