@@ -58,9 +58,7 @@ def main(n: int = 1_000_000) -> None:
             _ = getattr(e, "failure_cases", None)
 
     t_peer = best(peer)
-    t_skew = best(
-        lambda: validate_data(serving, s, reference=train, publish=False), 1
-    )
+    t_skew = best(lambda: validate_data(serving, s, reference=train, publish=False), 1)
     print(f"rows × columns: {n:,} × {serving.shape[1]}")
     print(f"anomalies: {len(result.anomalies)} ({', '.join(result.kinds)})")
     print(f"schema():                       {t_schema:.3f} s")

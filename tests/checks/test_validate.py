@@ -73,7 +73,10 @@ def test_schema_types_ranges_categories_missing_and_ids():
     assert s["income"].min == 1000.0 and s["income"].max == 5000.0
     assert s["city"].categories == ("lyon", "nice", "paris")
     assert s["seen"].min == pd.Timestamp("2024-01-01").isoformat()
-    assert s["seen"].max == (pd.Timestamp("2024-01-01") + pd.Timedelta(days=N - 1)).isoformat()
+    assert (
+        s["seen"].max
+        == (pd.Timestamp("2024-01-01") + pd.Timedelta(days=N - 1)).isoformat()
+    )
     # text: above categorical_max, said so; 8 of 40 missing
     assert s["note"].categories is None and "categorical_max=10" in s["note"].note
     assert s["note"].missing_rate == pytest.approx(TRAIN["note"].isna().mean())
@@ -144,7 +147,10 @@ def test_save_refuses_to_overwrite(tmp_path):
         ("{not json", "not valid JSON"),
         ("[1, 2]", "not an mlnb schema"),
         (json.dumps({"columns": []}), "not an mlnb schema"),
-        (json.dumps({"format": "mlnb.schema", "version": 99, "columns": []}), "version 99"),
+        (
+            json.dumps({"format": "mlnb.schema", "version": 99, "columns": []}),
+            "version 99",
+        ),
         (json.dumps({"format": "mlnb.schema", "version": 1, "columns": 3}), "columns"),
         (
             json.dumps({"format": "mlnb.schema", "version": 1, "columns": [{"x": 1}]}),
@@ -243,7 +249,11 @@ def test_out_of_range_numbers_and_dates():
     a = anomalies(df)
     rows = a[a["kind"] == "out_of_range"].set_index("column")
     lo, hi = SCHEMA["age"].min, SCHEMA["age"].max
-    assert rows.loc["age", "count"] == int(((df["age"] < lo) | (df["age"] > hi)).sum()) == 2
+    assert (
+        rows.loc["age", "count"]
+        == int(((df["age"] < lo) | (df["age"] > hi)).sum())
+        == 2
+    )
     assert rows.loc["income", "count"] == 1
     assert rows.loc["seen", "count"] == 1
     assert (rows["severity"] == "warning").all()

@@ -275,8 +275,8 @@ class Schema:
             if not isinstance(c, dict) or "name" not in c or "type" not in c:
                 raise MlnbValueError(
                     f'{source}: column {i} must be an object with "name" and "type"; '
-                    f"got {str(c)[:80]!r} — fix the file or infer the schema again with "
-                    "mlnb.schema(train_df)"
+                    f"got {str(c)[:80]!r} — fix the file or infer the schema "
+                    "again with mlnb.schema(train_df)"
                 )
             extra = sorted(set(c) - known)
             if extra:
@@ -424,7 +424,9 @@ def _pandera():
         try:
             import pandera as pa
         except ImportError:
-            raise MissingDependencyError("pandera", "validate", "data validation")
+            raise MissingDependencyError(
+                "pandera", "validate", "data validation"
+            ) from None
     return pa
 
 
@@ -491,9 +493,11 @@ def column_kind(values: Any) -> str:
 
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return column_kind(pd.Series(dtype.categories)) if len(
-            dtype.categories
-        ) and not T.is_object_dtype(dtype.categories.dtype) else "string"
+        return (
+            column_kind(pd.Series(dtype.categories))
+            if len(dtype.categories) and not T.is_object_dtype(dtype.categories.dtype)
+            else "string"
+        )
     if T.is_bool_dtype(dtype):
         return "bool"
     if T.is_integer_dtype(dtype):

@@ -44,7 +44,7 @@ from ...checklist.result import CheckResult, internal, judge
 from ...core import frames
 from ...core.conditions import Condition
 from ...core.jsonsafe import jsonable
-from ...errors import MlnbValueError
+from ...errors import DataValidationError, MlnbValueError
 from .schema import (
     ColumnSchema,
     Schema,
@@ -316,7 +316,7 @@ def validate_data(
     MlnbValueError
         A bad argument (``schema`` not a :class:`Schema`, a negative threshold).
     DataValidationError
-        A column name of ``df`` appears twice.
+        ``df`` has no rows, or a column name of ``df`` appears twice.
     MissingDependencyError
         pandera is not installed (``pip install "mlnb[validate]"``).
 
@@ -342,6 +342,11 @@ def validate_data(
     names = list(data.columns)
     check_unique_names(names, "df")
     n = len(data)
+    if n == 0:
+        raise DataValidationError(
+            "df has no rows: there is nothing to validate; pass the batch of data "
+            "the model is about to train on or serve"
+        )
     positions = {_key(c): i for i, c in enumerate(names)}
 
     rows: list[dict] = []
@@ -494,7 +499,9 @@ def _pandera_anomalies(pa, data, checked, add, n) -> None:
     by_key = {f"c{i}": c for i, (c, _) in enumerate(checked)}
     failures = failures[failures["column"].isin(list(by_key))]
     checks = failures["check"].astype(str)
-    for (key, check), group in failures.groupby([failures["column"], checks], sort=False):
+    for (key, check), group in failures.groupby(
+        [failures["column"], checks], sort=False
+    ):
         c = by_key[key]
         kind = _CHECK_KIND.get(check.split("(")[0])
         if kind is None:
@@ -564,7 +571,9 @@ def _skew(reference, data, checked, threshold, add, n):
     from ..drift.report import skew
 
     features = [
-        c.name for c, _ in checked if c.type not in ("text", "datetime") and not c.unique
+        c.name
+        for c, _ in checked
+        if c.type not in ("text", "datetime") and not c.unique
     ]
     if not features:
         return None
@@ -572,7 +581,9 @@ def _skew(reference, data, checked, threshold, add, n):
         None if hasattr(reference, "features") else frames.column_names(reference)
     )
     if ref_names is not None:
-        features = [f for f in features if any(frames.same_name(f, r) for r in ref_names)]
+        features = [
+            f for f in features if any(frames.same_name(f, r) for r in ref_names)
+        ]
         if not features:
             return None
     report = skew(
