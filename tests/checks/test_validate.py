@@ -361,3 +361,31 @@ def test_plot_returns_axes():
     df = TRAIN.drop(columns=["income"])
     ax = validate_data(df, SCHEMA, publish=False).plot()
     assert len(ax.patches) == 1
+
+
+def test_skew_against_a_stored_profile():
+    import mlnb
+
+    rng = np.random.default_rng(2)
+    n = 2000
+    ref = pd.DataFrame({"x": rng.normal(0, 1, n)})
+    cur = pd.DataFrame({"x": rng.normal(3, 1, n)})
+    s = schema(ref)
+    from_data = validate_data(cur, s, reference=ref, publish=False).anomalies
+    from_profile = validate_data(
+        cur, s, reference=mlnb.profile(ref), publish=False
+    ).anomalies
+    assert from_data["kind"].tolist() == from_profile["kind"].tolist()
+    assert only(from_data, "skew")["found"] == only(from_profile, "skew")["found"]
+
+
+def test_time_zone_aware_dates():
+    t = pd.DataFrame(
+        {"ts": pd.date_range("2024-01-01", periods=5, freq="D", tz="Europe/Paris")}
+    )
+    s = schema(t)
+    assert s["ts"].type == "datetime" and s["ts"].min.endswith("+01:00")
+    cur = t.copy()
+    cur.loc[0, "ts"] = pd.Timestamp("2025-06-01", tz="Europe/Paris")
+    row = only(validate_data(cur, s, publish=False).anomalies, "out_of_range")
+    assert row["count"] == 1

@@ -577,15 +577,16 @@ def _skew(reference, data, checked, threshold, add, n):
     ]
     if not features:
         return None
+    from ...core.profile import Profile
+
     ref_names = (
-        None if hasattr(reference, "features") else frames.column_names(reference)
+        reference.names
+        if isinstance(reference, Profile)
+        else frames.column_names(reference)
     )
-    if ref_names is not None:
-        features = [
-            f for f in features if any(frames.same_name(f, r) for r in ref_names)
-        ]
-        if not features:
-            return None
+    features = [f for f in features if any(frames.same_name(f, r) for r in ref_names)]
+    if not features:
+        return None
     report = skew(
         reference,
         data,
