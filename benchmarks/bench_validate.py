@@ -17,7 +17,7 @@ from mlnb.checks.deployment import schema, validate_data
 TARGET_S = 2.0
 
 
-def make(n: int, seed: int) -> pd.DataFrame:
+def make(n: int, seed: int, strings: str = "category") -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     cols = {}
     for i in range(10):
@@ -26,7 +26,12 @@ def make(n: int, seed: int) -> pd.DataFrame:
         cols[f"int{i}"] = rng.integers(0, 1000, size=n)
     cats = np.array([f"cat_{j}" for j in range(20)], dtype=object)
     for i in range(8):
-        cols[f"cat{i}"] = pd.Categorical(cats[rng.integers(0, 20, size=n)])
+        values = cats[rng.integers(0, 20, size=n)]
+        if strings == "category":
+            cols[f"cat{i}"] = pd.Categorical(values)
+        else:  # plain object strings with 1% missing
+            values[rng.random(n) < 0.01] = None
+            cols[f"cat{i}"] = values
     cols["flag"] = rng.random(n) < 0.3
     cols["id"] = np.arange(n)
     return pd.DataFrame(cols)
@@ -41,9 +46,9 @@ def best(fn, repeat: int = 3) -> float:
     return min(times)
 
 
-def main(n: int = 1_000_000) -> None:
-    train = make(n, 0)
-    serving = make(n, 1)
+def main(n: int = 1_000_000, strings: str = "category") -> None:
+    train = make(n, 0, strings)
+    serving = make(n, 1, strings)
     serving.loc[:99, "num0"] = 50.0  # some anomalies to summarise
     s = schema(train)
     t_schema = best(lambda: schema(train), 1)
@@ -59,7 +64,7 @@ def main(n: int = 1_000_000) -> None:
 
     t_peer = best(peer)
     t_skew = best(lambda: validate_data(serving, s, reference=train, publish=False), 1)
-    print(f"rows × columns: {n:,} × {serving.shape[1]}")
+    print(f"rows × columns: {n:,} × {serving.shape[1]} (text as {strings})")
     print(f"anomalies: {len(result.anomalies)} ({', '.join(result.kinds)})")
     print(f"schema():                       {t_schema:.3f} s")
     print(
@@ -72,4 +77,7 @@ def main(n: int = 1_000_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000)
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    main(rows, "category")
+    print()
+    main(rows, "object")

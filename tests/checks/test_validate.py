@@ -389,3 +389,18 @@ def test_time_zone_aware_dates():
     cur.loc[0, "ts"] = pd.Timestamp("2025-06-01", tz="Europe/Paris")
     row = only(validate_data(cur, s, publish=False).anomalies, "out_of_range")
     assert row["count"] == 1
+
+
+def test_importing_the_module_loads_no_pandera_or_matplotlib():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, mlnb.checks.deployment as d; "
+        "d.schema({'a': [1, 2]}); "
+        "print(sorted(m for m in ('pandera', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip() == "[]"
