@@ -404,3 +404,21 @@ def test_importing_the_module_loads_no_pandera_or_matplotlib():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_a_categorical_of_numbers_is_a_category_column():
+    t = pd.DataFrame({"k": pd.Categorical([1, 2, 3, 1])})
+    s = schema(t)
+    assert s["k"].type == "category" and s["k"].categories == (1, 2, 3)
+    assert validate_data(t, s, publish=False).anomalies.empty
+    cur = pd.DataFrame({"k": pd.Categorical([1, 2, 9, 9])})
+    row = only(validate_data(cur, s, publish=False).anomalies, "new_category")
+    assert row["count"] == 2 and "9" in row["found"]
+
+
+def test_naive_dates_against_zoned_schema_are_a_type_change():
+    t = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=5, tz="UTC")})
+    cur = pd.DataFrame({"ts": pd.date_range("2024-01-01", periods=5)})
+    a = validate_data(cur, schema(t), publish=False).anomalies
+    assert a["kind"].tolist() == ["type_change"]
+    assert "cannot be compared" in a["sentence"].iloc[0]

@@ -486,18 +486,17 @@ def _plain(v: Any) -> Any:
 # -- inference ----------------------------------------------------------------------
 def column_kind(values: Any) -> str:
     """The type family of a pandas Series by its dtype: ``int``, ``float``,
-    ``bool``, ``datetime`` or ``string`` (text or categories; object columns of
-    numbers count as their numbers)."""
+    ``bool``, ``datetime`` or ``string`` (text or categories: a pandas
+    Categorical is ``string`` whatever its values; object columns of numbers
+    count as their numbers)."""
     import pandas as pd
     from pandas.api import types as T
 
     dtype = values.dtype
     if isinstance(dtype, pd.CategoricalDtype):
-        return (
-            column_kind(pd.Series(dtype.categories))
-            if len(dtype.categories) and not T.is_object_dtype(dtype.categories.dtype)
-            else "string"
-        )
+        # a pandas Categorical (or an Arrow dictionary column) holds categories,
+        # whatever the type of their values
+        return "string"
     if T.is_bool_dtype(dtype):
         return "bool"
     if T.is_integer_dtype(dtype):

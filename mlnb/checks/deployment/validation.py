@@ -533,6 +533,20 @@ def _pandera_anomalies(pa, data, checked, add, n) -> None:
                 f"id column {name} repeats {n_values:,} value(s) over {count:,} rows",
             )
             continue
+        if group["index"].isna().all():
+            # the check itself raised (e.g. naive dates against zoned bounds):
+            # the values are not of the schema's type
+            reason = str(group["failure_case"].iloc[0])[:120]
+            add(
+                c,
+                "type_change",
+                None,
+                c.type,
+                f"{s.dtype}",
+                f"column {name} cannot be compared with the schema's {c.type} "
+                f"values ({s.dtype}): {reason}",
+            )
+            continue
         values = group["failure_case"]
         count = int(len(values))
         examples = _examples(values)
