@@ -213,3 +213,16 @@ def test_numbers_as_text_are_a_type_change():
     df = DF.assign(a=DF["a"].astype(str))
     a = validate_data(df, SCHEMA, publish=False).anomalies
     assert a["kind"].tolist() == ["type_change"]
+
+
+def test_missing_pandera_names_the_extra(monkeypatch):
+    from mlnb import MissingDependencyError
+
+    monkeypatch.setitem(__import__("sys").modules, "pandera", None)
+    monkeypatch.setitem(__import__("sys").modules, "pandera.pandas", None)
+    with pytest.raises(MissingDependencyError, match=r"mlnb\[validate\]"):
+        validate_data(DF, SCHEMA, publish=False)
+    with pytest.raises(MissingDependencyError, match="pandera"):
+        SCHEMA.to_pandera()
+    # inferring, editing and saving a schema need no pandera
+    assert schema(DF).with_column("a", max=10)["a"].max == 10
