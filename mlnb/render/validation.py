@@ -77,15 +77,15 @@ def anomalies_sections(result: Any) -> list[str]:
                 r["column"],
                 r["kind"].replace("_", " "),
                 r["severity"].upper(),
-                "" if r["count"] is None else r["count"],
                 r["sentence"],
+                "" if r["count"] is None else r["count"],
             )
         )
     out = [
         H.table(
             body,
-            header=("column", "anomaly", "severity", "rows", "what was found"),
-            align_right_from=3,
+            header=("column", "anomaly", "severity", "what was found", "rows"),
+            align_right_from=4,
         )
     ]
     if len(rows) > _MAX_ROWS:
