@@ -152,6 +152,8 @@ EXTRAS = {
     # step 3: the local hyperparameter search (study on disk), GPU probing through
     # NVML, and callables defined in a notebook sent to a trial's subprocess
     "train": ["optuna>=4", "nvidia-ml-py>=12", "cloudpickle>=3"],
+    # step 8: data validation against a schema (pandera underneath)
+    "validate": ["pandera>=0.20"],
 }
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 # Tools the test suite needs (not part of "all": users do not need them).

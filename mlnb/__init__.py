@@ -46,6 +46,10 @@ _LAZY = {
     "GateDecision": "mlnb.checks.deployment",
     "ValueThreshold": "mlnb.checks.deployment",
     "ChangeThreshold": "mlnb.checks.deployment",
+    "schema": "mlnb.checks.deployment",
+    "Schema": "mlnb.checks.deployment",
+    "validate_data": "mlnb.checks.deployment",
+    "ValidationResult": "mlnb.checks.deployment",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
     "ThresholdsResult": "mlnb.checks.imbalance",
@@ -116,8 +120,12 @@ if TYPE_CHECKING:  # pragma: no cover
     from .checks.deployment import (  # noqa: F401
         ChangeThreshold,
         GateDecision,
+        Schema,
+        ValidationResult,
         ValueThreshold,
         gate,
+        schema,
+        validate_data,
     )
     from .checks.drift import (  # noqa: F401
         DriftOverTime,

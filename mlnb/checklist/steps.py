@@ -314,6 +314,20 @@ STEPS: tuple[Step, ...] = (
             "Validate data; evaluate the candidate against a baseline",
             "Deploy conditionally from a reproducible pipeline",
         ),
+        entry_points=("mlnb.schema()", "mlnb.validate_data()", "mlnb.gate()"),
+        starter=(
+            "%load_ext mlnb\n"
+            "import mlnb\n"
+            "# The schema of the training data (edit it, save it as JSON), then the\n"
+            "# anomalies of new data against it (and skew against the training data)\n"
+            "schema = mlnb.schema(train_df)\n"
+            "mlnb.validate_data(new_df, schema, reference=train_df)\n"
+            "# Bless a candidate only if it holds up overall and on every slice\n"
+            "# mlnb.gate(candidate, baseline, data=test_df, label='LABEL_COLUMN',\n"
+            "#     thresholds=[mlnb.ValueThreshold('roc_auc', lower=0.8),\n"
+            "#                 mlnb.ChangeThreshold('roc_auc', absolute=-0.01)],\n"
+            "#     slices=['SLICE_COLUMN'])"
+        ),
     ),
     Step(
         9,

@@ -223,15 +223,15 @@ def test_step_without_evidence_offers_questions_and_starter(lab_page: LabPage) -
     )
 
     # A step without a starter: questions and a note, no button.
-    deployment = lp.step("deployment")
-    deployment.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
+    serving = lp.step("serving")
+    serving.locator(".mlnb-Step-main").focus()  # keyboard: real buttons
     lp.page.keyboard.press("Enter")
-    details = deployment.locator(".mlnb-Step-details")
+    details = serving.locator(".mlnb-Step-details")
     details.wait_for(state="visible")
-    assert "Is the incoming data validated against a schema?" in details.inner_text()
+    assert "What are the latency percentiles" in details.inner_text()
     assert "No mlnb check exists yet for this step" in details.inner_text()
     assert details.locator(".mlnb-Step-starter").count() == 0
-    toggle = deployment.locator(".mlnb-Step-toggle")
+    toggle = serving.locator(".mlnb-Step-toggle")
     assert toggle.get_attribute("aria-expanded") == "true"
     toggle.focus()
     lp.page.keyboard.press("Space")

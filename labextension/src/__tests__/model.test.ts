@@ -841,9 +841,9 @@ describe('starter cells and mlnb detection', () => {
   });
 
   it('is empty for a step without a starter', () => {
-    const deployment = stepById('deployment')!;
-    expect(deployment.starter).toBe('');
-    expect(starterSource(deployment, [])).toBe('');
+    const serving = stepById('serving')!;
+    expect(serving.starter).toBe('');
+    expect(starterSource(serving, [])).toBe('');
   });
 
   it('starts step 1 with the goal, then the baselines', () => {
