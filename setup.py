@@ -154,7 +154,14 @@ EXTRAS = {
     "train": ["optuna>=4", "nvidia-ml-py>=12", "cloudpickle>=3"],
     # step 8: data validation against a schema (pandera underneath)
     "validate": ["pandera>=0.20"],
+    # step 8: the local model registry (MLflow's, in a SQLite file; mlflow-skinny
+    # needs SQLAlchemy and Alembic for that store)
+    "registry": ["mlflow-skinny>=3", "sqlalchemy>=2", "alembic>=1.13"],
 }
+# step 8: validate -> train -> evaluate -> gate -> deploy as a Kubeflow Pipelines v2
+# definition (Vertex Pipelines), run locally with KFP's subprocess runner; its steps
+# validate data and promote into the registry.
+EXTRAS["pipeline"] = ["kfp>=2.13", *EXTRAS["validate"], *EXTRAS["registry"]]
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 # Tools the test suite needs (not part of "all": users do not need them).
 EXTRAS["test"] = [
