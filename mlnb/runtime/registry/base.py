@@ -127,7 +127,9 @@ class RegistryBackend(abc.ABC):
     ) -> ModelVersion:
         """Store ``model`` durably, then register it as a new version carrying
         ``tags`` and no alias. A crash before it returns leaves every existing
-        version and alias untouched."""
+        version and alias untouched. A backend also records
+        ``mlnb.loaded_fingerprint``: the fingerprint of the model read back from
+        storage (see :attr:`ModelVersion.loaded_fingerprint`)."""
 
     @abc.abstractmethod
     def set_alias(self, name: str, alias: str, version: str) -> None:
@@ -145,3 +147,15 @@ class RegistryBackend(abc.ABC):
         """Promotion and rollback events of ``name``, oldest first (backends that keep
         a log override this)."""
         return iter(())
+
+    def record_event(
+        self, name: str, event: Mapping[str, Any]
+    ) -> None:  # pragma: no cover
+        """Append one event (``time``, ``action``, ``version``, ``previous``,
+        ``alias``, ``user``, ``reason``; JSON-safe) to ``name``'s history; called
+        under :meth:`lock` after the alias moved. Backends without a log ignore it."""
+
+    def collect_garbage(self, *, dry_run: bool = True) -> list[str]:  # pragma: no cover
+        """Leftovers of interrupted promotions (temporary folders, artefacts no
+        version refers to): listed, and removed unless ``dry_run``."""
+        return []
