@@ -1006,7 +1006,7 @@ class Storage(Resource):
         if request.query.get("uploadType") == "multipart" and "boundary=" in kind:
             boundary = kind.split("boundary=", 1)[1].strip('"').encode()
             parts = [
-                p.split(b"\r\n\r\n", 1)[1].rstrip(b"\r\n")
+                p.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n")
                 for p in request.raw.split(b"--" + boundary)
                 if b"\r\n\r\n" in p
             ]

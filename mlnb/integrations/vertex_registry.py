@@ -701,6 +701,12 @@ def _api_error(exc: Exception, what: str, backend: VertexRegistryBackend) -> Mln
             f"could not {what}: not found in {where} ({message}); check the "
             "project, location and bucket the registry was opened with"
         )
+    if isinstance(exc, (api_errors.FailedPrecondition, api_errors.Aborted)):
+        return VertexRegistryError(
+            f"Vertex AI could not {what}: {message}. Fix what it names (the "
+            "artefact folder, the serving container, the model's state) and try "
+            "again; existing versions and aliases are unchanged"
+        )
     if isinstance(exc, api_errors.BadRequest):
         return MlnbValueError(f"Vertex AI refused to {what} as invalid: {message}")
     code = getattr(exc, "code", None)
