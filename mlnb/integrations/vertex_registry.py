@@ -78,6 +78,7 @@ from .vertex_settings import settings as _settings
 
 __all__ = [
     "open_registry",
+    "open_backend",
     "VertexRegistryBackend",
     "VertexRegistryError",
     "default_serving_image",
@@ -218,6 +219,27 @@ def open_registry(
         serving_container_image_uri=image,
         credentials=credentials,
     )
+
+
+_OPTIONS = (
+    "project",
+    "location",
+    "staging_bucket",
+    "serving_container_image_uri",
+    "credentials",
+)
+
+
+def open_backend(**options: Any) -> VertexRegistryBackend:
+    """:func:`open_registry` for ``mlnb.registry("vertex", **options)``; an unknown
+    option is named with the ones that exist."""
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise MlnbValueError(
+            f"mlnb.registry('vertex', ...) takes {', '.join(_OPTIONS)}; got "
+            f"{', '.join(unknown)}"
+        )
+    return open_registry(**options)
 
 
 # -- labels ----------------------------------------------------------------------------

@@ -312,3 +312,68 @@ def test_the_default_serving_image_comes_from_the_sdk_catalogue(
     mine.create_version(NAME, M2, tags=_tags(M2)[1])
     body = vertex_server.requests_to("POST", "models:upload")[1].body
     assert body["model"]["containerSpec"]["imageUri"] == "example.org/me/serve:1"
+
+
+# -- end to end: mlnb.promote / rollback on Vertex AI ----------------------------------
+def _decision(model, baseline=None, lower=0.5):
+    return gate(
+        model,
+        baseline,
+        data=DF,
+        label="y",
+        thresholds=[ValueThreshold("roc_auc", lower=lower)],
+        features=["a", "b"],
+        publish=False,
+    )
+
+
+@pytest.fixture
+def reg(vertex_sdk, tmp_path, monkeypatch):
+    from mlnb.runtime.registry.registry import registry
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    return registry(
+        "vertex", project="p", location="us-central1", staging_bucket="gs://b"
+    )
+
+
+def test_promote_puts_a_blessed_model_on_vertex_and_rolls_back(reg, vertex_server):
+    from mlnb.runtime.registry.promote import promote, rollback
+
+    assert reg.kind == "vertex" and reg.location == "projects/p/locations/us-central1"
+    first = promote(M1, _decision(M1), registry=reg, name=NAME, publish=False)
+    assert first.promoted and first.version == "1"
+    champion = reg.load(NAME)  # the gate's baseline is what the registry serves
+    second = promote(
+        M2, _decision(M2, champion), registry=reg, name=NAME, publish=False
+    )
+    assert second.promoted and (second.version, second.previous) == ("2", "1")
+    _, versions = _server_versions(vertex_server)
+    assert [v["versionAliases"] for v in versions] == [["default"], ["champion"]]
+    assert versions[1]["labels"]["mlnb-blessed"] == "true"
+    assert reg.backend.get_version(NAME, "2").previous == "1"
+    back = rollback(reg, NAME, publish=False)
+    assert back.version == "1"
+    _, versions = _server_versions(vertex_server)
+    assert [v["versionAliases"] for v in versions] == [["default", "champion"], []]
+    actions = [e["action"] for e in reg.backend.history(NAME)]
+    assert actions[:2] == ["promote", "promote"] and len(actions) == 3
+
+
+def test_promote_uploads_nothing_when_the_gate_did_not_bless(reg, vertex_server):
+    from mlnb.runtime.registry.promote import promote
+
+    decision = _decision(M1, lower=0.999)
+    assert not decision.blessed
+    p = promote(M1, decision, registry=reg, name=NAME, publish=False)
+    assert not p.promoted
+    assert vertex_server.requests_to("POST", "models:upload") == []
+    assert vertex_server.models.versions == {}
+    assert not any(n.endswith("model.pkl") for _, n in vertex_server.storage.objects)
+
+
+def test_registry_vertex_names_an_unknown_option(vertex_sdk):
+    from mlnb.runtime.registry.registry import registry
+
+    with pytest.raises(MlnbValueError, match="staging_bucket.*got bucket"):
+        registry("vertex", bucket="gs://b")
