@@ -9,6 +9,7 @@ import json
 import os
 import re
 import threading
+import time
 
 import numpy as np
 import pandas as pd
@@ -286,6 +287,19 @@ def test_the_lock_serialises_and_names_the_holder(registry, tmp_path):
         t.join(5)
     with registry.lock(NAME, timeout=1):  # released
         pass
+    # a second lock() waits for the holder to finish
+    held.clear()
+    release.clear()
+    t = threading.Thread(target=hold)
+    t.start()
+    assert held.wait(5)
+    timer = threading.Timer(0.3, release.set)
+    timer.start()
+    start = time.monotonic()
+    with registry.lock(NAME, timeout=5):
+        waited = time.monotonic() - start
+    t.join(5)
+    assert waited >= 0.25
     assert list((tmp_path / "cache" / "mlnb" / "locks").glob("vertex-*.lock"))
 
 
