@@ -189,8 +189,14 @@ def test_set_tags_and_history_are_read_back(registry, vertex_server):
         {"action": "promote", "version": "1", "previous": None, "alias": "champion"},
         {"action": "promote", "version": "2", "previous": "1", "alias": "champion"},
     ]
-    for e in events:
-        registry.record_event(NAME, e)
+    registry.record_event(NAME, events[0])
+    # a writer that lost the race (412 on its conditional write) reads again
+    vertex_server.inject(412, method="POST", path="/upload/storage", message="moved")
+    registry.record_event(NAME, events[1])
+    assert [r.status for r in vertex_server.requests_to("POST", "/upload/")][-2:] == [
+        412,
+        200,
+    ]
     assert list(registry.history(NAME)) == events
     raw = vertex_server.storage.objects[("b", "mlnb-registry/churn/history.jsonl")]
     assert [json.loads(x) for x in raw.decode().splitlines()] == events
