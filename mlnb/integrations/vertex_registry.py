@@ -71,6 +71,7 @@ from typing import Any
 from ..checks.deployment import model_fingerprint
 from ..errors import MissingDependencyError, MlnbError, MlnbValueError
 from ..runtime.registry.base import TAG_PREFIX, ModelVersion, RegistryBackend
+from ..runtime.registry.faults import fault
 from ..runtime.registry.filelock import file_lock
 from ..runtime.registry.lineage import version_from_tags
 from .vertex_settings import LOGIN
@@ -489,6 +490,7 @@ class VertexRegistryBackend(RegistryBackend):
             "tags": tags,
         }
         self._write(f"{folder}/{TAGS_FILE}", json.dumps(meta, sort_keys=True).encode())
+        fault("after_artifact")
         parent = self._find(name)
         uploaded = self._call(
             lambda: self._aip.Model.upload(

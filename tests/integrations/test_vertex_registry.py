@@ -397,3 +397,57 @@ def test_registry_vertex_names_an_unknown_option(vertex_sdk):
 
     with pytest.raises(MlnbValueError, match="staging_bucket.*got bucket"):
         registry("vertex", bucket="gs://b")
+
+
+CHILD = """
+import sys
+sys.path[:0] = {paths!r}
+import google.auth.credentials
+from google.cloud import aiplatform
+from test_vertex_registry import M2, _decision
+from mlnb.runtime.registry.promote import promote
+from mlnb.runtime.registry.registry import registry
+
+aiplatform.init(project="p", location="us-central1", api_transport="rest",
+                api_endpoint={url!r}, staging_bucket="gs://b",
+                credentials=google.auth.credentials.AnonymousCredentials())
+reg = registry("vertex")
+promote(M2, _decision(M2, reg.load("churn")), registry=reg, name="churn",
+        publish=False)
+print("not killed")
+"""
+
+
+@pytest.mark.parametrize("point", ["after_artifact", "after_register"])
+def test_a_promotion_killed_midway_leaves_the_champion_on_the_server(
+    reg, vertex_server, tmp_path, point
+):
+    """A real child process promoting against the server dies (SIGKILL) between
+    the writes: the champion on the server is still v1, and a later promotion
+    works (the lock died with the child)."""
+    import subprocess
+    import sys
+
+    from mlnb.runtime.registry.promote import promote
+
+    assert promote(M1, _decision(M1), registry=reg, name=NAME, publish=False).promoted
+    here = os.path.dirname(os.path.abspath(__file__))
+    paths = [here, os.path.dirname(here), os.getcwd()]
+    env = {**os.environ, "MLNB_FAULT_POINT": point}
+    code = CHILD.format(paths=paths, url=vertex_server.url)
+    child = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, timeout=120
+    )
+    assert child.returncode == -9, child.stderr.decode()[-2000:]
+    _, versions = _server_versions(vertex_server)
+    registered = 2 if point == "after_register" else 1
+    assert len(versions) == registered
+    assert [v["versionAliases"] for v in versions][0] == ["default", "champion"]
+    assert reg.champion(NAME).version == "1"
+    if point == "after_artifact":  # the artefact is garbage, found by gc
+        assert len(reg.backend.collect_garbage(min_age_s=0)) == 1
+    again = promote(
+        M2, _decision(M2, reg.load(NAME)), registry=reg, name=NAME, publish=False
+    )
+    assert again.promoted and again.version == str(registered + 1)
+    assert reg.champion(NAME).version == again.version
