@@ -4,7 +4,9 @@ the fix, and nothing reaches the server (its request log stays empty)."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
+from sklearn.linear_model import LogisticRegression
 from vertexserver import vertex_sdk, vertex_server  # noqa: F401
 
 from mlnb.errors import MlnbError, MlnbValueError
@@ -132,3 +134,35 @@ def test_an_unknown_option_of_the_factory(vertex_sdk):
 
     with pytest.raises(MlnbValueError, match="takes project, location.*got region"):
         open_backend(region="us-central1")
+
+
+def test_an_alias_vertex_refuses_stops_promote_before_any_upload(
+    backend, vertex_server
+):
+    """mlnb's aliases may hold '_'; Vertex AI's may not. promote() reads the alias
+    before it writes, so nothing is uploaded or registered."""
+    from mlnb.checks.deployment import ValueThreshold, gate
+    from mlnb.runtime.registry.promote import promote
+    from mlnb.runtime.registry.registry import ModelRegistry
+
+    frame = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0] * 10, "y": [0, 0, 1, 1] * 10})
+    model = LogisticRegression().fit(frame[["a"]], frame.y)
+    decision = gate(
+        model,
+        data=frame,
+        label="y",
+        thresholds=[ValueThreshold("accuracy", lower=0.5)],
+        features=["a"],
+        publish=False,
+    )
+    assert decision.blessed
+    with pytest.raises(MlnbValueError, match="alias 'my_champion'.*e.g. 'champion'"):
+        promote(
+            model,
+            decision,
+            registry=ModelRegistry(backend),
+            name="m",
+            alias="my_champion",
+            publish=False,
+        )
+    assert vertex_server.requests_to("POST") == []
