@@ -43,15 +43,19 @@ What the server does
   spelled ``PIPELINE_STATE_``; inputs checked as Vertex AI checks them: objective for
   the prediction type, budget 1000..72000 milli node hours, an existing dataset; a
   FAILED pipeline carries ``error``; on SUCCEEDED the model is registered and named
-  in ``modelToUpload``) and ``server.models`` (the Model Registry's reads, with
-  ``supportedDeploymentResourcesTypes``; ``server.models.add(...)`` registers one, so
-  upload or endpoint routes can build on it).
+  in ``modelToUpload``) and ``server.models`` (the Model Registry: uploads as
+  operations, versions under a ``parentModel``, lists with ``filter``,
+  ``:listVersions``, ``:mergeVersionAliases`` moving aliases, label and alias
+  formats checked as Vertex AI checks them; ``server.models.add(...)`` registers one,
+  ``server.models.fail_next_upload(...)`` fails the next upload's operation).
 - **Faults**: ``server.inject(503, times=1, method="GET", path="customJobs/")``
   answers the next matching requests with that HTTP error (the SDK's GETs retry
   503s; its creates do not).
-- **Cloud Storage**: the staging upload of ``CustomJob.from_local_script`` lands in
-  ``server.storage.objects`` (``STORAGE_EMULATOR_HOST`` points the storage client
-  here), so a packaged script can be opened and checked.
+- **Cloud Storage**: the staging upload of ``CustomJob.from_local_script`` and
+  google-cloud-storage's uploads land in ``server.storage.objects``
+  (``STORAGE_EMULATOR_HOST`` points the storage client here), so a packaged script
+  or a stored model can be opened and checked; downloads, listing, deletes and
+  generation preconditions are served too.
 - **Records**: every request is kept in ``server.requests`` (method, path, query,
   JSON body, headers) for asserting what the SDK sent.
 """

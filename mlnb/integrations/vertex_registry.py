@@ -311,8 +311,7 @@ class VertexRegistryBackend(RegistryBackend):
     ) -> None:
         self._aip = aiplatform
         self.project = project
-        # attribute named like the contract's property would clash: keep it private
-        self._location = location
+        self._location = location  # the region (``location`` is the contract's path)
         self.staging_bucket = staging_bucket.rstrip("/")
         self.serving_container_image_uri = serving_container_image_uri
         self._credentials = credentials
