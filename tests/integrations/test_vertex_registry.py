@@ -418,13 +418,14 @@ print("not killed")
 """
 
 
-@pytest.mark.parametrize("point", ["after_artifact", "after_register"])
 def test_a_promotion_killed_midway_leaves_the_champion_on_the_server(
-    reg, vertex_server, tmp_path, point
+    reg, vertex_server, tmp_path
 ):
     """A real child process promoting against the server dies (SIGKILL) between
-    the writes: the champion on the server is still v1, and a later promotion
-    works (the lock died with the child)."""
+    the two writes (version registered, alias not moved): the champion on the
+    server is still v1, and a later promotion works (the lock died with the child).
+    (One point: each child imports the SDK anew; the artefact-only crash is the
+    failed-upload test's orphan.)"""
     import subprocess
     import sys
 
@@ -433,6 +434,7 @@ def test_a_promotion_killed_midway_leaves_the_champion_on_the_server(
     assert promote(M1, _decision(M1), registry=reg, name=NAME, publish=False).promoted
     here = os.path.dirname(os.path.abspath(__file__))
     paths = [here, os.path.dirname(here), os.getcwd()]
+    point = "after_register"
     env = {**os.environ, "MLNB_FAULT_POINT": point}
     code = CHILD.format(paths=paths, url=vertex_server.url)
     child = subprocess.run(
@@ -440,12 +442,10 @@ def test_a_promotion_killed_midway_leaves_the_champion_on_the_server(
     )
     assert child.returncode == -9, child.stderr.decode()[-2000:]
     _, versions = _server_versions(vertex_server)
-    registered = 2 if point == "after_register" else 1
-    assert len(versions) == registered
+    registered = 2
+    assert len(versions) == registered and versions[1]["versionAliases"] == []
     assert [v["versionAliases"] for v in versions][0] == ["default", "champion"]
     assert reg.champion(NAME).version == "1"
-    if point == "after_artifact":  # the artefact is garbage, found by gc
-        assert len(reg.backend.collect_garbage(min_age_s=0)) == 1
     again = promote(
         M2, _decision(M2, reg.load(NAME)), registry=reg, name=NAME, publish=False
     )
