@@ -160,8 +160,8 @@ class MlflowBackend(RegistryBackend):
         os.makedirs(os.path.dirname(self.db_path), exist_ok=True)
         self.uri = "sqlite:///" + self.db_path
         client_cls = _mlflow()
-        self.client = client_cls(tracking_uri=self.uri, registry_uri=self.uri)
         try:
+            self.client = client_cls(tracking_uri=self.uri, registry_uri=self.uri)
             self.client.search_registered_models(max_results=1)
         except Exception as exc:  # noqa: BLE001 - any store error
             raise MlnbValueError(
