@@ -43,15 +43,19 @@ What the server does
   spelled ``PIPELINE_STATE_``; inputs checked as Vertex AI checks them: objective for
   the prediction type, budget 1000..72000 milli node hours, an existing dataset; a
   FAILED pipeline carries ``error``; on SUCCEEDED the model is registered and named
-  in ``modelToUpload``) and ``server.models`` (the Model Registry's reads, with
-  ``supportedDeploymentResourcesTypes``; ``server.models.add(...)`` registers one, so
-  upload or endpoint routes can build on it).
+  in ``modelToUpload``) and ``server.models`` (the Model Registry: uploads as
+  operations, versions under a ``parentModel``, lists with ``filter``,
+  ``:listVersions``, ``:mergeVersionAliases`` moving aliases, label and alias
+  formats checked as Vertex AI checks them; ``server.models.add(...)`` registers one,
+  ``server.models.fail_next_upload(...)`` fails the next upload's operation).
 - **Faults**: ``server.inject(503, times=1, method="GET", path="customJobs/")``
   answers the next matching requests with that HTTP error (the SDK's GETs retry
   503s; its creates do not).
-- **Cloud Storage**: the staging upload of ``CustomJob.from_local_script`` lands in
-  ``server.storage.objects`` (``STORAGE_EMULATOR_HOST`` points the storage client
-  here), so a packaged script can be opened and checked.
+- **Cloud Storage**: the staging upload of ``CustomJob.from_local_script`` and
+  google-cloud-storage's uploads land in ``server.storage.objects``
+  (``STORAGE_EMULATOR_HOST`` points the storage client here), so a packaged script
+  or a stored model can be opened and checked; downloads, listing, deletes and
+  generation preconditions are served too.
 - **Records**: every request is kept in ``server.requests`` (method, path, query,
   JSON body, headers) for asserting what the SDK sent.
 """
@@ -111,10 +115,13 @@ DEFAULT_TIMELINE = ("QUEUED", "PENDING", "RUNNING", "SUCCEEDED")
 #: google.rpc.Code names for HTTP statuses used in error bodies.
 _HTTP_STATUS = {
     400: "INVALID_ARGUMENT",
+    403: "PERMISSION_DENIED",
     404: "NOT_FOUND",
     409: "ALREADY_EXISTS",
+    412: "FAILED_PRECONDITION",
     429: "RESOURCE_EXHAUSTED",
     500: "INTERNAL",
+    501: "UNIMPLEMENTED",
     503: "UNAVAILABLE",
 }
 _CLOCK = "2026-01-01T00:00:%02d.000Z"
@@ -599,46 +606,163 @@ class Datasets(Resource):
         return dict(self.find(f"projects/{project}/locations/{location}/datasets/{id}"))
 
 
+#: Vertex AI's version alias format (``[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]``).
+ALIAS_FORMAT = re.compile(r"[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]\Z")
+#: Google Cloud label format: keys start with a lowercase letter; keys and values
+#: at most 63 lowercase letters, digits, ``_`` and ``-`` (values may be empty).
+LABEL_KEY_FORMAT = re.compile(r"[a-z][a-z0-9_-]{0,62}\Z")
+LABEL_VALUE_FORMAT = re.compile(r"[a-z0-9_-]{0,63}\Z")
+MAX_LABELS = 64
+_FILTER_TERM = re.compile(
+    r"\s*(?P<field>display_name|displayName|labels\.[a-z0-9_-]+)\s*=\s*"
+    r'"(?P<value>[^"]*)"\s*'
+)
+
+
+def validate_labels(labels: Any, where: str = "labels") -> None:
+    """Reject labels Vertex AI rejects (400)."""
+    if not isinstance(labels, dict):
+        raise HttpError(400, f"{where} must be a map of strings.")
+    if len(labels) > MAX_LABELS:
+        raise HttpError(
+            400, f"{where}: at most {MAX_LABELS} labels; got {len(labels)}."
+        )
+    for key, value in labels.items():
+        if not LABEL_KEY_FORMAT.match(str(key)):
+            raise HttpError(400, f"{where}: invalid label key {key!r}.")
+        if not isinstance(value, str) or not LABEL_VALUE_FORMAT.match(value):
+            raise HttpError(400, f"{where}: invalid label value {value!r} of {key!r}.")
+
+
+def validate_alias(alias: Any) -> None:
+    if not isinstance(alias, str) or not ALIAS_FORMAT.match(alias):
+        raise HttpError(
+            400,
+            f"Invalid version alias {alias!r}: an alias must match "
+            "[a-z][a-zA-Z0-9-]{0,126}[a-z0-9].",
+        )
+
+
 class Models(Resource):
-    """The Model Registry's reads: ``GET .../models/ID`` (also ``ID@VERSION``), with
-    ``supportedDeploymentResourcesTypes`` (without it the SDK's ``deploy()`` drops
-    machine and accelerator settings). :meth:`add` registers a model (training
-    pipelines do on success; an upload route can do the same). Held in ``items``."""
+    """The Model Registry: every version of every model, in ``versions`` (model
+    resource name -> versions oldest first; ``items`` is model name -> its
+    ``default`` version).
+
+    - ``POST .../models:upload`` answers an operation (done at once) whose response
+      is an ``UploadModelResponse`` (``model``, ``modelVersionId``). With
+      ``parentModel`` the upload is a new version of that model (an unknown parent:
+      404). Checked as Vertex AI checks it: ``displayName``,
+      ``containerSpec.imageUri``, a ``gs://`` ``artifactUri``, label format,
+      alias format. The first version always holds ``default``; a later one only
+      when it asks for it (``is_default_version=True``), which moves it.
+      :meth:`fail_next_upload` makes the next upload's operation end in an error.
+    - ``GET .../models`` lists each model's default version (``filter``:
+      ``display_name="..."`` and ``labels.KEY="..."`` terms joined by ``AND``);
+      ``GET .../models/ID:listVersions`` lists every version;
+      ``GET .../models/ID@VERSION`` (a version id or an alias) reads one, with
+      ``supportedDeploymentResourcesTypes`` (without it the SDK's ``deploy()`` drops
+      machine and accelerator settings).
+    - ``POST .../models/ID@VERSION:mergeVersionAliases`` adds aliases (one held by
+      another version moves: a single version holds an alias) and removes
+      ``-alias`` ones; ``default`` cannot be removed, only moved.
+    - ``PATCH .../models/ID@VERSION?updateMask=labels,...`` updates labels,
+      ``description`` and ``versionDescription``.
+    """
 
     def __init__(self, server: VertexServer):
         super().__init__(server)
-        self.items: dict[str, dict] = {}
+        self.versions: dict[str, list[dict]] = {}
+        self._upload_errors: list[dict] = []
+
+    @property
+    def items(self) -> dict[str, dict]:
+        """Model resource name -> its default version (copies)."""
+        with self.server.lock:
+            return {name: dict(self._default(vs)) for name, vs in self.versions.items()}
 
     def routes(self):
+        one = rf"{_PARENT}/models/(?P<id>[^/:@]+)(@(?P<version>[^/:]+))?"
+        yield "GET", one, self.get
+        yield "PATCH", one, self.update
+        yield "GET", rf"{_PARENT}/models", self.list
+        yield "POST", rf"{_PARENT}/models:upload", self.upload
         yield (
             "GET",
-            rf"{_PARENT}/models/(?P<id>[^/:@]+)(@(?P<version>[^/:]+))?",
-            (self.get),
+            rf"{_PARENT}/models/(?P<id>[^/:@]+):listVersions",
+            self.list_versions,
         )
+        yield "POST", one + ":mergeVersionAliases", self.merge_aliases
 
+    # -- state ------------------------------------------------------------------------
     def add(
         self,
         display_name: str,
         *,
         project: str = "p",
         location: str = "us-central1",
+        parent: str | None = None,
+        aliases: list[str] | tuple[str, ...] = (),
         **fields: Any,
     ) -> dict:
-        """Register a model (version 1) and return its REST resource."""
-        name = f"projects/{project}/locations/{location}/models/{self.server.new_id()}"
-        model = {
-            "name": name,
-            "displayName": display_name,
-            "versionId": "1",
-            "versionAliases": ["default"],
-            "supportedDeploymentResourcesTypes": ["DEDICATED_RESOURCES"],
-            "createTime": self.server.now(),
-            "updateTime": self.server.now(),
-            **fields,
-        }
-        self.items[name] = model
-        return dict(model)
+        """Register a model (version 1), or a new version of ``parent`` (a model
+        resource name), and return the version's REST resource."""
+        with self.server.lock:
+            now = self.server.now()
+            if parent is None:
+                name = f"projects/{project}/locations/{location}/models/"
+                name += str(self.server.new_id())
+                versions = self.versions.setdefault(name, [])
+                held = ["default"]
+            else:
+                name = parent
+                versions = self.versions[parent]
+                held = []
+            for alias in aliases:
+                if alias not in held:
+                    held.append(alias)
+            for other in versions:  # an alias moves: one version holds it
+                other["versionAliases"] = [
+                    a for a in other["versionAliases"] if a not in held
+                ]
+            model = {
+                "name": name,
+                "displayName": display_name,
+                "versionId": str(len(versions) + 1),
+                "versionAliases": held,
+                "supportedDeploymentResourcesTypes": ["DEDICATED_RESOURCES"],
+                "createTime": versions[0]["createTime"] if versions else now,
+                "updateTime": now,
+                "versionCreateTime": now,
+                "versionUpdateTime": now,
+                **fields,
+            }
+            versions.append(model)
+            return dict(model)
 
+    def find(self, name: str, version: str | None = None) -> dict:
+        """One version of model ``name`` (a version id or an alias; None: the
+        default one); 404 when either is unknown."""
+        versions = self.versions.get(name)
+        if versions is None:
+            raise HttpError(404, f"Model {name} not found.")
+        if version is None:
+            return self._default(versions)
+        for v in versions:
+            if version == v["versionId"] or version in v["versionAliases"]:
+                return v
+        raise HttpError(404, f"Model {name}@{version} not found.")
+
+    @staticmethod
+    def _default(versions: list[dict]) -> dict:
+        return next(v for v in versions if "default" in v["versionAliases"])
+
+    def fail_next_upload(self, message: str = "upload failed", code: int = 9) -> None:
+        """The next upload's operation ends with ``error {code, message}`` (code 9:
+        FAILED_PRECONDITION) and registers nothing."""
+        with self.server.lock:
+            self._upload_errors.append({"code": code, "message": message})
+
+    # -- routes -----------------------------------------------------------------------
     def get(
         self,
         request: Request,
@@ -648,11 +772,160 @@ class Models(Resource):
         version: str | None = None,
     ) -> dict:
         name = f"projects/{project}/locations/{location}/models/{id}"
-        model = self.items.get(name)
-        if model is None or (version not in (None, model["versionId"], "default")):
-            raise HttpError(404, f"Model {name}{'@' + version if version else ''} "
-                            "not found.")  # fmt: skip
-        return dict(model)
+        return dict(self.find(name, version))
+
+    def list(self, request: Request, project: str, location: str) -> dict:
+        prefix = f"projects/{project}/locations/{location}/models/"
+        keep = _model_filter(request.query.get("filter", ""))
+        models = [
+            dict(self._default(vs))
+            for name, vs in sorted(self.versions.items())
+            if name.startswith(prefix) and keep(self._default(vs))
+        ]
+        return {"models": models} if models else {}
+
+    def list_versions(
+        self, request: Request, project: str, location: str, id: str
+    ) -> dict:
+        name = f"projects/{project}/locations/{location}/models/{id}"
+        if name not in self.versions:
+            raise HttpError(404, f"Model {name} not found.")
+        keep = _model_filter(request.query.get("filter", ""))
+        models = [dict(v) for v in self.versions[name] if keep(v)]
+        return {"models": models} if models else {}
+
+    def upload(self, request: Request, project: str, location: str) -> dict:
+        body = request.body or {}
+        model = dict(body.get("model") or {})
+        if not model.get("displayName"):
+            raise HttpError(400, "model.displayName is required.")
+        if not (model.get("containerSpec") or {}).get("imageUri"):
+            raise HttpError(400, "model.containerSpec.imageUri is required.")
+        artifact = model.get("artifactUri")
+        if artifact is not None and not str(artifact).startswith("gs://"):
+            raise HttpError(400, f"artifactUri must be a gs:// URI; got {artifact!r}.")
+        validate_labels(model.get("labels") or {}, "model.labels")
+        aliases = list(model.pop("versionAliases", None) or [])
+        for alias in aliases:
+            validate_alias(alias)
+        if len(set(aliases)) != len(aliases):
+            raise HttpError(400, f"Duplicate version aliases {aliases}.")
+        parent = body.get("parentModel") or None
+        prefix = f"projects/{project}/locations/{location}/models/"
+        if parent is not None:
+            if not parent.startswith(prefix) or "@" in parent:
+                raise HttpError(400, f"Invalid parentModel {parent!r}.")
+            self.find(parent)  # 404 when unknown
+        if self._upload_errors:
+            error = self._upload_errors.pop(0)
+            return self.server.operations.create(
+                f"projects/{project}/locations/{location}",
+                "google.cloud.aiplatform.v1.UploadModelResponse",
+                error=error,
+                metadata_type=_UPLOAD_METADATA,
+            )
+        model.pop("name", None)
+        added = self.add(
+            model.pop("displayName"),
+            project=project,
+            location=location,
+            parent=parent,
+            aliases=aliases,
+            **model,
+        )
+        return self.server.operations.create(
+            added["name"],
+            "google.cloud.aiplatform.v1.UploadModelResponse",
+            {"model": added["name"], "modelVersionId": added["versionId"]},
+            metadata_type=_UPLOAD_METADATA,
+        )
+
+    def merge_aliases(
+        self,
+        request: Request,
+        project: str,
+        location: str,
+        id: str,
+        version: str | None = None,
+    ) -> dict:
+        name = f"projects/{project}/locations/{location}/models/{id}"
+        target = self.find(name, version)
+        changes = list((request.body or {}).get("versionAliases") or [])
+        if not changes:
+            raise HttpError(400, "versionAliases is required.")
+        add = [a for a in changes if not a.startswith("-")]
+        remove = [a[1:] for a in changes if a.startswith("-")]
+        for alias in add + remove:
+            validate_alias(alias)
+        if "default" in remove:
+            raise HttpError(
+                400,
+                "The default alias cannot be removed; add it to another version.",
+                "FAILED_PRECONDITION",
+            )
+        if set(add) & set(remove):
+            raise HttpError(400, f"Aliases both added and removed: {changes}.")
+        now = self.server.now()
+        for v in self.versions[name]:
+            if v is target:
+                continue
+            kept = [a for a in v["versionAliases"] if a not in add]
+            if kept != v["versionAliases"]:
+                v["versionAliases"], v["versionUpdateTime"] = kept, now
+        held = [a for a in target["versionAliases"] if a not in remove]
+        held += [a for a in add if a not in held]
+        target["versionAliases"], target["versionUpdateTime"] = held, now
+        return dict(target)
+
+    def update(
+        self,
+        request: Request,
+        project: str,
+        location: str,
+        id: str,
+        version: str | None = None,
+    ) -> dict:
+        name = f"projects/{project}/locations/{location}/models/{id}"
+        target = self.find(name, version)
+        body = request.body or {}
+        mask = [m for m in request.query.get("updateMask", "").split(",") if m]
+        fields = {"labels", "description", "versionDescription", "displayName"}
+        snake = {"version_description": "versionDescription",
+                 "display_name": "displayName"}  # fmt: skip
+        mask = [snake.get(m, m) for m in mask]
+        if not mask or set(mask) - fields:
+            raise HttpError(400, f"updateMask must name some of {sorted(fields)}.")
+        if "labels" in mask:
+            validate_labels(body.get("labels") or {}, "model.labels")
+        for field_name in mask:
+            target[field_name] = body.get(field_name)
+        target["versionUpdateTime"] = target["updateTime"] = self.server.now()
+        return dict(target)
+
+
+_UPLOAD_METADATA = "google.cloud.aiplatform.v1.UploadModelOperationMetadata"
+
+
+def _model_filter(text: str) -> Callable[[dict], bool]:
+    """A predicate for ``display_name="x" AND labels.k="v"`` (400 otherwise)."""
+    terms = []
+    for part in re.split(r"\s+AND\s+", text.strip()) if text.strip() else []:
+        m = _FILTER_TERM.fullmatch(part)
+        if m is None:
+            raise HttpError(400, f"Unsupported filter {text!r}.")
+        terms.append((m["field"], m["value"]))
+
+    def keep(model: dict) -> bool:
+        for field_name, value in terms:
+            if field_name.startswith("labels."):
+                got = (model.get("labels") or {}).get(field_name[7:])
+            else:
+                got = model.get("displayName")
+            if got != value:
+                return False
+        return True
+
+    return keep
 
 
 class Operations(Resource):
@@ -702,21 +975,28 @@ class Operations(Resource):
 
 class Storage(Resource):
     """Just enough Cloud Storage JSON API for the SDK's staging uploads
-    (``CustomJob.from_local_script`` packages the script and uploads it): set
+    (``CustomJob.from_local_script`` packages the script and uploads it) and for
+    artefacts written and read with google-cloud-storage: set
     ``STORAGE_EMULATOR_HOST`` to the server's URL (the :func:`vertex_sdk` fixture
-    does). Objects are kept in ``objects[(bucket, name)]`` as bytes."""
+    does). Objects are kept in ``objects[(bucket, name)]`` as bytes, each with a
+    generation (``ifGenerationMatch`` preconditions are honoured: 412 otherwise).
+    Uploads: multipart and simple media (resumable uploads, used above 8 MiB, are
+    not served). Downloads (``alt=media``), listing (``prefix``) and deletes."""
 
-    prefixes = ("/storage/v1", "/upload/storage/v1")
+    prefixes = ("/storage/v1", "/upload/storage/v1", "/download/storage/v1")
 
     def __init__(self, server: VertexServer):
         super().__init__(server)
         self.objects: dict[tuple[str, str], bytes] = {}
+        self.generations: dict[tuple[str, str], int] = {}
 
     def routes(self):
         yield "GET", r"/b/(?P<bucket>[^/]+)", self.bucket
         yield "POST", r"/b", self.create_bucket
         yield "POST", r"/b/(?P<bucket>[^/]+)/o", self.upload
+        yield "GET", r"/b/(?P<bucket>[^/]+)/o", self.list
         yield "GET", r"/b/(?P<bucket>[^/]+)/o/(?P<name>.+)", self.get
+        yield "DELETE", r"/b/(?P<bucket>[^/]+)/o/(?P<name>.+)", self.delete
 
     def bucket(self, request: Request, bucket: str) -> dict:
         return {"kind": "storage#bucket", "name": bucket, "location": "US-CENTRAL1"}
@@ -730,21 +1010,55 @@ class Storage(Resource):
         if request.query.get("uploadType") == "multipart" and "boundary=" in kind:
             boundary = kind.split("boundary=", 1)[1].strip('"').encode()
             parts = [
-                p.split(b"\r\n\r\n", 1)[1].rstrip(b"\r\n")
+                p.split(b"\r\n\r\n", 1)[1].removesuffix(b"\r\n")
                 for p in request.raw.split(b"--" + boundary)
                 if b"\r\n\r\n" in p
             ]
             name = json.loads(parts[0]).get("name", name)
             data = parts[1] if len(parts) > 1 else b""
+        elif request.query.get("uploadType") == "resumable":
+            raise HttpError(501, "resumable uploads are not served here.")
         if not name:
             raise HttpError(400, "object name is required.")
+        self._precondition(request, bucket, name)
         self.objects[(bucket, name)] = data
+        self.generations[(bucket, name)] = self.server.new_id()
         return self._meta(bucket, name)
 
-    def get(self, request: Request, bucket: str, name: str) -> dict:
+    def _precondition(self, request: Request, bucket: str, name: str) -> None:
+        wanted = request.query.get("ifGenerationMatch")
+        if wanted is not None and int(wanted) != self.generations.get(
+            (bucket, name), 0
+        ):
+            raise HttpError(
+                412, f"At least one of the pre-conditions you specified did not hold "
+                f"({bucket}/{name}).", "FAILED_PRECONDITION"
+            )  # fmt: skip
+
+    def get(self, request: Request, bucket: str, name: str) -> Any:
         if (bucket, name) not in self.objects:
             raise HttpError(404, f"No such object: {bucket}/{name}")
+        if request.query.get("alt") == "media":
+            self._precondition(request, bucket, name)
+            return RawBody(self.objects[(bucket, name)])
         return self._meta(bucket, name)
+
+    def list(self, request: Request, bucket: str) -> dict:
+        prefix = request.query.get("prefix", "")
+        items = [
+            self._meta(b, n)
+            for (b, n) in sorted(self.objects)
+            if b == bucket and n.startswith(prefix)
+        ]
+        return {"kind": "storage#objects", "items": items}
+
+    def delete(self, request: Request, bucket: str, name: str) -> dict:
+        if (bucket, name) not in self.objects:
+            raise HttpError(404, f"No such object: {bucket}/{name}")
+        self._precondition(request, bucket, name)
+        del self.objects[(bucket, name)]
+        del self.generations[(bucket, name)]
+        return {}
 
     def _meta(self, bucket: str, name: str) -> dict:
         return {
@@ -752,8 +1066,16 @@ class Storage(Resource):
             "bucket": bucket,
             "name": name,
             "size": str(len(self.objects[(bucket, name)])),
-            "generation": "1",
+            "generation": str(self.generations.get((bucket, name), 1)),
         }
+
+
+@dataclass
+class RawBody:
+    """A handler's answer that is not JSON (a Cloud Storage download)."""
+
+    data: bytes
+    content_type: str = "application/octet-stream"
 
 
 # -- the server ----------------------------------------------------------------------
@@ -1076,9 +1398,13 @@ def _handler_for(server: VertexServer) -> type[BaseHTTPRequestHandler]:
             self._answer(code, answer)
 
         def _answer(self, code: int, answer: Any) -> None:
-            data = json.dumps(answer).encode()
+            kind = "application/json; charset=UTF-8"
+            if isinstance(answer, RawBody):
+                data, kind = answer.data, answer.content_type
+            else:
+                data = json.dumps(answer).encode()
             self.send_response(code)
-            self.send_header("Content-Type", "application/json; charset=UTF-8")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)

@@ -15,6 +15,10 @@
 - :mod:`mlnb.integrations.vertex_training` — training on Vertex AI for
   ``mlnb.train``: custom jobs, hyperparameter tuning jobs and AutoML tabular
   (``mlnb[vertex]``).
+- :mod:`mlnb.integrations.vertex_registry` — Vertex AI Model Registry as the
+  backend of ``mlnb.registry("vertex", ...)`` / ``mlnb.promote`` (``mlnb[vertex]``);
+  :mod:`mlnb.integrations.vertex_settings` holds the project/region/bucket checks
+  both Vertex modules share.
 
 Nothing here is imported by ``import mlnb``; each module imports its tool inside
 the functions that need it.

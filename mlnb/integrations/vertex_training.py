@@ -52,6 +52,8 @@ from ..runtime.training import vertex_catalog
 from ..runtime.training.job import TrainingFailed, TrainingJob, TrainingResult, Trial
 from ..runtime.training.space import Choice, Float, Int, to_args
 from ..runtime.training.spec import LaunchSpec
+from .vertex_settings import Settings as _Settings
+from .vertex_settings import settings as _settings
 
 __all__ = [
     "start",
@@ -128,10 +130,6 @@ _OBJ_ITEMS = tuple(AUTOML_OBJECTIVES.items())
 BUDGET_HOURS = (1.0, 72.0)
 
 _CONTAINERS_PAGE = '"Prebuilt containers for custom training"'
-_LOGIN = "gcloud auth application-default login"
-_INIT = (
-    'aiplatform.init(project="...", location="us-central1", staging_bucket="gs://...")'
-)
 
 
 # -- the SDK ---------------------------------------------------------------------------
@@ -143,75 +141,6 @@ def _sdk() -> Any:
             "google-cloud-aiplatform", "vertex", "training on Vertex AI"
         ) from None
     return aiplatform
-
-
-@dataclass(frozen=True)
-class _Settings:
-    project: str
-    location: str
-    staging_bucket: str | None
-
-
-def _settings(
-    aiplatform: Any,
-    *,
-    project: str | None,
-    location: str | None,
-    staging_bucket: str | None,
-    need_bucket: bool = True,
-) -> _Settings:
-    """Project, region and bucket from the arguments or ``aiplatform.init``; checks
-    the credentials are there (nothing is sent otherwise)."""
-    from google.auth import exceptions as auth_errors
-
-    config = aiplatform.initializer.global_config
-    project = project or getattr(config, "_project", None)
-    location = (
-        location
-        or getattr(config, "_location", None)
-        or os.environ.get("GOOGLE_CLOUD_REGION")
-        or os.environ.get("CLOUD_ML_REGION")
-    )
-    staging_bucket = staging_bucket or config.staging_bucket
-    try:
-        config.credentials  # noqa: B018 - looks the credentials up (no request)
-    except auth_errors.DefaultCredentialsError:
-        raise MlnbError(
-            "no Google Cloud credentials were found, so nothing was sent to Vertex "
-            f"AI; log in with `{_LOGIN}` (or pass credentials= to aiplatform.init), "
-            "then launch again"
-        ) from None
-    if not project:
-        try:
-            project = config.project  # from the credentials' project, if they name one
-        except (auth_errors.GoogleAuthError, ValueError):
-            project = None
-    missing = []
-    if not project:
-        missing.append(
-            "project (pass project='my-project', or aiplatform.init(project=...))"
-        )
-    if not location:
-        missing.append(
-            "location (pass location='us-central1', or aiplatform.init(location=...))"
-        )
-    if need_bucket and not staging_bucket:
-        missing.append(
-            "staging_bucket (pass staging_bucket='gs://my-bucket', or "
-            "aiplatform.init(staging_bucket=...)); the script is uploaded there"
-        )
-    if missing:
-        raise MlnbValueError(
-            "Vertex AI needs "
-            + "; ".join(missing)
-            + f". Set them once with {_INIT}, or pass them as arguments"
-        )
-    if staging_bucket and not str(staging_bucket).startswith("gs://"):
-        raise MlnbValueError(
-            f"staging_bucket must be a Cloud Storage URI such as 'gs://my-bucket'; "
-            f"got {staging_bucket!r}"
-        )
-    return _Settings(str(project), str(location), staging_bucket)
 
 
 def _call_error(exc: Exception, what: str) -> MlnbError:
