@@ -347,7 +347,6 @@ class Pipeline:
         MissingDependencyError
             kfp is not installed (``pip install "mlnb[pipeline]"``).
         """
-        _kfp()
         if not isinstance(path, (str, os.PathLike)) or not os.fspath(path).endswith(
             (".yaml", ".yml")
         ):
@@ -360,6 +359,7 @@ class Pipeline:
                 f"path: the folder {str(target.parent)!r} does not exist; create it "
                 "or write the YAML elsewhere"
             )
+        _kfp()
         adapter("kfp_pipeline", "compile_pipeline")(self, str(target))
         return target
 
@@ -409,20 +409,20 @@ class Pipeline:
         """
         from .run import PipelineRun
 
-        _kfp()
         train_data = _check_data(train_data, "train_data")
         eval_data = _check_data(eval_data, "eval_data")
         for path, argument in ((train_data, "train_data"), (eval_data, "eval_data")):
             self._check_header(path, argument)
+        if pipeline_root is not None and os.path.isfile(os.fspath(pipeline_root)):
+            raise MlnbValueError(
+                f"pipeline_root {os.fspath(pipeline_root)!r} is a file; pass a folder "
+                "(it is created when missing)"
+            )
+        _kfp()
         if pipeline_root is None:
             root = tempfile.mkdtemp(prefix=f"mlnb-pipeline-{self.name}-")
         else:
             root = os.path.abspath(os.fspath(pipeline_root))
-            if os.path.isfile(root):
-                raise MlnbValueError(
-                    f"pipeline_root {root!r} is a file; pass a folder (it is created "
-                    "when missing)"
-                )
             os.makedirs(root, exist_ok=True)
         log_path = os.path.join(root, "mlnb-pipeline.log")
 

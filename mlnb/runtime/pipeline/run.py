@@ -102,9 +102,7 @@ class PipelineRun(CheckResult):
             else ("blessed" if blessed else "blocked: deploy skipped"),
             "deploy": "" if promotion is None else promotion.summary,
         }
-        rows = tuple(
-            {**r, "outputs": outputs.get(r["step"], "")} for r in out["steps"]
-        )
+        rows = tuple({**r, "outputs": outputs.get(r["step"], "")} for r in out["steps"])
         if error is not None:
             status, summary = "fail", f"{pipe.name}: {error}"
         elif valid is False:

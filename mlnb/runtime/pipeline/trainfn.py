@@ -152,6 +152,18 @@ def _from_function(fn: Any) -> TrainFunction:
             f"that made it), which cannot travel into a pipeline step; {_FIX}"
         )
     _check_signature(fn, f"{fn.__name__}()")
+    lines = []
+    g = fn.__globals__
+    for name in _global_names(fn.__code__):
+        if name == fn.__name__:
+            continue  # recursion: the def itself provides it
+        if name in g:
+            lines.append(_import_line(name, g[name], fn.__name__))
+        elif not hasattr(builtins, name):
+            raise MlnbValueError(
+                f"train: {fn.__name__}() reads the name {name!r}, which is not "
+                "defined; define or import it, then pass the function again"
+            )
     try:
         src = textwrap.dedent(inspect.getsource(fn))
     except (OSError, TypeError):
@@ -175,18 +187,6 @@ def _from_function(fn: Any) -> TrainFunction:
             f"train: {fn.__name__}() is decorated; the decorator cannot travel with "
             f"its source — pass the undecorated function, or {_FIX.split(', or ')[1]}"
         )
-    lines = []
-    g = fn.__globals__
-    for name in _global_names(fn.__code__):
-        if name == fn.__name__:
-            continue  # recursion: the def itself provides it
-        if name in g:
-            lines.append(_import_line(name, g[name], fn.__name__))
-        elif not hasattr(builtins, name):
-            raise MlnbValueError(
-                f"train: {fn.__name__}() reads the name {name!r}, which is not "
-                "defined; define or import it, then pass the function again"
-            )
     code = "\n".join([*lines, "", src]) if lines else src
     compile(code, f"<mlnb train {fn.__name__}>", "exec")
     return TrainFunction(name=fn.__name__, source=code)
