@@ -29,6 +29,7 @@ annotations as objects.
 
 import contextlib
 import os
+import re
 import sys
 import time
 from typing import Any, NamedTuple
@@ -64,13 +65,13 @@ def train(
     label: str,
     train_ref: str,
     train_name: str,
-    train_source: str,
+    train_source_json: str,
     model: Output[Model],
 ):
     """Train the candidate with the user's function."""
     from mlnb.runtime.pipeline.steps import train_step
 
-    train_step(train_data, label, train_ref, train_name, train_source, model)
+    train_step(train_data, label, train_ref, train_name, train_source_json, model)
 
 
 def evaluate(
@@ -175,7 +176,7 @@ def build_pipeline(spec: Any, comps: dict) -> Any:
         model_name: str = p["model_name"],
         train_ref: str = p["train_ref"],
         train_name: str = p["train_name"],
-        train_source: str = p["train_source"],
+        train_source_json: str = p["train_source_json"],
     ):
         v = comps["validate"](
             train_data=train_data, eval_data=eval_data, schema_json=schema_json
@@ -186,7 +187,7 @@ def build_pipeline(spec: Any, comps: dict) -> Any:
                 label=label,
                 train_ref=train_ref,
                 train_name=train_name,
-                train_source=train_source,
+                train_source_json=train_source_json,
             ).set_display_name("train")
             e = comps["evaluate"](
                 model=t.outputs["model"],
@@ -295,6 +296,24 @@ def _stages(comps: dict) -> dict:
     return {"evaluate": evaluate_stage, "gate": gate_stage, "deploy": deploy_stage}
 
 
+_ERROR_LINE = re.compile(r"^\s*((?:\w+\.)*\w*(?:Error|Exception)): (.+)$")
+
+
+def _last_error(log_path: str) -> str:
+    """The last ``SomeError: message`` line of the steps' log (the step's own
+    exception, which kfp only reports as a failed status)."""
+    try:
+        with open(log_path, encoding="utf-8", errors="replace") as fh:
+            lines = fh.read().splitlines()
+    except OSError:  # pragma: no cover - the log is ours
+        return ""
+    for line in reversed(lines):
+        m = _ERROR_LINE.match(line)
+        if m:
+            return f"{m.group(1).rsplit('.', 1)[-1]}: {m.group(2)}"
+    return ""
+
+
 @contextlib.contextmanager
 def _local_session(pipeline_root: str, pythonpath: list[str]):
     """kfp.local set up for this run (restored afterwards) and PYTHONPATH carrying
@@ -342,9 +361,7 @@ def run_local(
     ``on_step(step_dict)`` is called as each one ends."""
     import mlnb
 
-    comps = make_components(
-        base_image=spec.base_image, packages=(), install_kfp=False
-    )
+    comps = make_components(base_image=spec.base_image, packages=(), install_kfp=False)
     stages = _stages(comps)
     p = spec.parameters()
     mlnb_root = os.path.dirname(os.path.dirname(os.path.abspath(mlnb.__file__)))
@@ -367,7 +384,9 @@ def run_local(
             raise
         except Exception as exc:  # noqa: BLE001 - kfp raises RuntimeError
             record(step, "failed", time.perf_counter() - t0)
-            raise StepFailed(step, f"step {step!r} failed: {exc}") from exc
+            sys.stdout.flush()
+            why = _last_error(log_path) or str(exc)
+            raise StepFailed(step, f"step {step!r} failed: {why}") from exc
         record(step, "ran", time.perf_counter() - t0)
         return out
 
@@ -397,7 +416,7 @@ def run_local(
                     label=p["label"],
                     train_ref=p["train_ref"],
                     train_name=p["train_name"],
-                    train_source=p["train_source"],
+                    train_source_json=p["train_source_json"],
                 )
                 arts["model"] = t.outputs["model"]
                 e = run(

@@ -331,7 +331,9 @@ class Pipeline:
             "model_name": self.model_name,
             "train_ref": self.train.ref,
             "train_name": self.train.name,
-            "train_source": self.train.source,
+            "train_source_json": (
+                json.dumps(self.train.source) if self.train.source else ""
+            ),
         }
 
     def compile(self, path: str | os.PathLike) -> Path:

@@ -42,6 +42,10 @@ class PipelineRun(CheckResult):
         Change thresholds left out because the registry had no champion yet.
     pipeline_root, log_path:
         Where the steps' artefacts and the steps' output are.
+    artifacts:
+        ``{name: {"uri": ..., "metadata": {...}}}`` of the artefacts the steps
+        wrote (``validation``, ``model``, ``decision``, ``metrics``,
+        ``promotion``).
 
     The status is ``pass`` when the candidate was promoted and ``fail`` otherwise
     (invalid data, a blocked candidate, a refused promotion, a failed step).
@@ -59,6 +63,7 @@ class PipelineRun(CheckResult):
     not_judged: tuple
     pipeline_root: str
     log_path: str
+    artifacts: dict
     _steps: tuple = internal()
     _validation: Any = internal(default=None)
     _decision: Any = internal(default=None)
@@ -137,6 +142,9 @@ class PipelineRun(CheckResult):
             not_judged=not_judged,
             pipeline_root=pipeline_root,
             log_path=log_path,
+            artifacts={
+                k: {"uri": uri, "metadata": meta} for k, (uri, meta) in arts.items()
+            },
             _steps=rows,
             _validation=validation,
             _decision=decision,

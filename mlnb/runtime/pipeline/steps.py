@@ -93,7 +93,7 @@ def validate_step(
 
 
 def train_step(
-    train_data: str, label: str, train_ref: str, train_name: str, train_source: str,
+    train_data: str, label: str, train_ref: str, train_name: str, train_source_json: str,
     model: Any,
 ) -> None:  # fmt: skip
     """Train with the user's function on ``train_data``; pickle the model to
@@ -102,7 +102,8 @@ def train_step(
     from .trainfn import load_train_function
 
     t0 = time.perf_counter()
-    fn = load_train_function(train_ref, train_name, train_source)
+    source = json.loads(train_source_json) if train_source_json else ""
+    fn = load_train_function(train_ref, train_name, source)
     df = read_table(train_data)
     fitted = fn(df, label)
     if fitted is None:
