@@ -55,6 +55,13 @@ def open_registry(spec: dict) -> Any:
     return registry(uri, **kw)
 
 
+def _empty_local(spec: dict) -> bool:
+    """A local registry folder that does not exist yet holds no champion (and
+    opening it would create it: the deploy step does that)."""
+    uri = spec.get("uri", "")
+    return os.path.isabs(uri) and not os.path.exists(uri)
+
+
 def _dump(obj: Any, path: str) -> None:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     with open(path, "wb") as fh:
@@ -93,8 +100,8 @@ def validate_step(
 
 
 def train_step(
-    train_data: str, label: str, train_ref: str, train_name: str, train_source_json: str,
-    model: Any,
+    train_data: str, label: str, train_ref: str, train_name: str,
+    train_source_json: str, model: Any,
 ) -> None:  # fmt: skip
     """Train with the user's function on ``train_data``; pickle the model to
     ``model.path`` with its fingerprint in the metadata."""
@@ -153,9 +160,12 @@ def evaluate_step(
     candidate = _load(model.path)
     thresholds = tuple(threshold_from_dict(d) for d in json.loads(thresholds_json))
     slices = _slices(json.loads(slices_json))
-    reg = open_registry(json.loads(registry_json))
-    champion = reg.champion(model_name)
-    baseline = None if champion is None else reg.load(model_name)
+    spec = json.loads(registry_json)
+    champion = baseline = None
+    if not _empty_local(spec):
+        reg = open_registry(spec)
+        champion = reg.champion(model_name)
+        baseline = None if champion is None else reg.load(model_name)
     judged, dropped = split_thresholds(thresholds, baseline is not None)
     if not judged:
         raise MlnbValueError(
