@@ -359,12 +359,13 @@ def run_local(
     """Run the five steps locally; returns ``{"steps": [...], "artifacts": {...},
     "error": ...}`` where each step is ``{"step", "state", "seconds"}`` and
     ``on_step(step_dict)`` is called as each one ends."""
-    import mlnb
-
     comps = make_components(base_image=spec.base_image, packages=(), install_kfp=False)
     stages = _stages(comps)
     p = spec.parameters()
-    mlnb_root = os.path.dirname(os.path.dirname(os.path.abspath(mlnb.__file__)))
+    # the folder holding this very mlnb package (mlnb/integrations/ is two below)
+    mlnb_root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    )
     steps: list[dict] = []
     arts: dict[str, Any] = {}
     error = None
