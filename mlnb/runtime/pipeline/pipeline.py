@@ -180,7 +180,7 @@ def _check_packages(base_image: Any, packages: Any) -> tuple[str, tuple]:
         raise MlnbValueError(
             "base_image must be a container image name holding mlnb with the "
             "validate, registry and pipeline extras, e.g. "
-            f"base_image='europe-docker.example/p/mlnb:0.1'; got {base_image!r}"
+            f"base_image='mlnb-pipeline:0.1'; got {base_image!r}"
         )
     if packages is None:
         packages = () if base_image else ("mlnb[validate,registry,pipeline]",)
