@@ -169,12 +169,10 @@ def test_invalid_data_skips_training_onward(runs, tmp_path):
     assert "failed validation" in run.summary
     after = _registry(runs["registry"]).champion("income")
     assert after.version == runs["champion_after_first"].version
-    html = run._repr_html_()
-    assert "<z>" not in html  # data shown escaped
 
 
 def fails_to_train(train_df, label):
-    raise ValueError(f"no model for {label} today")
+    raise ValueError(f"no <model> for {label} today")
 
 
 def test_failing_training_function_fails_the_train_step(runs, tmp_path, capsys):
@@ -184,10 +182,26 @@ def test_failing_training_function_fails_the_train_step(runs, tmp_path, capsys):
         progress=True, publish=False,
     )  # fmt: skip
     assert run.state == "failed" and run.failed_step == "train"
-    assert "ValueError: no model for y today" in run.error
+    assert "ValueError: no <model> for y today" in run.error
     states = run.steps["state"].tolist()
     assert states == ["ran", "failed", "not run", "not run", "not run"]
     printed = capsys.readouterr().out
     assert "[income] train    failed" in printed
     assert "Traceback" not in printed  # the steps' output went to the log
-    assert "no model for y today" in run.log()
+    assert "no <model> for y today" in run.log()
+    html = run._repr_html_()
+    assert "no &lt;model&gt; for y" in html and "<model>" not in html
+    assert "mlnb-step-failed" in html and "mlnb-step-not-run" in html
+
+
+def test_publish_all_records_each_check_of_step_8(runs):
+    from mlnb.checklist import session
+
+    runs["first"].publish_all()
+    checks = {r["check"]: r["status"] for r in session.checks("deployment")}
+    assert set(checks) == {"validate_data", "gate", "promotion", "pipeline"}
+    assert checks["gate"] == checks["promotion"] == checks["pipeline"] == "pass"
+    runs["second"].publish_all()
+    assert session.step_status("deployment") == "fail"  # the blocked candidate
+    record = runs["second"].record()
+    assert record["check"] == "pipeline" and record["metrics"]["blessed"] is False
