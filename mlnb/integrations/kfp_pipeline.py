@@ -39,7 +39,13 @@ from kfp.dsl import Artifact, Input, Metrics, Model, Output
 
 from ..errors import MlnbError
 
-__all__ = ["make_components", "build_pipeline", "compile_pipeline", "run_local"]
+__all__ = [
+    "make_components",
+    "build_pipeline",
+    "compile_pipeline",
+    "vertex_job",
+    "run_local",
+]
 
 STEPS = ("validate", "train", "evaluate", "gate", "deploy")
 
@@ -224,6 +230,48 @@ def compile_pipeline(spec: Any, path: str) -> str:
     )
     compiler.Compiler().compile(build_pipeline(spec, comps), package_path=path)
     return path
+
+
+def vertex_job(
+    spec: Any,
+    *,
+    template_path: str,
+    parameter_values: dict,
+    pipeline_root: str,
+    display_name: str,
+    project: Any,
+    location: Any,
+    enable_caching: bool,
+    credentials: Any,
+) -> Any:
+    """An ``aiplatform.PipelineJob`` of the compiled pipeline (not submitted)."""
+    try:
+        from google.cloud import aiplatform
+    except ImportError as exc:
+        from ..errors import MissingDependencyError
+
+        raise MissingDependencyError(
+            "google-cloud-aiplatform", "vertex", "Vertex AI Pipelines"
+        ) from exc
+    compile_pipeline(spec, template_path)
+    try:
+        return aiplatform.PipelineJob(
+            display_name=display_name,
+            template_path=template_path,
+            pipeline_root=pipeline_root,
+            parameter_values=parameter_values,
+            project=project,
+            location=location,
+            enable_caching=enable_caching,
+            credentials=credentials,
+        )
+    except ValueError as exc:
+        from ..errors import MlnbValueError
+
+        raise MlnbValueError(
+            f"Vertex AI refused the pipeline's parameters: {exc}; pass only the "
+            "pipeline's parameters (train_data, eval_data and the settings)"
+        ) from exc
 
 
 # -- the local run -------------------------------------------------------------------

@@ -175,8 +175,9 @@ def fails_to_train(train_df, label):
     raise ValueError(f"no <model> for {label} today")
 
 
-def test_failing_training_function_fails_the_train_step(runs, tmp_path, capsys):
-    train = runs["root"] / "train.csv"
+def test_failing_training_function_fails_the_train_step(tmp_path, capsys):
+    train = tmp_path / "train.csv"
+    make_data(1).to_csv(train, index=False)
     run = _pipeline(fails_to_train, str(tmp_path / "reg")).run_local(
         train_data=str(train), eval_data=str(train), pipeline_root=str(tmp_path / "r"),
         progress=True, publish=False,

@@ -60,3 +60,42 @@ def test_vertex_sdk_builds_a_pipeline_job_from_the_compiled_yaml(tmp_path):
         aiplatform.PipelineJob(
             display_name="x", parameter_values={**values, "nope": 1}, **common
         )
+
+
+def test_pipeline_vertex_job_is_built_but_not_submitted(tmp_path):
+    from google.auth.credentials import AnonymousCredentials
+
+    from mlnb.errors import MlnbValueError
+    from mlnb.runtime.pipeline import Pipeline
+
+    pipe = Pipeline(
+        "income",
+        train=fit_a,
+        label="y",
+        schema=schema(make_data(0)),
+        thresholds=[ValueThreshold("accuracy", lower=0.5)],
+        registry={"uri": "vertex", "project": "proj", "location": "europe-west4"},
+    )
+    kw = {
+        "train_data": "gs://bucket/train.csv",
+        "eval_data": "gs://bucket/eval.csv",
+        "project": "proj",
+        "location": "europe-west4",
+        "credentials": AnonymousCredentials(),
+        "template_path": tmp_path / "income.yaml",
+    }
+    job = pipe.vertex_job(
+        pipeline_root="gs://bucket/root", parameters={"threshold": 0.3}, **kw
+    )
+    assert (tmp_path / "income.yaml").is_file()
+    values = dict(job._gca_resource.runtime_config.parameter_values)
+    assert values == {
+        "threshold": 0.3,
+        "train_data": "gs://bucket/train.csv",
+        "eval_data": "gs://bucket/eval.csv",
+    }
+    assert job._gca_resource.display_name == "income"
+    with pytest.raises(MlnbValueError, match=r"pipeline_root must be a gs:// URI"):
+        pipe.vertex_job(pipeline_root="/tmp/root", **kw)
+    with pytest.raises(MlnbValueError, match=r"refused the pipeline's parameters"):
+        pipe.vertex_job(pipeline_root="gs://bucket/root", parameters={"nope": 1}, **kw)

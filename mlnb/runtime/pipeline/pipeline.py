@@ -365,6 +365,73 @@ class Pipeline:
         adapter("kfp_pipeline", "compile_pipeline")(self, str(target))
         return target
 
+    def vertex_job(
+        self,
+        *,
+        train_data: str,
+        eval_data: str,
+        pipeline_root: str,
+        project: str | None = None,
+        location: str | None = None,
+        display_name: str | None = None,
+        template_path: str | os.PathLike | None = None,
+        enable_caching: bool = False,
+        credentials: Any = None,
+        parameters: Mapping[str, Any] | None = None,
+    ):
+        """A Vertex AI ``PipelineJob`` of this pipeline, built but not submitted:
+        call ``.submit()`` (or ``.run()``) on it (``vertex`` extra).
+
+        Parameters
+        ----------
+        train_data, eval_data:
+            ``gs://`` URIs of CSV or Parquet files (the image needs gcsfs), or
+            ``/gcs/bucket/...`` paths.
+        pipeline_root:
+            ``gs://bucket/folder`` for the steps' artefacts.
+        project, location, credentials:
+            As ``aiplatform.init`` (default: its settings).
+        template_path:
+            Where the compiled YAML goes (default: a temporary file).
+        parameters:
+            Other pipeline parameters to override (e.g. ``{"threshold": 0.4}``).
+
+        Raises
+        ------
+        MlnbValueError
+            ``pipeline_root`` is not a ``gs://`` URI; unknown parameters.
+        MissingDependencyError
+            kfp or google-cloud-aiplatform is missing.
+        """
+        if not isinstance(pipeline_root, str) or not pipeline_root.startswith("gs://"):
+            raise MlnbValueError(
+                "pipeline_root must be a gs:// URI where Vertex AI keeps the steps' "
+                f"artefacts, e.g. 'gs://my-bucket/pipeline-root'; got {pipeline_root!r}"
+            )
+        for value, argument in ((train_data, "train_data"), (eval_data, "eval_data")):
+            if not isinstance(value, str) or not value.strip():
+                raise MlnbValueError(
+                    f"{argument} must be the gs:// URI of a CSV or Parquet file the "
+                    f"steps can read; got {value!r}"
+                )
+        _kfp()
+        if template_path is None:
+            folder = tempfile.mkdtemp(prefix=f"mlnb-pipeline-{self.name}-")
+            template_path = os.path.join(folder, f"{self.name}.yaml")
+        values = {**dict(parameters or {}), "train_data": train_data}
+        values["eval_data"] = eval_data
+        return adapter("kfp_pipeline", "vertex_job")(
+            self,
+            template_path=os.fspath(template_path),
+            parameter_values=values,
+            pipeline_root=pipeline_root,
+            display_name=display_name or self.name,
+            project=project,
+            location=location,
+            enable_caching=enable_caching,
+            credentials=credentials,
+        )
+
     def run_local(
         self,
         *,
