@@ -108,3 +108,19 @@ def test_default_image_installs_mlnb_and_custom_image_installs_nothing(tmp_path)
         c = e["container"]
         assert c["image"] == "my-image:1"
         assert "pip install" not in " ".join(c["command"])
+
+
+def test_kfp_local_pipeline_runner_still_skips_dsl_if_branches(tmp_path):
+    """Why run_local runs step by step: kfp's local pipeline runner never runs a
+    dsl.If branch on a task output (the condition is true here). When this
+    fails, kfp has fixed it and run_local can run the compiled pipeline whole."""
+    from kfp_probe import mark, probe
+
+    from mlnb.integrations.kfp_pipeline import _local_session
+
+    marker = tmp_path / "branch-ran"
+    with _local_session(str(tmp_path / "root"), []):
+        mark(path=str(tmp_path / "alone"))  # the component itself runs locally
+        probe(path=str(marker))
+    assert (tmp_path / "alone").read_text() == "ran"
+    assert not marker.exists()
