@@ -154,8 +154,8 @@ def test_candidate_worse_on_a_slice_is_blocked_and_the_champion_stays(runs):
 def test_invalid_data_skips_training_onward(runs, tmp_path):
     bad = runs["eval"].copy()
     bad.loc[:9, "g"] = "<z>"  # a category never seen: an error-severity anomaly
-    path = tmp_path / "bad.csv"
-    bad.to_csv(path, index=False)
+    path = tmp_path / "bad.parquet"  # Parquet is read as well as CSV
+    bad.to_parquet(path, index=False)
     train = runs["root"] / "train.csv"
     run = _pipeline(fit_a, runs["registry"]).run_local(
         train_data=str(train), eval_data=str(path), pipeline_root=str(tmp_path / "r"),

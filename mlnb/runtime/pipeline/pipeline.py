@@ -524,14 +524,14 @@ class Pipeline:
     def _check_header(self, path: str, argument: str) -> None:
         if "://" in path:
             return
-        from .steps import read_table
-
         if path.lower().endswith(".csv"):
             import pandas as pd
 
             cols = list(pd.read_csv(path, nrows=0).columns)
         else:
-            cols = list(read_table(path).columns)  # pragma: no cover - small files
+            import pyarrow.parquet as pq
+
+            cols = list(pq.read_schema(path).names)
         if self.label not in cols:
             raise MlnbValueError(
                 f"{argument}: {path!r} has no label column {self.label!r} (columns: "
