@@ -47,17 +47,17 @@ def step_strip(rows: list[dict[str, Any]]) -> str:
 
 
 def steps_table(rows: list[dict[str, Any]]) -> str:
-    """One row per step: state, seconds and what it produced."""
+    """One row per step: state, what it produced, seconds."""
     return H.table(
         [
             (
                 r["step"],
                 _STATE_WORDS.get(r["state"], r["state"]),
-                "" if r.get("seconds") is None else f"{r['seconds']:.2f}",
                 r.get("outputs", ""),
+                "" if r.get("seconds") is None else f"{r['seconds']:.2f}",
             )
             for r in rows
         ],
-        header=["step", "state", "seconds", "outputs"],
-        align_right_from=2,
+        header=["step", "state", "outputs", "seconds"],
+        align_right_from=3,
     )
