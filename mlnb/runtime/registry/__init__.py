@@ -2,16 +2,18 @@
 rollback (:mod:`~mlnb.runtime.registry.base` holds the backend contract).
 
 Nothing heavy is imported here: MLflow and the Vertex AI SDK load only when a
-registry of that kind is opened.
+registry of that kind is opened. The functions are imported eagerly because two of
+them share their submodule's name (``registry``, ``promote``): the function must be
+the package's attribute, whatever imports the submodule first.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
-# Eager (and light: no pandas, no MLflow): the function ``registry`` must win over
-# the submodule of the same name as this package's attribute.
+from .base import ModelVersion, RegistryBackend
+from .filelock import LockTimeout
+from .promote import promote, rollback
 from .registry import ModelRegistry, registry
+from .result import Promotion
 
 __all__ = [
     "registry",
@@ -23,24 +25,3 @@ __all__ = [
     "Promotion",
     "LockTimeout",
 ]
-
-_WHERE = {
-    "ModelVersion": "base",
-    "RegistryBackend": "base",
-    "promote": "promote",
-    "rollback": "promote",
-    "Promotion": "result",
-    "LockTimeout": "filelock",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _WHERE:
-        from importlib import import_module
-
-        value = getattr(import_module(f"{__name__}.{_WHERE[name]}"), name)
-        # Importing the submodule ``promote`` set this package's attribute of that
-        # name to the module; the function wins.
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
