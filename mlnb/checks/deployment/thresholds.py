@@ -53,7 +53,14 @@ from ...core import metrics as M
 from ...core.conditions import Condition
 from ...errors import MlnbValueError
 
-__all__ = ["ValueThreshold", "ChangeThreshold", "OVERALL", "as_thresholds"]
+__all__ = [
+    "ValueThreshold",
+    "ChangeThreshold",
+    "OVERALL",
+    "as_thresholds",
+    "threshold_from_dict",
+    "threshold_to_json",
+]
 
 #: ``slice=`` value that restricts a threshold to the whole data set.
 OVERALL = "overall"
@@ -215,6 +222,24 @@ class ValueThreshold:
             "slice": None if self.slice is None else slice_text(self.slice),
         }
 
+    @classmethod
+    def from_dict(cls, data: Any) -> ValueThreshold:
+        """The threshold ``data`` describes (:meth:`to_dict`'s or
+        :func:`threshold_to_json`'s output).
+
+        Raises
+        ------
+        MlnbValueError
+            ``data`` is not a value threshold's dict, or a field is invalid.
+        """
+        t = threshold_from_dict(data)
+        if not isinstance(t, cls):
+            raise MlnbValueError(
+                f'ValueThreshold.from_dict needs "kind": "value"; got a {t.kind} '
+                "threshold — use ChangeThreshold.from_dict or threshold_from_dict"
+            )
+        return t
+
 
 @dataclass(frozen=True)
 class ChangeThreshold:
@@ -318,6 +343,109 @@ class ChangeThreshold:
             "direction": self.direction,
             "slice": None if self.slice is None else slice_text(self.slice),
         }
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ChangeThreshold:
+        """The threshold ``data`` describes (:meth:`to_dict`'s or
+        :func:`threshold_to_json`'s output).
+
+        Raises
+        ------
+        MlnbValueError
+            ``data`` is not a change threshold's dict, or a field is invalid.
+        """
+        t = threshold_from_dict(data)
+        if not isinstance(t, cls):
+            raise MlnbValueError(
+                f'ChangeThreshold.from_dict needs "kind": "change"; got a {t.kind} '
+                "threshold — use ValueThreshold.from_dict or threshold_from_dict"
+            )
+        return t
+
+
+_FIELDS = {
+    "value": ("metric", "lower", "upper", "slice"),
+    "change": ("metric", "absolute", "relative", "direction", "slice"),
+}
+
+
+def _tuples(v: Any) -> Any:
+    """JSON lists back to the tuples a crossed slice is made of."""
+    if isinstance(v, list):
+        return tuple(_tuples(x) for x in v)
+    return v
+
+
+def _slice_from_json(value: Any) -> Any:
+    if value is None or value == OVERALL or isinstance(value, Mapping):
+        return value
+    if isinstance(value, str):
+        # slice_text's "column=value" (crossed: "a × b=x × y"); values come back as
+        # text, which the gate matches against a slice's value as shown
+        col, sep, val = value.partition("=")
+        if not sep:
+            return value  # rejected by the threshold with its own message
+        parts = (col.split(" × "), val.split(" × "))
+        if len(parts[0]) > 1 and len(parts[0]) == len(parts[1]):
+            return tuple(parts[0]), tuple(parts[1])
+        return col, val
+    if isinstance(value, (list, tuple)) and len(value) == 2:
+        return _tuples(value[0]), _tuples(value[1])
+    return value
+
+
+def threshold_from_dict(data: Any) -> ValueThreshold | ChangeThreshold:
+    """The :class:`ValueThreshold` or :class:`ChangeThreshold` a dict describes, as
+    ``to_dict()`` or :func:`threshold_to_json` wrote it (``"kind"`` picks the class).
+
+    ``to_dict()`` writes a slice as text (``"sex=F"``), so a slice value comes back
+    as a string (the gate matches it against the slice's value as shown);
+    :func:`threshold_to_json` keeps the value's JSON type.
+
+    Raises
+    ------
+    MlnbValueError
+        Not a dict, an unknown ``kind``, unknown fields, or an invalid value.
+    """
+    if not isinstance(data, Mapping):
+        raise MlnbValueError(
+            'a threshold dict must be a JSON object such as {"kind": "value", '
+            f'"metric": "roc_auc", "lower": 0.8}}; got {type(data).__name__}'
+        )
+    kind = data.get("kind")
+    if kind not in _FIELDS:
+        raise MlnbValueError(
+            f'a threshold dict needs "kind": "value" or "change"; got {kind!r}'
+        )
+    extra = sorted(set(map(str, data)) - set(_FIELDS[kind]) - {"kind"})
+    if extra:
+        raise MlnbValueError(
+            f"a {kind} threshold dict has unknown field(s) {', '.join(extra)}; "
+            f"known fields: kind, {', '.join(_FIELDS[kind])}"
+        )
+    if "metric" not in data:
+        raise MlnbValueError(
+            f'a {kind} threshold dict needs "metric", e.g. "metric": "roc_auc"'
+        )
+    kw = {k: data[k] for k in _FIELDS[kind] if k in data}
+    kw["slice"] = _slice_from_json(kw.get("slice"))
+    cls = ValueThreshold if kind == "value" else ChangeThreshold
+    return cls(**kw)
+
+
+def threshold_to_json(t: ValueThreshold | ChangeThreshold) -> dict[str, Any]:
+    """``t.to_dict()`` with the slice as ``[column, value]`` (JSON types kept, a
+    crossed slice as two lists), so :func:`threshold_from_dict` rebuilds ``t``
+    exactly — the form thresholds travel in between pipeline steps."""
+    out = t.to_dict()
+    s = t.slice
+    if s is not None and s != OVERALL:
+        col, val = s
+        out["slice"] = [
+            list(col) if isinstance(col, tuple) else col,
+            list(val) if isinstance(val, tuple) else val,
+        ]
+    return out
 
 
 def as_thresholds(thresholds: Any) -> tuple:
