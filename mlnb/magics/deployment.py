@@ -94,16 +94,18 @@ def _names(values: list | None, option: str, what: str = "column names") -> list
 @argument(
     "--categorical-max",
     type=int,
+    metavar="N",
     help="a text column with at most N distinct values is a category (20)",
 )
 @argument(
     "--id",
     nargs="+",
     action="append",
+    metavar="COL",
     help="id columns (values must be unique), commas or spaces; default: detected",
 )
 @argument("--no-id", action="store_true", help="no id columns (no detection)")
-@argument("--save", help="write the schema as JSON to PATH")
+@argument("--save", metavar="PATH", help="write the schema as JSON to PATH")
 @argument("--overwrite", action="store_true", help="replace PATH if it exists")
 @argument("-h", "--help", action="store_true", help="show this help")
 def schema_command(magics: MLCheckMagics, args: Any) -> Any:
@@ -188,17 +190,24 @@ def _load_schema(magics: MLCheckMagics, text: str) -> Any:
 @argument(
     "--schema",
     required=True,
+    metavar="PATH_OR_NAME",
     help="a schema's JSON file (Schema.save) or a Schema in the notebook",
 )
-@argument("--reference", help="the training data: also check skew against it")
+@argument(
+    "--reference",
+    metavar="TRAIN_DF",
+    help="the training data: also check skew against it",
+)
 @argument(
     "--skew-threshold",
     type=float,
+    metavar="X",
     help="distance at which a feature is skewed (0.3; needs --reference)",
 )
 @argument(
     "--missing-rate-jump",
     type=float,
+    metavar="X",
     help="rise of a column's missing share that is an anomaly (0.1 = 10 points)",
 )
 @argument("-h", "--help", action="store_true", help="show this help")
@@ -355,7 +364,7 @@ _GATE_EXPRS = "candidate [baseline] df"
 
 @magic_arguments()
 @argument("extra", nargs="*", help=argparse.SUPPRESS)
-@argument("--label", required=True, help="label column of DF")
+@argument("--label", required=True, metavar="COL", help="label column of DF")
 @argument(
     "--min",
     nargs="+",
@@ -402,11 +411,26 @@ _GATE_EXPRS = "candidate [baseline] df"
     "--slices",
     nargs="+",
     action="append",
+    metavar="COL",
     help="judge every slice of these columns too (sex race; sex*race crossed)",
 )
-@argument("--features", nargs="+", help="the models' feature columns (default: all)")
-@argument("--threshold", type=float, help="decision threshold of binary scores (0.5)")
-@argument("--model-type", help="classification or regression, for a plain function")
+@argument(
+    "--features",
+    nargs="+",
+    metavar="COL",
+    help="the models' feature columns (default: all)",
+)
+@argument(
+    "--threshold",
+    type=float,
+    metavar="T",
+    help="decision threshold of binary scores (0.5)",
+)
+@argument(
+    "--model-type",
+    metavar="TYPE",
+    help="classification or regression, for a plain function",
+)
 @argument("-h", "--help", action="store_true", help="show this help")
 def gate_command(magics: MLCheckMagics, args: Any) -> Any:
     """%mlcheck gate CANDIDATE [BASELINE] DF --label COL [--min METRIC=V ...]
