@@ -24,7 +24,7 @@ from ...errors import MlnbError, MlnbValueError, PredictionError
 from .result import GateDecision
 from .thresholds import OVERALL, ChangeThreshold, as_thresholds, slice_text
 
-__all__ = ["gate", "model_fingerprint"]
+__all__ = ["gate", "model_fingerprint", "data_fingerprint"]
 
 _ALL = "__mlnb_gate_all_rows__"
 
@@ -48,6 +48,22 @@ def model_fingerprint(model: Any) -> str:
         )
         return f"id:{id(m):x}"
     return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def data_fingerprint(frame: Any) -> str | None:
+    """A fingerprint of a pandas DataFrame's rows: ``sha256:<hex>`` of its column
+    names and :func:`pandas.util.hash_pandas_object` (``index=False``) — cheap and
+    deterministic; None when a column holds values pandas cannot hash."""
+    import pandas as pd
+
+    try:
+        rows = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    except (TypeError, ValueError):
+        return None
+    h = hashlib.sha256()
+    h.update(repr([str(c) for c in frame.columns]).encode())
+    h.update(np.ascontiguousarray(rows, dtype="<u8").tobytes())
+    return "sha256:" + h.hexdigest()
 
 
 def gate(
@@ -236,6 +252,7 @@ def gate(
         baseline_id=None if baseline is None else model_fingerprint(baseline),
         slice_text=slice_text,
         overall=OVERALL,
+        data_id=data_fingerprint(df),
     )
     if publish:
         decision.publish()

@@ -72,6 +72,10 @@ class GateDecision(CheckResult):
         them those whose metric could not be computed.
     thresholds:
         The thresholds, as dicts.
+    data_id:
+        A fingerprint of the evaluation rows (``sha256:`` of the column names and
+        :func:`pandas.util.hash_pandas_object` of the rows), so a promotion's lineage
+        names the data the decision was made on; None when the rows cannot be hashed.
     """
 
     check: ClassVar[str] = "gate"
@@ -88,6 +92,7 @@ class GateDecision(CheckResult):
     n_blocking: int
     n_not_evaluated: int
     thresholds: tuple
+    data_id: str | None = None
     _frame: Any = internal()
     _candidate: Any = internal(default=None)
     _baseline: Any = internal(default=None)
@@ -107,6 +112,7 @@ class GateDecision(CheckResult):
         baseline_id: str | None,
         slice_text: Any,
         overall: str,
+        data_id: str | None = None,
     ) -> GateDecision:
         import pandas as pd
 
@@ -188,6 +194,7 @@ class GateDecision(CheckResult):
             n_blocking=n_block,
             n_not_evaluated=n_undef,
             thresholds=tuple(t.to_dict() for t in thresholds),
+            data_id=data_id,
             _frame=frame,
             _candidate=candidate,
             _baseline=baseline,

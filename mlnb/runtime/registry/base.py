@@ -39,7 +39,8 @@ class ModelVersion:
     created:
         ISO-8601 UTC time of registration.
     fingerprint:
-        The promoted model's fingerprint (:func:`mlnb.checks.deployment.model_fingerprint`).
+        The promoted model's fingerprint
+        (:func:`mlnb.checks.deployment.model_fingerprint`).
     loaded_fingerprint:
         The fingerprint of the model read back after storing it (equal to
         ``fingerprint`` for most models; a gate that used ``registry.load(...)`` as its
@@ -49,7 +50,8 @@ class ModelVersion:
     decision:
         The gate decision's summary (``GateDecision.to_dict()``, trimmed).
     schema:
-        The data schema as a dict (``Schema.to_dict()``), or None.
+        The data schema (a :class:`~mlnb.checks.deployment.Schema`; a backend may
+        pass ``Schema.to_dict()``, turned into a Schema here), or None.
     data_id:
         Fingerprint of the evaluation data, or None.
     previous:
@@ -68,12 +70,35 @@ class ModelVersion:
     loaded_fingerprint: str | None = None
     metrics: Mapping[str, float] = field(default_factory=dict)
     decision: Mapping[str, Any] | None = None
-    schema: Mapping[str, Any] | None = None
+    schema: Any = None
     data_id: str | None = None
     previous: str | None = None
     description: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
     source: str | None = None
+    #: Set by :class:`~mlnb.runtime.registry.registry.ModelRegistry`: loads the model.
+    _loader: Any = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if isinstance(self.schema, Mapping):
+            from ...checks.deployment.schema import Schema
+
+            try:
+                value = Schema.from_dict(self.schema, source="the registry's schema")
+            except Exception:  # noqa: BLE001 - a damaged tag must not hide the version
+                value = None
+            object.__setattr__(self, "schema", value)
+
+    def load(self) -> Any:
+        """The model object of this version (as :meth:`ModelRegistry.load`)."""
+        if self._loader is None:
+            from ...errors import MlnbValueError
+
+            raise MlnbValueError(
+                "this ModelVersion is not attached to a registry; use "
+                "mlnb.registry(...).load(name, version) instead"
+            )
+        return self._loader(self.name, self.version)
 
     def fingerprints(self) -> tuple[str, ...]:
         """The fingerprints a gate's ``baseline_id`` may carry for this version."""
@@ -91,12 +116,14 @@ class RegistryBackend(abc.ABC):
     @property
     @abc.abstractmethod
     def location(self) -> str:
-        """Where the registry is, for messages (a folder, ``projects/p/locations/l``)."""
+        """Where the registry is, for messages (a folder,
+        ``projects/p/locations/l``)."""
 
     @abc.abstractmethod
     def lock(self, name: str, timeout: float) -> AbstractContextManager[None]:
         """Hold the promotion lock of ``name`` (blocking up to ``timeout`` seconds;
-        raises :class:`~mlnb.errors.MlnbError` naming the holder when it cannot). The
+        raises :class:`~mlnb.runtime.registry.filelock.LockTimeout`, an
+        :class:`~mlnb.errors.MlnbError` naming the holder, when it cannot). The
         lock must be released when the holding process dies."""
 
     @abc.abstractmethod
@@ -127,7 +154,9 @@ class RegistryBackend(abc.ABC):
     ) -> ModelVersion:
         """Store ``model`` durably, then register it as a new version carrying
         ``tags`` and no alias. A crash before it returns leaves every existing
-        version and alias untouched."""
+        version and alias untouched. A backend also records
+        ``mlnb.loaded_fingerprint``: the fingerprint of the model read back from
+        storage (see :attr:`ModelVersion.loaded_fingerprint`)."""
 
     @abc.abstractmethod
     def set_alias(self, name: str, alias: str, version: str) -> None:
@@ -145,3 +174,17 @@ class RegistryBackend(abc.ABC):
         """Promotion and rollback events of ``name``, oldest first (backends that keep
         a log override this)."""
         return iter(())
+
+    def record_event(  # noqa: B027 - optional: backends without a log keep it
+        self, name: str, event: Mapping[str, Any]
+    ) -> None:  # pragma: no cover
+        """Append one event (``time``, ``action``, ``version``, ``previous``,
+        ``alias``, ``user``, ``reason``; JSON-safe) to ``name``'s history; called
+        after the alias moved, and for refusals. Backends without a log ignore
+        it."""
+        return None
+
+    def collect_garbage(self, *, dry_run: bool = True) -> list[str]:  # pragma: no cover
+        """Leftovers of interrupted promotions (temporary folders, artefacts no
+        version refers to): listed, and removed unless ``dry_run``."""
+        return []
