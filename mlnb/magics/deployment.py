@@ -1,4 +1,5 @@
-"""``%mlcheck schema``, ``validate`` and ``gate`` — step 8, never push a bad model.
+"""``%mlcheck schema``, ``validate``, ``gate``, ``promote`` and ``rollback`` — step 8,
+never push a bad model.
 
 ``%mlcheck schema DF [--categorical-max N] [--id COL ...] [--save PATH]``
     :func:`mlnb.schema` of the training data, optionally saved as JSON.
@@ -27,6 +28,11 @@
     lower is better: the other way round the bound would limit an improvement.
     With two expressions the gate has no baseline (value bounds only); with three
     the middle one is the baseline.
+``%mlcheck promote MODEL DECISION --registry PATH --name NAME [--alias A]``
+    :func:`mlnb.promote`: MODEL becomes the alias's version only if DECISION (the
+    gate's, about MODEL) blessed it against the current champion.
+``%mlcheck rollback --registry PATH --name NAME [--alias A]``
+    :func:`mlnb.rollback`: the alias goes back to the version it replaced.
 """
 
 from __future__ import annotations
@@ -54,6 +60,8 @@ __all__ = [
     "gate_metrics",
     "parse_bounds",
     "gate_thresholds",
+    "promote_command",
+    "rollback_command",
 ]
 
 #: The gate's bound options: option -> (kind, direction, sign, relative).
@@ -502,3 +510,148 @@ def gate_command(magics: MLCheckMagics, args: Any) -> Any:
 #: under this name; its upper case is the usage line's ``CANDIDATE [BASELINE] DF``).
 gate_command.positionals = (_GATE_EXPRS,)
 gate_command.parser.prog = "mlcheck gate"
+
+
+# -- promote and rollback -----------------------------------------------------------
+def _registry(magics: MLCheckMagics, text: str) -> Any:
+    """``--registry``: a ModelRegistry in the notebook (a name or an expression),
+    a notebook variable holding a folder path, or a folder path (created if
+    missing, as :func:`mlnb.registry` does)."""
+    from ..runtime.registry import ModelRegistry
+
+    ns = magics.shell.user_ns
+    t = text.strip()
+    is_name = t.isidentifier() and not keyword.iskeyword(t)
+    if is_name and t in ns:
+        value = ns[t]
+    elif is_name or os.path.exists(t) or os.sep in t or ":" in t:
+        return t  # a folder, or a sqlite:/// URI: promote() opens it
+    else:
+        value = magics.lookup(t)
+    if isinstance(value, (ModelRegistry, str, os.PathLike)):
+        return value
+    raise UsageError(
+        f"--registry {t!r} is a {type(value).__name__}; give a registry folder "
+        "(--registry mlnb-registry) or a ModelRegistry (reg = mlnb.registry(path))"
+    )
+
+
+def _tags(values: list | None) -> dict[str, str] | None:
+    """``--tag team=risk ticket=42`` (repeatable) → ``{"team": "risk", ...}``."""
+    if values is None:
+        return None
+    out: dict[str, str] = {}
+    for item in (v for group in values for v in group):
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise UsageError(
+                f"--tag takes KEY=VALUE, e.g. --tag team=risk; got {item!r}"
+            )
+        out[key.strip()] = value
+    return out
+
+
+@magic_arguments()
+@argument("model", nargs="?", help="MODEL: the candidate the gate judged")
+@argument("decision", nargs="?", help="DECISION: its GateDecision (%%mlcheck gate)")
+@argument(
+    "--registry",
+    default="mlnb-registry",
+    metavar="PATH_OR_NAME",
+    help="registry folder (created if missing) or a ModelRegistry (mlnb-registry)",
+)
+@argument("--name", required=True, help="the registered model's name")
+@argument("--alias", default="champion", help="the alias to move (champion)")
+@argument(
+    "--validation",
+    metavar="RESULT",
+    help="the data's ValidationResult (%%mlcheck validate); a failed one refuses",
+)
+@argument(
+    "--schema",
+    metavar="PATH_OR_NAME",
+    help="the data schema to keep with the version (a JSON file or a Schema)",
+)
+@argument("--data", metavar="TRAIN_DF", help="the training rows, fingerprinted")
+@argument("--description", metavar="TEXT", help="free text for the version")
+@argument(
+    "--tag",
+    nargs="+",
+    action="append",
+    metavar="KEY=VALUE",
+    help="tags for the version (team=risk)",
+)
+@argument(
+    "--timeout",
+    type=float,
+    metavar="S",
+    help="seconds to wait for another promotion of NAME (30)",
+)
+@argument("-h", "--help", action="store_true", help="show this help")
+def promote_command(magics: MLCheckMagics, args: Any) -> Any:
+    """%mlcheck promote MODEL DECISION --registry PATH --name NAME [--alias A]
+    — step 8, make MODEL the registry's champion only if the gate blessed it.
+
+    The promotion is refused (nothing registered) when the decision is not
+    blessed, when --validation failed, or when the champion changed since the
+    gate compared against it; DECISION must be the gate's decision about MODEL.
+    """
+    from ..runtime.registry import promote
+
+    model = magics.lookup(args.model)
+    decision = magics.lookup(args.decision)
+    kwargs: dict[str, Any] = {"alias": args.alias}
+    if args.validation:
+        kwargs["validation"] = magics.lookup(args.validation)
+    if args.schema:
+        kwargs["schema"] = _load_schema(magics, args.schema)
+    if args.data:
+        kwargs["data"] = magics.lookup(args.data)
+    if args.description is not None:
+        kwargs["description"] = args.description
+    if args.tag is not None:
+        kwargs["tags"] = _tags(args.tag)
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    return promote(
+        model,
+        decision,
+        registry=_registry(magics, args.registry),
+        name=args.name,
+        **kwargs,
+    )
+
+
+promote_command.positionals = ("model", "decision")
+promote_command.parser.prog = "mlcheck promote"
+
+
+@magic_arguments()
+@argument(
+    "--registry",
+    default="mlnb-registry",
+    metavar="PATH_OR_NAME",
+    help="registry folder or a ModelRegistry (mlnb-registry)",
+)
+@argument("--name", required=True, help="the registered model's name")
+@argument("--alias", default="champion", help="the alias to move back (champion)")
+@argument(
+    "--timeout",
+    type=float,
+    metavar="S",
+    help="seconds to wait for a promotion of NAME (30)",
+)
+@argument("-h", "--help", action="store_true", help="show this help")
+def rollback_command(magics: MLCheckMagics, args: Any) -> Any:
+    """%mlcheck rollback --registry PATH --name NAME [--alias A] — step 8, point
+    the alias back at the version the current one replaced."""
+    from ..runtime.registry import rollback
+
+    kwargs: dict[str, Any] = {"alias": args.alias}
+    if args.timeout is not None:
+        kwargs["timeout"] = args.timeout
+    return rollback(_registry(magics, args.registry), args.name, **kwargs)
+
+
+rollback_command.positionals = ()
+rollback_command.parser.prog = "mlcheck rollback"

@@ -30,6 +30,7 @@ from mlnb.checks.deployment import (
 from mlnb.magics import deployment
 
 validate_extra = pytest.mark.extra("validate", module="pandera")
+registry_extra = pytest.mark.extra("registry", module="mlflow")
 
 N = 400
 RNG = np.random.default_rng(15)
@@ -70,6 +71,8 @@ COMMANDS = {
     "schema": ("deployment", deployment.schema_command),
     "validate": ("deployment", deployment.validate_command),
     "gate": ("deployment", deployment.gate_command),
+    "promote": ("deployment", deployment.promote_command),
+    "rollback": ("deployment", deployment.rollback_command),
 }
 
 
@@ -336,6 +339,210 @@ def test_validate_options_equal_the_python_call(shell, tmp_path):
     assert "skew" not in kinds
 
 
+# -- promote and rollback -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def reg_folder(tmp_path_factory):
+    """One registry for the module (creating MLflow's tables takes seconds); each
+    test registers its own model names."""
+    from mlnb.runtime.registry import registry
+
+    folder = tmp_path_factory.mktemp("registry")
+    registry(str(folder))
+    return str(folder)
+
+
+def _bless(candidate, baseline=None, lower=0.6):
+    return gate(
+        candidate,
+        baseline,
+        data=DF,
+        label="y",
+        features=FEATURES,
+        thresholds=[ValueThreshold("roc_auc", lower=lower)],
+        publish=False,
+    )
+
+
+def _promotion_fields(p):
+    return (p.promoted, p.status, p.action, p.alias, p.version, p.previous, p.model_id)
+
+
+@registry_extra
+def test_promote_equals_the_python_call_and_reads_back(shell, reg_folder, tmp_path):
+    from mlnb.runtime.registry import promote, registry
+
+    shell.user_ns.update(decision=_bless(STRONG), reg_path=reg_folder)
+    p = run(shell, f"promote strong decision --registry '{reg_folder}' --name m1")
+    assert p.promoted and p.version == "1" and p.previous is None
+    reg = registry(reg_folder)
+    assert reg.champion("m1").version == "1"
+    back = reg.load("m1")
+    np.testing.assert_allclose(
+        back.predict_proba(DF[FEATURES]), STRONG.predict_proba(DF[FEATURES])
+    )
+    assert [r["check"] for r in session.checks("deployment")] == ["promotion"]
+    want = promote(STRONG, _bless(STRONG), registry=reg, name="m1py", publish=False)
+    assert _promotion_fields(p) == _promotion_fields(want)
+    # the same model again: nothing to do (info), as from Python
+    again = run(shell, "promote strong decision --registry reg_path --name m1")
+    assert not again.promoted and again.status == "info"
+    assert (
+        again.reason
+        == promote(
+            STRONG, _bless(STRONG), registry=reg, name="m1", publish=False
+        ).reason
+    )
+
+
+@registry_extra
+def test_promote_against_the_champion_then_roll_back(shell, reg_folder):
+    from mlnb.runtime.registry import registry
+
+    reg = registry(reg_folder)
+    shell.user_ns.update(reg=reg, first=_bless(WEAK))
+    assert run(shell, "promote weak first --registry reg --name m2").version == "1"
+    shell.user_ns["champ"] = reg.load("m2")
+    d = run(shell, "gate strong champ df --label y --features a,b --max-drop roc_auc=0")
+    assert d.blessed and d.baseline_id == reg.champion("m2").fingerprint
+    shell.user_ns["d"] = d
+    p = run(
+        shell,
+        "promote strong d --registry reg --name m2 --description 'better AUC' "
+        "--tag team=risk ticket=42 --tag owner=me --data df --timeout 5",
+    )
+    assert p.promoted and (p.version, p.previous) == ("2", "1")
+    v = reg.champion("m2")
+    assert v.version == "2" and v.description == "better AUC"
+    assert v.tags == {"team": "risk", "ticket": "42", "owner": "me"}
+    # --data: the training rows' fingerprint, read back with MLflow's own client
+    from mlflow import MlflowClient
+
+    from mlnb.checks.deployment.gate import data_fingerprint
+
+    db = f"sqlite:///{reg_folder}/registry.db"
+    tags = (
+        MlflowClient(tracking_uri=db, registry_uri=db).get_model_version("m2", "2").tags
+    )
+    assert tags["mlnb.train_data_id"] == data_fingerprint(DF)
+    r = run(shell, "rollback --registry reg --name m2")
+    assert r.action == "rollback" and (r.version, r.previous) == ("1", "2")
+    assert reg.champion("m2").version == "1"
+
+
+@registry_extra
+def test_promote_refuses_what_the_gate_did_not_bless(shell, reg_folder):
+    from mlnb.runtime.registry import registry
+
+    shell.user_ns["no"] = _bless(WEAK, lower=0.99)
+    p = run(shell, f"promote weak no --registry '{reg_folder}' --name m3")
+    assert not p.promoted and p.status == "fail" and "did not bless" in p.reason
+    assert registry(reg_folder).champion("m3") is None
+
+
+@registry_extra
+def test_promote_with_an_alias_a_schema_and_a_validation(shell, reg_folder, tmp_path):
+    pytest.importorskip("pandera")
+    from mlnb.checks.deployment import validate_data
+    from mlnb.runtime.registry import registry
+
+    s = schema(DF)
+    s.save(tmp_path / "s.json")
+    bad = validate_data(DF.drop(columns=["b"]), s, publish=False)
+    assert bad.status == "fail"
+    shell.user_ns.update(
+        d=_bless(STRONG), good=validate_data(DF, s, publish=False), bad=bad
+    )
+    p = run(
+        shell,
+        f"promote strong d --registry '{reg_folder}' --name m4 --validation bad",
+    )
+    assert not p.promoted and "validation failed" in p.reason
+    p = run(
+        shell,
+        f"promote strong d --registry '{reg_folder}' --name m4 --alias staging "
+        f"--validation good --schema '{tmp_path / 's.json'}'",
+    )
+    assert p.promoted and p.alias == "staging"
+    reg = registry(reg_folder)
+    assert reg.champion("m4", "staging").version == "1"
+    assert reg.versions("m4")["aliases"].tolist() == ["staging"]  # no champion
+    assert reg.champion("m4", "staging").schema is not None
+
+
+PROMOTE_BAD = [
+    (
+        "promote another model",
+        "promote weak d --registry {reg} --name m9",
+        [r"another model", r"gate"],
+    ),
+    (
+        "promote not a decision",
+        "promote strong df --registry {reg} --name m9",
+        [r"decision must be the GateDecision", r"DataFrame"],
+    ),
+    (
+        "promote bad name",
+        "promote strong d --registry {reg} --name 'a b'",
+        [r"not a valid model name"],
+    ),
+    ("promote missing name", "promote strong d --registry {reg}", [r"--name"]),
+    (
+        "promote bad alias",
+        "promote strong d --registry {reg} --name m9 --alias latest",
+        [r"alias", r"reserved"],
+    ),
+    (
+        "promote one expression",
+        "promote strong --registry {reg} --name m9",
+        [r"DECISION"],
+    ),
+    (
+        "promote undefined model",
+        "promote nomodel d --registry {reg} --name m9",
+        [r"nomodel", r"not defined"],
+    ),
+    (
+        "promote bad tag",
+        "promote strong d --registry {reg} --name m9 --tag team",
+        [r"KEY=VALUE"],
+    ),
+    (
+        "promote reserved tag",
+        "promote strong d --registry {reg} --name m9 --tag mlnb.x=1",
+        [r"reserves"],
+    ),
+    (
+        "promote bad timeout",
+        "promote strong d --registry {reg} --name m9 --timeout soon",
+        [r"timeout", r"soon"],
+    ),
+    (
+        "promote registry of a frame",
+        "promote strong d --registry df --name m9",
+        [r"--registry 'df' is a DataFrame"],
+    ),
+    (
+        "rollback nothing to roll back",
+        "rollback --registry {reg} --name m9",
+        [r"nothing to roll back"],
+    ),
+    (
+        "rollback an expression",
+        "rollback strong --registry {reg} --name m9",
+        [r"takes options only"],
+    ),
+]
+
+
+@registry_extra
+@pytest.mark.parametrize(
+    ("line", "patterns"), [pytest.param(ln, p, id=i) for i, ln, p in PROMOTE_BAD]
+)
+def test_bad_promote_lines_are_usage_errors(shell, reg_folder, line, patterns):
+    shell.user_ns["d"] = _bless(STRONG)
+    _check_bad(shell, line.format(reg=f"'{reg_folder}'"), patterns)
+
+
 # -- bad input ----------------------------------------------------------------------
 BAD = [
     (
@@ -552,6 +759,8 @@ def test_no_arguments_show_the_step_usage(shell):
         ("schema", ["--categorical-max", "--id", "--save", "--overwrite"]),
         ("validate", ["--schema", "--reference", "--skew-threshold"]),
         ("gate", ["--label", "--min", "--max-drop", "--max-rel-rise", "--slices"]),
+        ("promote", ["--registry", "--name", "--alias", "--validation", "--tag"]),
+        ("rollback", ["--registry", "--name", "--alias"]),
     ],
 )
 def test_help_shows_the_usage(shell, name, words):
