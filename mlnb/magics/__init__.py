@@ -70,6 +70,8 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "schema": ("deployment", deployment.schema_command),
     "validate": ("deployment", deployment.validate_command),
     "gate": ("deployment", deployment.gate_command),
+    "promote": ("deployment", deployment.promote_command),
+    "rollback": ("deployment", deployment.rollback_command),
     "drift": ("drift", drift.command),
 }
 
