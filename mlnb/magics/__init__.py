@@ -30,6 +30,7 @@ from ..checklist.status_table import ChecklistStatus, StepHelp
 from ..errors import MlnbError
 from . import (
     accuracy,
+    deployment,
     drift,
     explainability,
     fairness,
@@ -66,6 +67,11 @@ COMMANDS: dict[str, tuple[str, Callable[..., Any]]] = {
     "fairness": ("fairness", fairness.command),
     "whatif": ("fairness", whatif.command),
     "explain": ("explainability", explainability.command),
+    "schema": ("deployment", deployment.schema_command),
+    "validate": ("deployment", deployment.validate_command),
+    "gate": ("deployment", deployment.gate_command),
+    "promote": ("deployment", deployment.promote_command),
+    "rollback": ("deployment", deployment.rollback_command),
     "drift": ("drift", drift.command),
 }
 

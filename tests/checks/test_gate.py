@@ -444,3 +444,13 @@ def test_crossed_slices_and_a_threshold_on_one_crossed_slice():
     p = M_AB.predict_proba(DF[["a", "b"]])[:, 1]
     assert only.candidate == pytest.approx(roc_auc_score(DF.y[m], p[m]))
     assert list(d.blocking.metric) == ["roc_auc"] and not d.blessed
+
+
+@pytest.mark.parametrize("cls", [ValueThreshold, ChangeThreshold])
+def test_a_descriptive_metric_cannot_gate(cls):
+    bound = {"lower": 0.1} if cls is ValueThreshold else {"absolute": 0.1}
+    with pytest.raises(MlnbValueError) as info:
+        cls("label_rate", **bound)
+    msg = str(info.value)
+    assert "descriptive" in msg and "roc_auc" in msg and "mae" in msg
+    assert "label_rate" not in msg.split("use one of", 1)[1]

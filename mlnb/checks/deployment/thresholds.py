@@ -104,7 +104,8 @@ def _check_metric(metric: Any, cls: str) -> Any:
 
 
 def _judging() -> list[str]:
-    return [n for n in M.names() if M.get(n).higher_is_better is not None]
+    """The metrics of every task that have a better direction."""
+    return sorted({n for task in M.TASKS for n in M.goals(task)})
 
 
 def _check_slice(value: Any, cls: str, metric: str) -> Any:
