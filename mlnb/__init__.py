@@ -50,6 +50,14 @@ _LAZY = {
     "Schema": "mlnb.checks.deployment",
     "validate_data": "mlnb.checks.deployment",
     "ValidationResult": "mlnb.checks.deployment",
+    "registry": "mlnb.runtime.registry",
+    "ModelRegistry": "mlnb.runtime.registry",
+    "ModelVersion": "mlnb.runtime.registry",
+    "promote": "mlnb.runtime.registry",
+    "rollback": "mlnb.runtime.registry",
+    "Promotion": "mlnb.runtime.registry",
+    "Pipeline": "mlnb.runtime.pipeline",
+    "PipelineRun": "mlnb.runtime.pipeline",
     "ImbalanceResult": "mlnb.checks.imbalance",
     "thresholds": "mlnb.checks.imbalance",
     "ThresholdsResult": "mlnb.checks.imbalance",
@@ -167,6 +175,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .runtime.evaluator import (  # noqa: F401
         ContinuousEvaluationResult,
         ContinuousEvaluator,
+    )
+    from .runtime.pipeline import Pipeline, PipelineRun  # noqa: F401
+    from .runtime.registry import (  # noqa: F401
+        ModelRegistry,
+        ModelVersion,
+        Promotion,
+        promote,
+        registry,
+        rollback,
     )
     from .runtime.training import (  # noqa: F401
         Accelerators,

@@ -314,19 +314,41 @@ STEPS: tuple[Step, ...] = (
             "Validate data; evaluate the candidate against a baseline",
             "Deploy conditionally from a reproducible pipeline",
         ),
-        entry_points=("mlnb.schema()", "mlnb.validate_data()", "mlnb.gate()"),
+        entry_points=(
+            "mlnb.schema()",
+            "mlnb.validate_data()",
+            "mlnb.gate()",
+            "mlnb.registry()",
+            "mlnb.promote()",
+            "mlnb.Pipeline",
+        ),
+        commands=(
+            "%mlcheck schema TRAIN_DF --save schema.json",
+            "%mlcheck validate DF --schema schema.json --reference TRAIN_DF",
+            "%mlcheck gate CANDIDATE BASELINE DF --label COL --min roc_auc=0.8 "
+            "--max-drop roc_auc=0.01",
+            "%mlcheck gate CANDIDATE DF --label COL --min roc_auc=0.8 --slices COL",
+            "%mlcheck promote MODEL DECISION --registry PATH --name NAME",
+            "%mlcheck rollback --registry PATH --name NAME",
+        ),
         starter=(
             "%load_ext mlnb\n"
             "import mlnb\n"
             "# The schema of the training data (edit it, save it as JSON), then the\n"
             "# anomalies of new data against it (and skew against the training data)\n"
             "schema = mlnb.schema(train_df)\n"
-            "mlnb.validate_data(new_df, schema, reference=train_df)\n"
+            "validation = mlnb.validate_data(new_df, schema, reference=train_df)\n"
             "# Bless a candidate only if it holds up overall and on every slice\n"
-            "# mlnb.gate(candidate, baseline, data=test_df, label='LABEL_COLUMN',\n"
+            "# against the registry's champion; promote only then (rollback() undoes)\n"
+            "registry = mlnb.registry('mlnb-registry')\n"
+            "# champion = registry.load('MODEL_NAME')  # once there is one\n"
+            "# decision = mlnb.gate(candidate, champion, data=test_df,\n"
+            "#     label='LABEL_COLUMN',\n"
             "#     thresholds=[mlnb.ValueThreshold('roc_auc', lower=0.8),\n"
             "#                 mlnb.ChangeThreshold('roc_auc', absolute=-0.01)],\n"
-            "#     slices=['SLICE_COLUMN'])"
+            "#     slices=['SLICE_COLUMN'])\n"
+            "# mlnb.promote(candidate, decision, registry=registry,\n"
+            "#     name='MODEL_NAME', validation=validation, schema=schema)"
         ),
     ),
     Step(
