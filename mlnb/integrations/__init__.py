@@ -19,6 +19,9 @@
   backend of ``mlnb.registry("vertex", ...)`` / ``mlnb.promote`` (``mlnb[vertex]``);
   :mod:`mlnb.integrations.vertex_settings` holds the project/region/bucket checks
   both Vertex modules share.
+- :mod:`mlnb.integrations.mlflow_registry` — the local model registry of
+  ``mlnb.registry`` / ``mlnb.promote`` on MLflow's model registry in a SQLite store
+  (``mlnb[registry]``: mlflow-skinny).
 
 Nothing here is imported by ``import mlnb``; each module imports its tool inside
 the functions that need it.

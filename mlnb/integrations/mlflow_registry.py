@@ -36,7 +36,7 @@ import shutil
 import uuid
 import warnings
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from mlnb.checks.deployment import model_fingerprint
@@ -118,6 +118,21 @@ def _wrapper_class():
     return ObjectModel
 
 
+@contextmanager
+def _quiet(*loggers: str) -> Iterator[None]:
+    """Raise these loggers to WARNING for the duration (their levels restored)."""
+    import logging
+
+    saved = [(lg, lg.level) for lg in map(logging.getLogger, loggers)]
+    for lg, _ in saved:
+        lg.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        for lg, level in saved:
+            lg.setLevel(level)
+
+
 def open_backend(path_or_uri: str) -> MlflowBackend:
     """The backend of a folder or of a ``sqlite:///`` URI (see the module doc)."""
     return MlflowBackend(path_or_uri)
@@ -161,8 +176,11 @@ class MlflowBackend(RegistryBackend):
         self.uri = "sqlite:///" + self.db_path
         client_cls = _mlflow()
         try:
-            self.client = client_cls(tracking_uri=self.uri, registry_uri=self.uri)
-            self.client.search_registered_models(max_results=1)
+            # MLflow logs its table creation at INFO on a new store; a notebook
+            # opening a registry should not print a database's housekeeping.
+            with _quiet("mlflow.store.db.utils", "alembic"):
+                self.client = client_cls(tracking_uri=self.uri, registry_uri=self.uri)
+                self.client.search_registered_models(max_results=1)
         except Exception as exc:  # noqa: BLE001 - any store error
             raise MlnbValueError(
                 f"registry: {self.db_path} cannot be opened as an MLflow registry "

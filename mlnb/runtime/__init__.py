@@ -16,6 +16,13 @@ Continuous evaluation (step 9), one module per kind of thing:
   :class:`CallbackError` and :class:`AlertDispatcher`: alert delivery to
   callbacks, a log and webhooks, with retries and backoff on a background thread.
 
+Step 8's model registry:
+
+- :mod:`~mlnb.runtime.registry` — :func:`registry` (a :class:`ModelRegistry` on
+  MLflow's model registry in a local folder, or on Vertex AI Model Registry),
+  :func:`promote` and :func:`rollback` with their :class:`Promotion` result; the
+  backend contract is :mod:`mlnb.runtime.registry.base`.
+
 Nothing is imported here: ``import mlnb.runtime`` stays free, and each module is
 imported where it is used.
 """

@@ -132,6 +132,7 @@ def test_lineage_is_read_back_by_mlflow_itself(reg, trio):
     # users read the model with plain MLflow
     before = (mlflow.get_tracking_uri(), mlflow.get_registry_uri())
     try:
+        mlflow.set_tracking_uri(uri)  # else MLflow creates ./mlflow.db
         mlflow.set_registry_uri(uri)
         loaded = mlflow.sklearn.load_model(f"models:/{H.NAME}@champion")
     finally:

@@ -19,7 +19,8 @@ class Promotion(CheckResult):
     candidate became the alias's version, ``fail`` when the promotion was refused
     (``reason`` says what blocked it: the gate's blocking rows, a failed data
     validation, a stale comparison, another promotion holding the lock), ``info``
-    for a rollback (a deliberate move back, neither a new success nor a failure).
+    for a rollback (a deliberate move back, neither a new success nor a failure)
+    and for a model that already is the alias's version (nothing done).
 
     Attributes
     ----------
