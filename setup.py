@@ -161,7 +161,7 @@ EXTRAS = {
 # step 8: validate -> train -> evaluate -> gate -> deploy as a Kubeflow Pipelines v2
 # definition (Vertex Pipelines), run locally with KFP's subprocess runner; its steps
 # validate data and promote into the registry.
-EXTRAS["pipeline"] = ["kfp>=2.13", *EXTRAS["validate"], *EXTRAS["registry"]]
+EXTRAS["pipeline"] = ["kfp>=2.16,<3", *EXTRAS["validate"], *EXTRAS["registry"]]
 EXTRAS["all"] = sorted({req for reqs in EXTRAS.values() for req in reqs})
 # Tools the test suite needs (not part of "all": users do not need them).
 EXTRAS["test"] = [
