@@ -12,7 +12,10 @@ __all__ = ["card", "plot"]
 
 _RED = "#c62828"
 _GREEN = "#2e7d32"
-_GREY = "#616161"
+_GREY = "#616161"  # plots
+#: Secondary text in the cards: the theme's second text colour (readable in the dark
+#: theme), this grey outside JupyterLab.
+_META = "var(--jp-ui-font-color2, #616161)"
 
 
 def _num(x: Any) -> Any:
@@ -29,7 +32,7 @@ def card(decision: Any) -> str:
     sections.append(
         f'<div style="font-size:15px;font-weight:700;color:{color}">'
         f"{H.esc(verdict)}</div>"
-        f'<div style="color:{_GREY};font-size:11px">candidate '
+        f'<div style="color:{_META};font-size:11px">candidate '
         f"{H.esc(decision.candidate_id[:23])}"
         + (
             f" · baseline {H.esc(decision.baseline_id[:23])}"

@@ -8,13 +8,15 @@ from . import html as H
 
 __all__ = ["promotion_card", "versions_html"]
 
-_GREY = "#616161"
+#: Secondary text: the theme's second text colour (readable in the dark theme), this
+#: grey outside JupyterLab.
+_META = "var(--jp-ui-font-color2, #616161)"
 
 
 def promotion_card(p: Any) -> str:
     """A :class:`~mlnb.runtime.registry.result.Promotion` as an escaped HTML card."""
     sections = [
-        f'<div style="color:{_GREY};font-size:11px">'
+        f'<div style="color:{_META};font-size:11px">'
         + H.esc(
             f"{p.action} · {p.name}@{p.alias} · registry {p.registry}"
             + (f" · model {p.model_id[:23]}" if p.model_id else "")
@@ -27,7 +29,8 @@ def promotion_card(p: Any) -> str:
         ["previous", p.previous if p.previous is not None else "—"],
         ["reason", p.reason],
     ]
-    sections.append(H.table(rows, ["", ""], align_right_from=9))
+    # a two-column key / value table: no header row (an empty one shows as a gap)
+    sections.append(H.table(rows, align_right_from=9))
     if p.blocking:
         sections.append(
             H.bullet_list(list(p.blocking), title=f"What blocks ({len(p.blocking)})")
@@ -48,6 +51,6 @@ def versions_html(frame: Any, *, name: str, location: str) -> str:
     title = (
         f'<div style="font-weight:600">{H.esc(name)} · {len(rows)} version'
         f"{'s' if len(rows) != 1 else ''}</div>"
-        f'<div style="color:{_GREY};font-size:11px">{H.esc(location)}</div>'
+        f'<div style="color:{_META};font-size:11px">{H.esc(location)}</div>'
     )
     return title + H.table(rows, header, align_right_from=len(header))
