@@ -108,6 +108,10 @@ def _wrapper_class():
         """Any Python object as a pyfunc model: ``predict`` calls the object (or its
         ``predict``); mlnb reads the object back with ``unwrap_python_model().obj``."""
 
+        # The wrapped object's input is not ours to type: MLflow's type-hint checks
+        # (and their warning when a subclass's ``predict`` has no hints) stay off.
+        _skip_type_hint_validation = True
+
         def __init__(self, obj: Any) -> None:
             self.obj = obj
 
