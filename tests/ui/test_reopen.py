@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +133,13 @@ def assert_static(lp: LabPage, trusted: bool = True) -> None:
         ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output "
         ".mlnb-widget-fallback"
     )
+    # The notebook renders its cells as they come into view and in turn: wait for
+    # the three cards, bringing the newest one into view so the next one renders.
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while cards.count() < len(WIDGETS) and time.monotonic() < deadline:
+        if cards.count():
+            cards.last.scroll_into_view_if_needed()
+        lp.page.wait_for_timeout(250)
     assert cards.count() == len(WIDGETS)
     for i in range(len(WIDGETS)):
         card = cards.nth(i)
